@@ -1,0 +1,364 @@
+//! Reading corpora: memory-mapped UTF-8 files cut into segments and mapped to dense ids.
+//!
+//! Design notes
+//! - Files are memory-mapped read-only and validated as UTF-8 up front, so a bad byte is
+//!   reported with its file and offset before any work is done, and nothing of the corpus
+//!   is ever copied into Python.
+//! - A *segment* is a stretch of text that no n-gram may cross. `han` keeps runs of
+//!   `[\u4e00-\u9fa5 0-9 a-z A-Z]` (exactly nlp-zero's filter, so character and pair counts
+//!   match `Word_Finder.train`); `line` keeps whole lines (CR before LF and a leading BOM
+//!   dropped).
+//! - The encoded text is one array of symbols: characters get ids 1..=V in code-point order
+//!   (so suffix-array order is Python string order), and every segment is followed by the
+//!   separator 0. Symbols are `u16` while V < 65,536 (every real Chinese corpus seen so
+//!   far) and `u32` beyond, halving the text in the common case.
+//! - Both passes (counting, encoding) work on ~8 MiB chunks in parallel with rayon; chunks
+//!   end after a newline where possible, so a CR LF pair is never split.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+use rayon::prelude::*;
+
+use crate::control::Control;
+use crate::error::{Error, Result};
+
+/// How text is cut into segments that no n-gram crosses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segmenter {
+    /// Runs of `[\u4e00-\u9fa5 0-9 a-z A-Z]`; everything else separates (nlp-zero's filter).
+    Han,
+    /// One segment per line.
+    Line,
+}
+
+impl Segmenter {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "han" => Ok(Segmenter::Han),
+            "line" => Ok(Segmenter::Line),
+            other => Err(Error::arg(format!(
+                "unknown segmenter {other:?}: expected \"han\" or \"line\""
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Segmenter::Han => "han",
+            Segmenter::Line => "line",
+        }
+    }
+
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            Segmenter::Han => 1,
+            Segmenter::Line => 2,
+        }
+    }
+
+    pub(crate) fn from_code(code: u32) -> Option<Self> {
+        match code {
+            1 => Some(Segmenter::Han),
+            2 => Some(Segmenter::Line),
+            _ => None,
+        }
+    }
+}
+
+/// nlp-zero's chunking class `[\u4e00-\u9fa50-9a-zA-Z]`.
+#[inline]
+pub fn is_han_char(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fa5}' | '0'..='9' | 'a'..='z' | 'A'..='Z')
+}
+
+/// A memory-mapped, UTF-8-validated input file.
+pub struct SourceFile {
+    pub path: PathBuf,
+    map: Option<Mmap>,
+}
+
+impl SourceFile {
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+            ));
+        }
+        // An empty file cannot be mapped; it is simply an empty text.
+        let map = if meta.len() == 0 {
+            None
+        } else {
+            // SAFETY: read-only map; we document that inputs must not be truncated while
+            // being indexed (the same contract as every mmap-based tool).
+            Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?)
+        };
+        Ok(SourceFile { path: path.to_path_buf(), map })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(&[])
+    }
+
+    /// The file as `&str`, or `InvalidUtf8` with the offset of the first bad byte.
+    pub fn text(&self) -> Result<&str> {
+        let bytes = self.bytes();
+        // Validate in parallel blocks; on failure, re-check sequentially from the start of
+        // the failing block to report the exact first offset.
+        const BLOCK: usize = 16 << 20;
+        let starts: Vec<usize> = char_block_starts(bytes, BLOCK);
+        let bad = starts.par_iter().enumerate().find_map_first(|(i, &s)| {
+            let e = starts.get(i + 1).copied().unwrap_or(bytes.len());
+            std::str::from_utf8(&bytes[s..e]).err().map(|_| s)
+        });
+        match bad {
+            // SAFETY: every block is valid UTF-8 and a concatenation of valid UTF-8
+            // strings is valid UTF-8.
+            None => Ok(unsafe { std::str::from_utf8_unchecked(bytes) }),
+            Some(s) => {
+                let err = std::str::from_utf8(&bytes[s..]).err();
+                let offset = s + err.map(|e| e.valid_up_to()).unwrap_or(0);
+                Err(Error::InvalidUtf8 { path: self.path.clone(), offset: offset as u64 })
+            }
+        }
+    }
+}
+
+/// Block starts at roughly `block` bytes apart, moved forward to the next byte that is
+/// not a UTF-8 continuation byte (so valid text is never cut inside a character).
+fn char_block_starts(bytes: &[u8], block: usize) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut pos = block;
+    while pos < bytes.len() {
+        let mut p = pos;
+        while p < bytes.len() && p < pos + 4 && (bytes[p] & 0xC0) == 0x80 {
+            p += 1;
+        }
+        if p < bytes.len() && p > *starts.last().unwrap_or(&0) {
+            starts.push(p);
+        }
+        pos += block;
+    }
+    starts
+}
+
+/// Cut valid UTF-8 text into chunks of about `target` bytes, each ending just after a
+/// newline when one is near, else at a character boundary that does not split "\r\n".
+pub(crate) fn split_chunks(text: &str, target: usize) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let want = start + target;
+        if want >= bytes.len() {
+            out.push(&text[start..]);
+            break;
+        }
+        // prefer the first newline within the next `target` bytes
+        let window_end = (want + target).min(bytes.len());
+        let mut end = match bytes[want..window_end].iter().position(|&b| b == b'\n') {
+            Some(p) => want + p + 1,
+            None => {
+                let mut e = want;
+                while !text.is_char_boundary(e) {
+                    e += 1;
+                }
+                if e > start + 1 && bytes[e - 1] == b'\r' {
+                    e -= 1;
+                }
+                e
+            }
+        };
+        if end <= start {
+            end = bytes.len();
+        }
+        out.push(&text[start..end]);
+        start = end;
+    }
+    out
+}
+
+/// Calls `emit(Some(c))` for each character that belongs to a segment and `emit(None)`
+/// at each segment boundary (possibly repeated; callers collapse runs).
+#[inline]
+fn walk_chunk(chunk: &str, seg: Segmenter, at_file_start: bool, mut emit: impl FnMut(Option<char>)) {
+    let mut chars = chunk.chars().peekable();
+    if at_file_start && chars.peek() == Some(&'\u{feff}') {
+        chars.next();
+    }
+    match seg {
+        Segmenter::Han => {
+            for c in chars {
+                emit(if is_han_char(c) { Some(c) } else { None });
+            }
+        }
+        Segmenter::Line => {
+            while let Some(c) = chars.next() {
+                match c {
+                    '\n' => emit(None),
+                    '\r' if chars.peek() == Some(&'\n') => {}
+                    c => emit(Some(c)),
+                }
+            }
+        }
+    }
+}
+
+const CHUNK: usize = 8 << 20;
+const NUM_CODEPOINTS: usize = 0x110000;
+
+/// Per-code-point counts of segment characters over all sources.
+pub(crate) fn count_chars(texts: &[&str], seg: Segmenter, ctl: &Control) -> Result<Vec<u64>> {
+    let jobs: Vec<(&str, bool)> = chunk_jobs(texts);
+    ctl.stage("count chars", total_bytes(texts))?;
+    let merged = jobs
+        .par_iter()
+        .try_fold(
+            || vec![0u64; NUM_CODEPOINTS],
+            |mut acc, &(chunk, first)| {
+                walk_chunk(chunk, seg, first, |c| {
+                    if let Some(c) = c {
+                        acc[c as usize] += 1;
+                    }
+                });
+                ctl.advance(chunk.len() as u64)?;
+                Ok(acc)
+            },
+        )
+        .try_reduce(
+            || vec![0u64; NUM_CODEPOINTS],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                Ok(a)
+            },
+        )?;
+    Ok(merged)
+}
+
+fn chunk_jobs<'a>(texts: &[&'a str]) -> Vec<(&'a str, bool)> {
+    let mut jobs = Vec::new();
+    for t in texts {
+        for (i, c) in split_chunks(t, CHUNK).into_iter().enumerate() {
+            jobs.push((c, i == 0));
+        }
+    }
+    jobs
+}
+
+fn total_bytes(texts: &[&str]) -> u64 {
+    texts.iter().map(|t| t.len() as u64).sum()
+}
+
+/// A symbol of the encoded text: `u16` or `u32` ids, 0 = segment separator.
+pub trait Symbol: Copy + Send + Sync + Eq + Ord + bytemuck::Pod + 'static {
+    const WIDTH: u32;
+    fn from_id(id: u32) -> Self;
+    fn id(self) -> u32;
+}
+
+impl Symbol for u16 {
+    const WIDTH: u32 = 2;
+    #[inline]
+    fn from_id(id: u32) -> Self {
+        id as u16
+    }
+    #[inline]
+    fn id(self) -> u32 {
+        self as u32
+    }
+}
+
+impl Symbol for u32 {
+    const WIDTH: u32 = 4;
+    #[inline]
+    fn from_id(id: u32) -> Self {
+        id
+    }
+    #[inline]
+    fn id(self) -> u32 {
+        self
+    }
+}
+
+/// Encode all sources into one symbol array: each segment followed by a single 0, no
+/// leading 0, and (when non-empty) ending with 0. `id_of[cp]` maps code points to ids.
+pub(crate) fn encode<S: Symbol>(
+    texts: &[&str],
+    seg: Segmenter,
+    id_of: &[u32],
+    ctl: &Control,
+) -> Result<Vec<S>> {
+    ctl.stage("encode", total_bytes(texts))?;
+    let mut out: Vec<S> = Vec::new();
+    for text in texts {
+        let chunks = split_chunks(text, CHUNK);
+        let parts: Vec<Vec<S>> = chunks
+            .par_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut v: Vec<S> = Vec::with_capacity(chunk.len() / 2);
+                let mut last_sep = false;
+                walk_chunk(chunk, seg, i == 0, |c| match c {
+                    Some(c) => {
+                        v.push(S::from_id(id_of[c as usize]));
+                        last_sep = false;
+                    }
+                    None => {
+                        if !last_sep {
+                            v.push(S::from_id(0));
+                            last_sep = true;
+                        }
+                    }
+                });
+                ctl.advance(chunk.len() as u64)?;
+                Ok(v)
+            })
+            .collect::<Result<_>>()?;
+        for part in parts {
+            let skip_first =
+                part.first().map(|s| s.id() == 0).unwrap_or(false) && out.last().map(|s| s.id() == 0).unwrap_or(true);
+            out.extend_from_slice(&part[skip_first as usize..]);
+        }
+        // a file boundary ends a segment
+        if out.last().is_some_and(|s| s.id() != 0) {
+            out.push(S::from_id(0));
+        }
+    }
+    out.shrink_to_fit();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_text_and_keep_crlf() {
+        let text = "ab\r\ncd\r\n".repeat(1000) + "末尾";
+        for target in [1, 2, 3, 5, 7, 64] {
+            let chunks = split_chunks(&text, target);
+            assert_eq!(chunks.concat(), text);
+            for w in chunks.windows(2) {
+                assert!(!(w[0].ends_with('\r') && w[1].starts_with('\n')));
+            }
+        }
+    }
+
+    #[test]
+    fn encode_collapses_separators() {
+        let ctl = Control::new();
+        let mut id_of = vec![0u32; NUM_CODEPOINTS];
+        id_of['a' as usize] = 1;
+        id_of['b' as usize] = 2;
+        let v: Vec<u16> = encode(&["..a.b..", "", "ab"], Segmenter::Han, &id_of, &ctl).unwrap();
+        assert_eq!(v, vec![1, 0, 2, 0, 1, 2, 0]);
+        let v: Vec<u16> = encode(&["a\r\n\r\nb\n", "\u{feff}a"], Segmenter::Line, &id_of, &ctl).unwrap();
+        assert_eq!(v, vec![1, 0, 2, 0, 1, 0]);
+    }
+}

@@ -1,0 +1,443 @@
+//! `CorpusIndex`: the encoded corpus with its suffix array and LCP array, built in memory
+//! or memory-mapped from disk.
+//!
+//! On-disk format (one file, `index.mfi`, inside the index directory)
+//! - A 256-byte little-endian header: magic `MINENTIX`, format version, symbol width,
+//!   segmenter, lengths, a table of six sections (offset, byte length, xxh3-64), and the
+//!   xxh3-64 of the header itself in its last 8 bytes.
+//! - Sections, each 64-byte aligned so they can be used in place from the map: vocabulary
+//!   (u32 code points, ascending), character counts (u64, id 0 = separators), text
+//!   (u16/u32 symbols), suffix array (u32), LCP (u16), source list (UTF-8 lines).
+//! - Written to a temporary file in the same directory, fsynced and renamed, so a crash
+//!   leaves either the old index or the new one, never a file that loads half-written.
+//! - Opening checks the header and every section length; with `verify` (the default) the
+//!   checksums too, so a bit flip is reported as a corrupt index rather than producing
+//!   wrong answers or out-of-range reads.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use memmap2::Mmap;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+
+use crate::control::Control;
+use crate::corpus::{self, Segmenter, SourceFile, Symbol};
+use crate::error::{Error, Result};
+use crate::sa;
+
+pub const INDEX_FILE: &str = "index.mfi";
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"MINENTIX";
+const HEADER_LEN: usize = 256;
+const NUM_SECTIONS: usize = 6;
+const ALIGN: usize = 64;
+
+/// A typed array that is either owned or lives inside a shared read-only map.
+pub(crate) enum Store<T: bytemuck::Pod> {
+    Owned(Vec<T>),
+    Mapped { map: Arc<Mmap>, offset: usize, len: usize, _t: PhantomData<T> },
+}
+
+impl<T: bytemuck::Pod> Store<T> {
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[T] {
+        match self {
+            Store::Owned(v) => v,
+            Store::Mapped { map, offset, len, .. } => {
+                // Offsets are checked to be 64-byte aligned and in bounds at open time and
+                // maps are page aligned, so this cast cannot fail.
+                bytemuck::cast_slice(&map[*offset..*offset + *len * std::mem::size_of::<T>()])
+            }
+        }
+    }
+}
+
+pub(crate) enum Text {
+    U16(Store<u16>),
+    U32(Store<u32>),
+}
+
+/// Run `$body` with `$t` bound to the text as `&[u16]` or `&[u32]`.
+macro_rules! with_text {
+    ($index:expr, $t:ident => $body:expr) => {
+        match &$index.text {
+            $crate::index::Text::U16(store) => {
+                let $t = store.as_slice();
+                $body
+            }
+            $crate::index::Text::U32(store) => {
+                let $t = store.as_slice();
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_text;
+
+pub struct CorpusIndex {
+    pub(crate) segmenter: Segmenter,
+    /// id − 1 → character, ascending code points.
+    pub(crate) vocab: Vec<char>,
+    /// id → count; id 0 counts separators (= segments).
+    pub(crate) char_counts: Vec<u64>,
+    /// buckets[id]..buckets[id + 1] is the suffix-array range of suffixes starting with id.
+    pub(crate) buckets: Vec<usize>,
+    pub(crate) text: Text,
+    pub(crate) sa: Store<u32>,
+    pub(crate) lcp: Store<u16>,
+    pub(crate) sources: Vec<String>,
+    pub(crate) path: Option<PathBuf>,
+}
+
+/// Run `f` on a rayon pool with `num_threads` threads (the global pool when None).
+pub(crate) fn in_pool<T: Send>(num_threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    match num_threads {
+        None => f(),
+        Some(0) => Err(Error::arg("num_threads must be at least 1")),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::arg(format!("cannot start {n} threads: {e}")))?
+            .install(f),
+    }
+}
+
+impl CorpusIndex {
+    /// Build an index of `paths` in memory.
+    pub fn build(paths: &[PathBuf], segmenter: Segmenter, num_threads: Option<usize>, ctl: &Control) -> Result<Self> {
+        in_pool(num_threads, || Self::build_in_pool(paths, segmenter, num_threads, ctl))
+    }
+
+    fn build_in_pool(paths: &[PathBuf], segmenter: Segmenter, num_threads: Option<usize>, ctl: &Control) -> Result<Self> {
+        let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
+        let total: u64 = files.iter().map(|f| f.bytes().len() as u64).sum();
+        ctl.stage("validate", total)?;
+        let mut texts = Vec::with_capacity(files.len());
+        for f in &files {
+            texts.push(f.text()?);
+            ctl.advance(f.bytes().len() as u64)?;
+        }
+        let counts = corpus::count_chars(&texts, segmenter, ctl)?;
+        let vocab: Vec<char> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .filter_map(|(cp, _)| char::from_u32(cp as u32))
+            .collect();
+        let mut id_of = vec![0u32; counts.len()];
+        let mut char_counts = vec![0u64; vocab.len() + 1];
+        for (i, &c) in vocab.iter().enumerate() {
+            id_of[c as usize] = i as u32 + 1;
+            char_counts[i + 1] = counts[c as usize];
+        }
+        drop(counts);
+        let alphabet = vocab.len() + 1;
+        let sources = paths.iter().map(|p| p.display().to_string()).collect();
+        let mut index = if alphabet <= u16::MAX as usize + 1 {
+            let text: Vec<u16> = corpus::encode(&texts, segmenter, &id_of, ctl)?;
+            let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;
+            Self::assemble(segmenter, vocab, char_counts, Text::U16(Store::Owned(text)), sa, lcp, sources)
+        } else {
+            let text: Vec<u32> = corpus::encode(&texts, segmenter, &id_of, ctl)?;
+            let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;
+            Self::assemble(segmenter, vocab, char_counts, Text::U32(Store::Owned(text)), sa, lcp, sources)
+        };
+        index.char_counts[0] = with_text!(index, t => t.iter().filter(|s| s.id() == 0).count() as u64);
+        index.buckets = buckets_from_counts(&index.char_counts);
+        Ok(index)
+    }
+
+    fn assemble(
+        segmenter: Segmenter,
+        vocab: Vec<char>,
+        char_counts: Vec<u64>,
+        text: Text,
+        sa: Vec<u32>,
+        lcp: Vec<u16>,
+        sources: Vec<String>,
+    ) -> Self {
+        CorpusIndex {
+            segmenter,
+            vocab,
+            char_counts,
+            buckets: Vec::new(),
+            text,
+            sa: Store::Owned(sa),
+            lcp: Store::Owned(lcp),
+            sources,
+            path: None,
+        }
+    }
+
+    pub fn segmenter(&self) -> Segmenter {
+        self.segmenter
+    }
+    /// Characters in segments (separators not counted).
+    pub fn num_chars(&self) -> u64 {
+        self.char_counts.iter().skip(1).sum()
+    }
+    pub fn num_segments(&self) -> u64 {
+        self.char_counts.first().copied().unwrap_or(0)
+    }
+    pub fn vocab_size(&self) -> usize {
+        self.vocab.len()
+    }
+    /// Length of the encoded text, separators included.
+    pub fn text_len(&self) -> usize {
+        self.sa.as_slice().len()
+    }
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+    /// (character, count) for every character of the corpus, by code point.
+    pub fn char_counts(&self) -> Vec<(char, u64)> {
+        self.vocab.iter().copied().zip(self.char_counts.iter().skip(1).copied()).collect()
+    }
+
+    // ---------------------------------------------------------------- persistence
+
+    /// Write the index into directory `dir` (created if needed) atomically.
+    pub fn save(&self, dir: &Path, ctl: &Control) -> Result<PathBuf> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let dest = dir.join(INDEX_FILE);
+        let tmp = dir.join(format!(".{INDEX_FILE}.tmp-{}-{}", std::process::id(), unique_suffix()));
+        let result = self.write_file(&tmp, ctl).and_then(|_| {
+            fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+            // make the rename itself durable
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        });
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.map(|_| dest)
+    }
+
+    fn write_file(&self, tmp: &Path, ctl: &Control) -> Result<()> {
+        let vocab: Vec<u32> = self.vocab.iter().map(|&c| c as u32).collect();
+        let sources = self.sources.join("\n");
+        let text_bytes: &[u8] = with_text!(self, t => bytemuck::cast_slice(t));
+        let sections: [&[u8]; NUM_SECTIONS] = [
+            bytemuck::cast_slice(&vocab),
+            bytemuck::cast_slice(&self.char_counts),
+            text_bytes,
+            bytemuck::cast_slice(self.sa.as_slice()),
+            bytemuck::cast_slice(self.lcp.as_slice()),
+            sources.as_bytes(),
+        ];
+        let total: u64 = sections.iter().map(|s| s.len() as u64).sum();
+        ctl.stage("write", total)?;
+        // each checksum covers its section and the zero padding after it
+        let sums: Vec<u64> = sections
+            .par_iter()
+            .map(|s| {
+                let mut h = Xxh3::new();
+                h.update(s);
+                h.update(&[0u8; ALIGN][..align_up(s.len()) - s.len()]);
+                h.digest()
+            })
+            .collect();
+
+        let mut header = vec![0u8; HEADER_LEN];
+        header[0..8].copy_from_slice(MAGIC);
+        put_u32(&mut header, 8, FORMAT_VERSION);
+        put_u32(&mut header, 12, with_text!(self, t => width_of(t)));
+        put_u32(&mut header, 16, self.segmenter.code());
+        put_u64(&mut header, 24, self.text_len() as u64);
+        put_u64(&mut header, 32, self.num_chars());
+        put_u64(&mut header, 40, self.num_segments());
+        put_u64(&mut header, 48, self.vocab.len() as u64);
+        let mut offset = HEADER_LEN;
+        for (i, s) in sections.iter().enumerate() {
+            let at = 64 + i * 24;
+            put_u64(&mut header, at, offset as u64);
+            put_u64(&mut header, at + 8, s.len() as u64);
+            put_u64(&mut header, at + 16, sums[i]);
+            offset = align_up(offset + s.len());
+        }
+        put_u64(&mut header, 56, offset as u64); // total file length
+        let hsum = xxh3_64(&header[..HEADER_LEN - 8]);
+        put_u64(&mut header, HEADER_LEN - 8, hsum);
+
+        let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        let io = |e| Error::io(tmp, e);
+        w.write_all(&header).map_err(io)?;
+        let mut written = HEADER_LEN;
+        for s in sections.iter() {
+            for block in s.chunks(16 << 20) {
+                w.write_all(block).map_err(io)?;
+                ctl.advance(block.len() as u64)?;
+            }
+            written += s.len();
+            let pad = align_up(written) - written;
+            w.write_all(&[0u8; ALIGN][..pad]).map_err(io)?;
+            written += pad;
+        }
+        let file = w.into_inner().map_err(|e| Error::io(tmp, e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        Ok(())
+    }
+
+    /// Memory-map a saved index. `path` is the index directory (or the index file itself).
+    pub fn open(path: &Path, verify: bool, ctl: &Control) -> Result<Self> {
+        let file_path = if path.is_dir() { path.join(INDEX_FILE) } else { path.to_path_buf() };
+        let file = File::open(&file_path).map_err(|e| Error::io(&file_path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(&file_path, e))?.len() as usize;
+        let bad = |reason: String| Error::corrupt(&file_path, reason);
+        if len < HEADER_LEN {
+            return Err(bad(format!("file is {len} bytes, shorter than the {HEADER_LEN}-byte header")));
+        }
+        // SAFETY: read-only map of a file we never write in place (saves use rename).
+        let map = Arc::new(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(&file_path, e))?);
+        let h = &map[..HEADER_LEN];
+        if &h[0..8] != MAGIC {
+            return Err(bad("not a minent_fast index (bad magic)".into()));
+        }
+        let version = get_u32(h, 8);
+        if version != FORMAT_VERSION {
+            return Err(bad(format!("format version {version}; this build reads version {FORMAT_VERSION}")));
+        }
+        if xxh3_64(&h[..HEADER_LEN - 8]) != get_u64(h, HEADER_LEN - 8) {
+            return Err(bad("header checksum mismatch".into()));
+        }
+        let file_len = get_u64(h, 56) as usize;
+        if file_len != len {
+            return Err(bad(format!("file is {len} bytes, the header says {file_len} (truncated or padded)")));
+        }
+        let width = get_u32(h, 12) as usize;
+        let segmenter = Segmenter::from_code(get_u32(h, 16)).ok_or_else(|| bad("unknown segmenter".into()))?;
+        let n = get_u64(h, 24) as usize;
+        let num_chars = get_u64(h, 32);
+        let num_segments = get_u64(h, 40);
+        let v = get_u64(h, 48) as usize;
+        if width != 2 && width != 4 {
+            return Err(bad(format!("symbol width {width}")));
+        }
+        if n > sa::MAX_SYMBOLS || v > 0x110000 || (width == 2 && v > u16::MAX as usize) {
+            return Err(bad("lengths out of range".into()));
+        }
+        let expected = [4 * v, 8 * (v + 1), width * n, 4 * n, 2 * n];
+        let mut sections = Vec::with_capacity(NUM_SECTIONS);
+        for i in 0..NUM_SECTIONS {
+            let at = 64 + i * 24;
+            let (off, slen, sum) = (get_u64(h, at) as usize, get_u64(h, at + 8) as usize, get_u64(h, at + 16));
+            if off % ALIGN != 0 || off < HEADER_LEN || off.checked_add(slen).is_none_or(|end| end > len) {
+                return Err(bad(format!("section {i} lies outside the file (truncated?)")));
+            }
+            if i < expected.len() && slen != expected[i] {
+                return Err(bad(format!("section {i} has {slen} bytes, expected {}", expected[i])));
+            }
+            sections.push((off, slen, sum));
+        }
+        if verify {
+            let total = sections.iter().map(|s| s.1 as u64).sum();
+            ctl.stage("verify", total)?;
+            let bad_section = sections.par_iter().enumerate().find_map_any(|(i, &(off, slen, sum))| {
+                let end = (off + align_up(slen)).min(map.len());
+                (xxh3_64(&map[off..end]) != sum).then_some(i)
+            });
+            if let Some(i) = bad_section {
+                return Err(bad(format!("checksum mismatch in section {i}")));
+            }
+        }
+        let (voff, vlen, _) = sections[0];
+        let raw_vocab: &[u8] = &map[voff..voff + vlen];
+        let mut vocab = Vec::with_capacity(v);
+        for c in raw_vocab.chunks_exact(4) {
+            let cp = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            let ch = char::from_u32(cp).ok_or_else(|| bad(format!("invalid code point {cp:#x}")))?;
+            if vocab.last().is_some_and(|&last| last >= ch) {
+                return Err(bad("vocabulary not sorted".into()));
+            }
+            vocab.push(ch);
+        }
+        let (coff, clen, _) = sections[1];
+        let char_counts: Vec<u64> = map[coff..coff + clen]
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            .collect();
+        let sum: u64 = char_counts.iter().sum();
+        if sum != n as u64 || char_counts[0] != num_segments || sum - char_counts[0] != num_chars {
+            return Err(bad("character counts disagree with the header".into()));
+        }
+        let (soff, slen, _) = sections[5];
+        let sources = std::str::from_utf8(&map[soff..soff + slen])
+            .map_err(|_| bad("source list is not UTF-8".into()))?
+            .split('\n')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let mapped = |i: usize, elem: usize| -> (usize, usize) { (sections[i].0, sections[i].1 / elem) };
+        let (toff, tlen) = mapped(2, width);
+        let text = if width == 2 {
+            Text::U16(Store::Mapped { map: map.clone(), offset: toff, len: tlen, _t: PhantomData })
+        } else {
+            Text::U32(Store::Mapped { map: map.clone(), offset: toff, len: tlen, _t: PhantomData })
+        };
+        let (aoff, alen) = mapped(3, 4);
+        let (loff, llen) = mapped(4, 2);
+        let buckets = buckets_from_counts(&char_counts);
+        Ok(CorpusIndex {
+            segmenter,
+            vocab,
+            char_counts,
+            buckets,
+            text,
+            sa: Store::Mapped { map: map.clone(), offset: aoff, len: alen, _t: PhantomData },
+            lcp: Store::Mapped { map, offset: loff, len: llen, _t: PhantomData },
+            sources,
+            path: Some(file_path),
+        })
+    }
+}
+
+fn buckets_from_counts(counts: &[u64]) -> Vec<usize> {
+    let mut b = Vec::with_capacity(counts.len() + 1);
+    let mut acc = 0usize;
+    b.push(0);
+    for &c in counts {
+        acc += c as usize;
+        b.push(acc);
+    }
+    b
+}
+
+fn width_of<S: Symbol>(_: &[S]) -> u32 {
+    S::WIDTH
+}
+
+fn align_up(x: usize) -> usize {
+    x.div_ceil(ALIGN) * ALIGN
+}
+
+fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+fn put_u32(b: &mut [u8], at: usize, v: u32) {
+    b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+fn put_u64(b: &mut [u8], at: usize, v: u64) {
+    b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+}
+fn get_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+fn get_u64(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}

@@ -1,0 +1,23 @@
+//! minent-core: corpus statistics for minimum-entropy NLP, with no Python in sight.
+//!
+//! - [`corpus`]: memory-mapped UTF-8 inputs, segmenters, dense character ids
+//! - [`sa`]: suffix array + segment-capped LCP array (libsais)
+//! - [`index`]: [`CorpusIndex`], built in memory or memory-mapped from its file
+//! - [`ngram`]: all n-grams of a length range from LCP intervals
+//! - [`stats`]: counts, neighbours, branching entropy, PMI, character entropy
+//! - [`control`]: cancellation and progress; [`error`]: the error type
+
+pub mod control;
+pub mod corpus;
+pub mod error;
+pub mod index;
+pub mod ngram;
+pub mod sa;
+pub mod stats;
+
+pub use control::Control;
+pub use corpus::Segmenter;
+pub use error::{Error, Result};
+pub use index::CorpusIndex;
+pub use ngram::{NgramOrder, NgramTable};
+pub use stats::Side;

@@ -1,0 +1,228 @@
+//! All n-grams with their counts, read off LCP intervals.
+//!
+//! Design notes
+//! - In suffix-array order, the occurrences of one n-gram are a run of consecutive
+//!   suffixes whose LCP with their predecessor is ≥ n, so one linear pass over the LCP array
+//!   yields every n-gram of every length in [min_n, max_n] with its exact count — no hash
+//!   table per order, memory proportional to the output only.
+//! - LCP values were capped at segment ends when the index was built, so a run of ≥ 2
+//!   suffixes never spans a separator; a run of one is checked against the text.
+//! - The pass is split into chunks of the suffix array processed in parallel; each chunk
+//!   reports the runs that *start* inside it (reading past its end to close them), so the
+//!   chunks' outputs concatenate to exactly the sequential result.
+
+use rayon::prelude::*;
+
+use crate::control::Control;
+use crate::corpus::Symbol;
+use crate::error::{Error, Result};
+use crate::index::{in_pool, with_text, CorpusIndex};
+
+/// N-grams as Arrow-style columns: UTF-8 bytes, `offsets` (rows + 1), counts.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NgramTable {
+    pub data: Vec<u8>,
+    pub offsets: Vec<i64>,
+    pub counts: Vec<u64>,
+}
+
+impl NgramTable {
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+    pub fn get(&self, row: usize) -> (&str, u64) {
+        let (a, b) = (self.offsets[row] as usize, self.offsets[row + 1] as usize);
+        (std::str::from_utf8(&self.data[a..b]).unwrap_or(""), self.counts[row])
+    }
+    fn push(&mut self, chars: impl Iterator<Item = char>, count: u64) {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let mut buf = [0u8; 4];
+        for c in chars {
+            self.data.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+        self.offsets.push(self.data.len() as i64);
+        self.counts.push(count);
+    }
+    fn concat(parts: Vec<NgramTable>) -> NgramTable {
+        let mut out = NgramTable { offsets: vec![0], ..Default::default() };
+        for p in parts {
+            let base = out.data.len() as i64;
+            out.data.extend_from_slice(&p.data);
+            out.offsets.extend(p.offsets.iter().skip(1).map(|o| o + base));
+            out.counts.extend_from_slice(&p.counts);
+        }
+        out
+    }
+    /// Rows reordered by `perm`.
+    fn permuted(&self, perm: &[u32]) -> NgramTable {
+        let mut out = NgramTable { offsets: Vec::with_capacity(perm.len() + 1), ..Default::default() };
+        out.offsets.push(0);
+        out.data.reserve(self.data.len());
+        out.counts.reserve(perm.len());
+        for &r in perm {
+            let r = r as usize;
+            let (a, b) = (self.offsets[r] as usize, self.offsets[r + 1] as usize);
+            out.data.extend_from_slice(&self.data[a..b]);
+            out.offsets.push(out.data.len() as i64);
+            out.counts.push(self.counts[r]);
+        }
+        out
+    }
+}
+
+/// Row order of an n-gram table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NgramOrder {
+    /// Count descending; ties in code-point order of the n-gram.
+    Count,
+    /// Code-point (= Python string) order of the n-gram.
+    Ngram,
+}
+
+impl NgramOrder {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "count" => Ok(NgramOrder::Count),
+            "ngram" => Ok(NgramOrder::Ngram),
+            other => Err(Error::arg(format!("order must be \"count\" or \"ngram\", not {other:?}"))),
+        }
+    }
+}
+
+pub const MAX_N: usize = u16::MAX as usize;
+
+impl CorpusIndex {
+    /// Every n-gram with min_n ≤ n ≤ max_n occurring at least `min_count` times.
+    pub fn ngrams(
+        &self,
+        min_n: usize,
+        max_n: usize,
+        min_count: u64,
+        order: NgramOrder,
+        num_threads: Option<usize>,
+        ctl: &Control,
+    ) -> Result<NgramTable> {
+        if min_n == 0 || min_n > max_n {
+            return Err(Error::arg(format!("need 1 <= min_n <= max_n, got ({min_n}, {max_n})")));
+        }
+        if max_n > MAX_N {
+            return Err(Error::arg(format!("n-grams longer than {MAX_N} characters are not supported")));
+        }
+        if min_count == 0 {
+            return Err(Error::arg("min_count must be at least 1"));
+        }
+        in_pool(num_threads, || {
+            let table = self.ngrams_unsorted(min_n, max_n, min_count, ctl)?;
+            ctl.stage("sort", table.len() as u64)?;
+            // The scan emits rows in suffix-array order, grouped by start position; a
+            // stable sort by the n-gram string gives code-point order.
+            let mut perm: Vec<u32> = (0..table.len() as u32).collect();
+            let key = |r: u32| {
+                let r = r as usize;
+                &table.data[table.offsets[r] as usize..table.offsets[r + 1] as usize]
+            };
+            match order {
+                NgramOrder::Ngram => perm.par_sort_unstable_by(|&a, &b| key(a).cmp(key(b))),
+                NgramOrder::Count => perm.par_sort_unstable_by(|&a, &b| {
+                    table.counts[b as usize].cmp(&table.counts[a as usize]).then_with(|| key(a).cmp(key(b)))
+                }),
+            }
+            ctl.check()?;
+            Ok(table.permuted(&perm))
+        })
+    }
+
+    fn ngrams_unsorted(&self, min_n: usize, max_n: usize, min_count: u64, ctl: &Control) -> Result<NgramTable> {
+        let sa = self.sa.as_slice();
+        let lcp = self.lcp.as_slice();
+        let total = sa.len();
+        // suffixes starting with the separator (bucket 0) start no n-gram
+        let first = self.buckets.get(1).copied().unwrap_or(total).min(total);
+        let work = total - first;
+        ctl.stage("ngrams", work as u64)?;
+        let chunk = (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22);
+        let starts: Vec<usize> = (first..total).step_by(chunk.max(1)).collect();
+        let parts: Vec<NgramTable> = with_text!(self, text => {
+            starts
+                .par_iter()
+                .map(|&k0| {
+                    let k1 = (k0 + chunk).min(total);
+                    let t = scan(text, sa, lcp, &self.vocab, k0, k1, min_n, max_n, min_count);
+                    ctl.advance((k1 - k0) as u64)?;
+                    Ok(t)
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(NgramTable::concat(parts))
+    }
+}
+
+/// Emit the runs (n-grams) that start in [k0, k1).
+#[allow(clippy::too_many_arguments)]
+fn scan<S: Symbol>(
+    text: &[S],
+    sa: &[u32],
+    lcp: &[u16],
+    vocab: &[char],
+    k0: usize,
+    k1: usize,
+    min_n: usize,
+    max_n: usize,
+    min_count: u64,
+) -> NgramTable {
+    let total = sa.len();
+    let mut out = NgramTable::default();
+    // open[n - min_n] = start of the run of n-gram length n that is open, if any
+    let mut open: Vec<Option<usize>> = vec![None; max_n - min_n + 1];
+    let mut num_open = 0usize;
+    let emit = |start: usize, end: usize, n: usize, out: &mut NgramTable| {
+        let count = (end - start) as u64;
+        if count < min_count {
+            return;
+        }
+        let pos = sa[start] as usize;
+        let Some(gram) = text.get(pos..pos + n) else { return };
+        // a single occurrence may run into a separator; runs of >= 2 cannot (capped LCP)
+        if count == 1 && gram.iter().any(|s| s.id() == 0) {
+            return;
+        }
+        out.push(gram.iter().map(|s| vocab.get(s.id() as usize - 1).copied().unwrap_or('\u{fffd}')), count);
+    };
+    let mut k = k0;
+    while k < total {
+        let l = if k == 0 { 0 } else { lcp[k] as usize };
+        let from = (l + 1).max(min_n);
+        // suffixes k-1 and k share exactly l symbols: runs of length > l end here
+        for n in from..=max_n {
+            if let Some(s) = open[n - min_n].take() {
+                emit(s, k, n, &mut out);
+                num_open -= 1;
+            }
+        }
+        if k >= k1 {
+            if num_open == 0 {
+                break;
+            }
+        } else {
+            for n in from..=max_n {
+                open[n - min_n] = Some(k);
+                num_open += 1;
+            }
+        }
+        k += 1;
+    }
+    for n in min_n..=max_n {
+        if let Some(s) = open[n - min_n].take() {
+            emit(s, k.min(total), n, &mut out);
+        }
+    }
+    if out.offsets.is_empty() {
+        out.offsets.push(0);
+    }
+    out
+}
