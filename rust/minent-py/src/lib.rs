@@ -1,1 +1,256 @@
+//! `minent_fast._core`: thin PyO3 wrappers over minent-core.
+//!
+//! Rules kept here: extract Python arguments first, then run the Rust work with the GIL
+//! released; long calls run on a worker thread while this thread polls for Ctrl-C and
+//! feeds the progress callback; core errors map onto the exception classes of
+//! `minent_fast.errors` (or the matching built-ins).
 
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use minent_core::{self as core, Control, CorpusIndex, NgramOrder, Segmenter, Side};
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyKeyboardInterrupt, PyOSError, PyPermissionError, PyRuntimeError,
+    PyValueError,
+};
+use pyo3::prelude::*;
+
+/// Convert a core error into the Python exception users are promised (API.md).
+fn to_py(py: Python<'_>, err: core::Error) -> PyErr {
+    match err {
+        core::Error::Io { path, source } => {
+            let filename = path.display().to_string();
+            let args = |msg: String| match source.raw_os_error() {
+                Some(code) => (code, msg, filename.clone()),
+                None => (0, msg, filename.clone()),
+            };
+            let msg = source.to_string();
+            match source.kind() {
+                std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args("No such file or directory".into())),
+                std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args(msg)),
+                std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(args("Is a directory".into())),
+                _ => PyOSError::new_err(args(msg)),
+            }
+        }
+        core::Error::InvalidUtf8 { ref path, offset } => {
+            let msg = err.to_string();
+            python_error(py, "CorpusError", msg, Some(path.display().to_string()), Some(offset))
+        }
+        core::Error::CorruptIndex { ref path, .. } => {
+            let msg = err.to_string();
+            python_error(py, "IndexFormatError", msg, Some(path.display().to_string()), None)
+        }
+        core::Error::InvalidArgument(msg) => PyValueError::new_err(msg),
+        core::Error::Cancelled => PyKeyboardInterrupt::new_err("cancelled"),
+    }
+}
+
+/// Instantiate `minent_fast.errors.<name>(msg)` with `path`/`offset` attributes.
+fn python_error(py: Python<'_>, name: &str, msg: String, path: Option<String>, offset: Option<u64>) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let cls = py.import("minent_fast.errors")?.getattr(name)?;
+        let exc = cls.call1((msg.clone(),))?;
+        exc.setattr("path", path.clone())?;
+        exc.setattr("offset", offset)?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// Run `work` on a worker thread with the GIL released. Every 100 ms this thread checks
+/// for signals (Ctrl-C cancels the work and raises KeyboardInterrupt) and calls
+/// `progress(stage, done, total)` when given.
+fn run_heavy<T: Send>(
+    py: Python<'_>,
+    progress: Option<&Bound<'_, PyAny>>,
+    work: impl FnOnce(&Control) -> core::Result<T> + Send,
+) -> PyResult<T> {
+    let ctl = Control::new();
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let ctl_ref = &ctl;
+        scope.spawn(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(ctl_ref)));
+            let _ = tx.send(result);
+        });
+        let mut rx = rx;
+        loop {
+            let (back, got) = py.detach(move || {
+                let got = rx.recv_timeout(Duration::from_millis(100));
+                (rx, got)
+            });
+            rx = back;
+            let report = |cb: &Bound<'_, PyAny>| {
+                let (stage, done, total) = ctl.snapshot();
+                cb.call1((stage, done, total)).map(|_| ())
+            };
+            match got {
+                Ok(Ok(result)) => {
+                    if let Some(cb) = progress {
+                        report(cb)?;
+                    }
+                    return result.map_err(|e| to_py(py, e));
+                }
+                Ok(Err(_panic)) => {
+                    return Err(PyRuntimeError::new_err(
+                        "internal error in minent_fast (a bug: please report it with the input that caused it)",
+                    ))
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err("minent_fast worker thread vanished"))
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let interrupted = py.check_signals().and_then(|_| progress.map(report).unwrap_or(Ok(())));
+                    if let Err(e) = interrupted {
+                        ctl.cancel();
+                        // wait for the worker to notice; it checks between small steps
+                        let _ = py.detach(move || rx.recv());
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn core_err<T>(py: Python<'_>, r: core::Result<T>) -> PyResult<T> {
+    r.map_err(|e| to_py(py, e))
+}
+
+/// A corpus index (see minent_fast.CorpusIndex for the documented wrapper).
+#[pyclass(frozen, name = "CorpusIndex", module = "minent_fast._core")]
+struct PyCorpusIndex {
+    inner: Arc<CorpusIndex>,
+}
+
+#[pymethods]
+impl PyCorpusIndex {
+    #[staticmethod]
+    #[pyo3(signature = (sources, *, segmenter = "han", num_threads = None, progress = None))]
+    fn build(
+        py: Python<'_>,
+        sources: Vec<PathBuf>,
+        segmenter: &str,
+        num_threads: Option<usize>,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let seg = core_err(py, Segmenter::parse(segmenter))?;
+        let index = run_heavy(py, progress.as_ref(), |ctl| CorpusIndex::build(&sources, seg, num_threads, ctl))?;
+        Ok(PyCorpusIndex { inner: Arc::new(index) })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (path, *, verify = true, progress = None))]
+    fn open(py: Python<'_>, path: PathBuf, verify: bool, progress: Option<Bound<'_, PyAny>>) -> PyResult<Self> {
+        let index = run_heavy(py, progress.as_ref(), |ctl| CorpusIndex::open(&path, verify, ctl))?;
+        Ok(PyCorpusIndex { inner: Arc::new(index) })
+    }
+
+    /// Save into directory `path` (atomic); returns the index file's path.
+    #[pyo3(signature = (path, *, progress = None))]
+    fn save(&self, py: Python<'_>, path: PathBuf, progress: Option<Bound<'_, PyAny>>) -> PyResult<String> {
+        let inner = self.inner.clone();
+        let file = run_heavy(py, progress.as_ref(), move |ctl| inner.save(&path, ctl))?;
+        Ok(file.display().to_string())
+    }
+
+    #[getter]
+    fn num_chars(&self) -> u64 {
+        self.inner.num_chars()
+    }
+    #[getter]
+    fn num_segments(&self) -> u64 {
+        self.inner.num_segments()
+    }
+    #[getter]
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab_size()
+    }
+    #[getter]
+    fn segmenter(&self) -> &'static str {
+        self.inner.segmenter().name()
+    }
+    #[getter]
+    fn sources(&self) -> Vec<String> {
+        self.inner.sources().to_vec()
+    }
+    #[getter]
+    fn path(&self) -> Option<String> {
+        self.inner.path().map(|p| p.display().to_string())
+    }
+
+    fn count(&self, py: Python<'_>, s: &str) -> PyResult<u64> {
+        core_err(py, self.inner.count(s))
+    }
+
+    fn count_many<'py>(&self, py: Python<'py>, strings: Vec<String>) -> PyResult<Bound<'py, PyArray1<u64>>> {
+        let inner = self.inner.clone();
+        let counts = py.detach(move || inner.count_many(&strings));
+        Ok(core_err(py, counts)?.into_pyarray(py))
+    }
+
+    /// (utf8 bytes, int64 offsets, uint64 counts) of all n-grams with min_n <= n <= max_n.
+    #[pyo3(signature = (min_n, max_n, min_count = 1, order = "count", num_threads = None, progress = None))]
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn ngrams<'py>(
+        &self,
+        py: Python<'py>,
+        min_n: usize,
+        max_n: usize,
+        min_count: u64,
+        order: &str,
+        num_threads: Option<usize>,
+        progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u64>>)> {
+        let order = core_err(py, NgramOrder::parse(order))?;
+        let inner = self.inner.clone();
+        let table = run_heavy(py, progress.as_ref(), move |ctl| {
+            inner.ngrams(min_n, max_n, min_count, order, num_threads, ctl)
+        })?;
+        Ok((table.data.into_pyarray(py), table.offsets.into_pyarray(py), table.counts.into_pyarray(py)))
+    }
+
+    #[pyo3(signature = (s, side = "right"))]
+    fn neighbors<'py>(&self, py: Python<'py>, s: &str, side: &str) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let side = core_err(py, Side::parse(side))?;
+        let inner = self.inner.clone();
+        let s = s.to_string();
+        let rows = core_err(py, py.detach(move || inner.neighbors(&s, side)))?;
+        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        Ok((chars, counts.into_pyarray(py)))
+    }
+
+    #[pyo3(signature = (s, side = "right"))]
+    fn branching_entropy(&self, py: Python<'_>, s: &str, side: &str) -> PyResult<f64> {
+        let side = core_err(py, Side::parse(side))?;
+        let inner = self.inner.clone();
+        let s = s.to_string();
+        core_err(py, py.detach(move || inner.branching_entropy(&s, side)))
+    }
+
+    fn pmi(&self, py: Python<'_>, s: &str) -> PyResult<f64> {
+        core_err(py, self.inner.pmi(s))
+    }
+
+    fn char_entropy(&self) -> f64 {
+        self.inner.char_entropy()
+    }
+
+    /// (characters, uint64 counts) in code-point order.
+    fn char_counts<'py>(&self, py: Python<'py>) -> (Vec<String>, Bound<'py, PyArray1<u64>>) {
+        let (chars, counts): (Vec<String>, Vec<u64>) =
+            self.inner.char_counts().into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        (chars, counts.into_pyarray(py))
+    }
+}
+
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyCorpusIndex>()?;
+    m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
+    m.add("MAX_NGRAM", core::ngram::MAX_N)?;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+"""minent_fast: minimum-entropy unsupervised NLP at corpus scale.
+
+Public names::
+
+    CorpusIndex                       suffix-array statistics of a corpus (Rust core)
+    MinentError, CorpusError, IndexFormatError
+    sample_path()                     the bundled public-domain sample corpus
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .corpus import CorpusIndex
+from .errors import CorpusError, IndexFormatError, MinentError
+
+try:
+    __version__ = version("minent_fast")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+
+def sample_path() -> Path:
+    """Path of the bundled sample: the first ~300 KB of 红楼梦 (public domain), one sentence a line."""
+    return Path(__file__).with_name("data") / "sample.txt"
+
+
+__all__ = [
+    "CorpusIndex",
+    "CorpusError",
+    "IndexFormatError",
+    "MinentError",
+    "sample_path",
+    "__version__",
+]

@@ -1,0 +1,51 @@
+"""Small file helpers shared by the CLI and the library: atomic writes of outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator, Union
+
+
+@contextlib.contextmanager
+def atomic_output(path: Union[str, "os.PathLike[str]"], mode: str = "w") -> Iterator[IO]:
+    """Open a temporary file beside ``path``; on success fsync it and rename it over
+    ``path``; on any error delete it. An existing ``path`` is untouched until the new file
+    is complete."""
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        binary = "b" in mode
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_table(table, path: Union[str, "os.PathLike[str]"]) -> None:
+    """Write a pyarrow table as Parquet (``.parquet``/``.pq``) or TSV (anything else), atomically."""
+    import pyarrow.parquet as pq
+
+    suffix = Path(path).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        with atomic_output(path, "wb") as f:
+            pq.write_table(table, f)
+        return
+    with atomic_output(path) as f:
+        write_tsv(table, f)
+
+
+def write_tsv(table, f: IO[str], header: bool = True) -> None:
+    cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    if header:
+        f.write("\t".join(table.column_names) + "\n")
+    for row in zip(*cols):
+        f.write("\t".join(str(v) for v in row) + "\n")

@@ -1,0 +1,158 @@
+"""The ``minent-fast`` command line (also ``python -m minent_fast``).
+
+Every subcommand exits 0 on success and 2 with a one-line message on bad input (missing
+file, invalid UTF-8 with its byte offset, corrupt index, bad option); never a traceback
+for a user mistake. Long work shows a progress bar when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from typing import Optional, Sequence
+
+from . import __version__
+from .corpus import CorpusIndex
+from .errors import MinentError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not getattr(args, "quiet", False) and sys.stderr.isatty()
+
+
+def _parse_range(text: str) -> tuple[int, int]:
+    try:
+        if ":" in text:
+            a, b = text.split(":", 1)
+            return int(a), int(b)
+        return int(text), int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or MIN:MAX, got {text!r}") from None
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_index_build(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    idx = CorpusIndex.build(
+        args.sources, args.output, segmenter=args.segmenter, num_threads=args.threads, progress=_progress(args)
+    )
+    dt = time.perf_counter() - t0
+    print(f"{idx!r}\nbuilt in {dt:.2f} s")
+    return 0
+
+
+def cmd_index_info(args: argparse.Namespace) -> int:
+    idx = CorpusIndex.open(args.index, progress=_progress(args))
+    print(repr(idx))
+    print(f"sources: {', '.join(idx.sources) or '-'}")
+    h = idx.char_entropy()
+    print(f"char entropy: {h:.4f} nats = {h / math.log(2):.4f} bits")
+    return 0
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    idx = CorpusIndex.open(args.index, verify=not args.no_verify)
+    for s, c in zip(args.strings, idx.count_many(args.strings)):
+        print(f"{s}\t{c}")
+    return 0
+
+
+def cmd_ngrams(args: argparse.Namespace) -> int:
+    from ._io import write_table, write_tsv
+
+    idx = CorpusIndex.open(args.index, progress=_progress(args))
+    table = idx.ngrams(args.n, min_count=args.min_count, order=args.order, progress=_progress(args))
+    if args.limit is not None:
+        table = table.slice(0, args.limit)
+    if args.output in (None, "-"):
+        write_tsv(table, sys.stdout)
+    else:
+        write_table(table, args.output)
+        print(f"{table.num_rows:,} n-grams -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.corpus, progress=_progress(args))
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="minent-fast",
+        description="Minimum-entropy corpus statistics (suffix arrays, n-grams, entropy, PMI).",
+    )
+    p.add_argument("--version", action="version", version=f"minent-fast {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    d = sub.add_parser("demo", help="run the main job on the bundled sample corpus (or on FILE)")
+    d.add_argument("corpus", nargs="*", help="UTF-8 text files (default: the bundled sample)")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    d.set_defaults(func=cmd_demo)
+
+    ix = sub.add_parser("index", help="build or inspect a corpus index")
+    ixs = ix.add_subparsers(dest="index_command", metavar="ACTION", parser_class=_Parser)
+    ixs.required = True
+    b = ixs.add_parser("build", help="index UTF-8 files into a directory")
+    b.add_argument("sources", nargs="+", help="UTF-8 text files")
+    b.add_argument("-o", "--output", required=True, help="index directory (created; replaced atomically)")
+    b.add_argument("--segmenter", choices=["han", "line"], default="han",
+                   help="han: runs of CJK/ASCII alphanumerics (nlp-zero's filter); line: whole lines")
+    b.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    b.set_defaults(func=cmd_index_build)
+    i = ixs.add_parser("info", help="describe a saved index")
+    i.add_argument("index", help="index directory")
+    i.add_argument("-q", "--quiet", action="store_true")
+    i.set_defaults(func=cmd_index_info)
+
+    c = sub.add_parser("count", help="exact counts of strings in an index")
+    c.add_argument("index", help="index directory")
+    c.add_argument("strings", nargs="+", help="strings to count")
+    c.add_argument("--no-verify", action="store_true", help="skip the checksum check when opening")
+    c.set_defaults(func=cmd_count)
+
+    n = sub.add_parser("ngrams", help="all n-grams with counts, to Parquet or TSV")
+    n.add_argument("index", help="index directory")
+    n.add_argument("-n", type=_parse_range, default=(2, 2), metavar="N|MIN:MAX", help="n-gram length(s) (default 2)")
+    n.add_argument("--min-count", type=int, default=2, help="keep n-grams seen at least this often (default 2)")
+    n.add_argument("--order", choices=["count", "ngram"], default="count", help="row order (default count)")
+    n.add_argument("--limit", type=int, default=None, help="keep only the first N rows")
+    n.add_argument("-o", "--output", default=None,
+                   help="output file: .parquet/.pq for Parquet, anything else TSV; '-' or omitted: TSV on stdout")
+    n.add_argument("-q", "--quiet", action="store_true")
+    n.set_defaults(func=cmd_ngrams)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("minent-fast: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except (MinentError, OSError, ValueError, TypeError) as e:
+        msg = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.strerror or e}: {e.filename}"
+        print(f"minent-fast: error: {msg}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""CorpusIndex: exact statistics of any substring of a corpus, from a suffix array.
+
+All logs are natural logs (nats). Counts never cross a segment boundary: with the
+default ``segmenter="han"`` a segment is a run of ``[\\u4e00-\\u9fa5 0-9 a-z A-Z]`` (the
+filter of nlp-zero's ``Word_Finder``); with ``"line"`` it is one line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+from ._progress import ProgressArg, make_progress
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _source_list(sources: Union[PathLike, Iterable[PathLike]]) -> list[str]:
+    if isinstance(sources, (str, os.PathLike)):
+        return [os.fspath(sources)]
+    if isinstance(sources, (bytes, bytearray)):
+        raise TypeError("sources must be paths (str or os.PathLike), not bytes")
+    try:
+        items = list(sources)
+    except TypeError:
+        raise TypeError(f"sources must be a path or a list of paths, not {type(sources).__name__}") from None
+    out = []
+    for s in items:
+        if not isinstance(s, (str, os.PathLike)):
+            raise TypeError(f"each source must be a path (str or os.PathLike), not {type(s).__name__}")
+        out.append(os.fspath(s))
+    if not out:
+        raise ValueError("no sources given")
+    return out
+
+
+def _ngram_range(n: Union[int, Sequence[int]]) -> tuple[int, int]:
+    if isinstance(n, (bool, np.bool_)):
+        raise TypeError("n must be an int or a (min_n, max_n) pair")
+    if isinstance(n, (int, np.integer)):
+        lo = hi = int(n)
+    else:
+        try:
+            lo, hi = (int(x) for x in n)
+        except (TypeError, ValueError):
+            raise TypeError("n must be an int or a (min_n, max_n) pair") from None
+    if lo < 1 or hi < lo:
+        raise ValueError(f"need 1 <= min_n <= max_n, got ({lo}, {hi})")
+    if hi > _core.MAX_NGRAM:
+        raise ValueError(f"n-grams longer than {_core.MAX_NGRAM} characters are not supported")
+    return lo, hi
+
+
+def _check_count(min_count: int) -> int:
+    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
+        raise TypeError(f"min_count must be an int, not {type(min_count).__name__}")
+    if min_count < 1:
+        raise ValueError(f"min_count must be at least 1, got {min_count}")
+    return int(min_count)
+
+
+def _check_threads(num_threads: Optional[int]) -> Optional[int]:
+    if num_threads is None:
+        return None
+    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)):
+        raise TypeError("num_threads must be an int or None")
+    if num_threads < 1:
+        raise ValueError(f"num_threads must be at least 1, got {num_threads}")
+    return int(num_threads)
+
+
+def _string_array(data: np.ndarray, offsets: np.ndarray) -> pa.Array:
+    n = len(offsets) - 1
+    if offsets[-1] < 2**31:
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+class CorpusIndex:
+    """Suffix-array index of one or many UTF-8 files, in memory or memory-mapped from disk.
+
+    Build with :meth:`build`, reopen a saved one with :meth:`open`. Every query is exact.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: _core.CorpusIndex) -> None:
+        if not isinstance(inner, _core.CorpusIndex):
+            raise TypeError("use CorpusIndex.build(...) or CorpusIndex.open(...)")
+        self._inner = inner
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def build(
+        cls,
+        sources: Union[PathLike, Iterable[PathLike]],
+        path: Optional[PathLike] = None,
+        *,
+        segmenter: str = "han",
+        num_threads: Optional[int] = None,
+        progress: ProgressArg = None,
+    ) -> "CorpusIndex":
+        """Index ``sources`` (a path or list of paths of UTF-8 text; files are memory-mapped).
+
+        ``path``: a directory to save the index in (written atomically); None keeps it in
+        memory only. ``segmenter``: ``"han"`` or ``"line"`` (see the module docstring).
+        ``progress``: None (silent), True (a progress bar) or ``callable(stage, done, total)``.
+        Raises ``CorpusError`` for invalid UTF-8 (naming file and byte offset) and
+        ``FileNotFoundError`` for a missing file.
+        """
+        paths = _source_list(sources)
+        if not isinstance(segmenter, str):
+            raise TypeError("segmenter must be a str")
+        threads = _check_threads(num_threads)
+        cb, close = make_progress(progress)
+        try:
+            inner = _core.CorpusIndex.build(paths, segmenter=segmenter, num_threads=threads, progress=cb)
+            if path is not None:
+                inner.save(os.fspath(path), progress=cb)
+                # reopen from the map: the built arrays are freed and the index is shared
+                # with the page cache, exactly as a later open() would see it
+                del inner
+                inner = _core.CorpusIndex.open(os.fspath(path), verify=False)
+        finally:
+            close()
+        return cls(inner)
+
+    @classmethod
+    def open(cls, path: PathLike, *, verify: bool = True, progress: ProgressArg = None) -> "CorpusIndex":
+        """Memory-map an index saved by :meth:`build` or :meth:`save` (no rebuild).
+
+        ``verify`` checks every section's checksum (fast: ~GB/s); pass False only for
+        files you trust. Raises ``IndexFormatError`` for a corrupt or truncated index and
+        ``FileNotFoundError`` when there is none.
+        """
+        cb, close = make_progress(progress)
+        try:
+            return cls(_core.CorpusIndex.open(os.fspath(path), verify=bool(verify), progress=cb))
+        finally:
+            close()
+
+    def save(self, path: PathLike, *, progress: ProgressArg = None) -> str:
+        """Write the index into directory ``path`` atomically; returns the index file path."""
+        cb, close = make_progress(progress)
+        try:
+            return self._inner.save(os.fspath(path), progress=cb)
+        finally:
+            close()
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def num_chars(self) -> int:
+        """Characters inside segments (separators excluded)."""
+        return self._inner.num_chars
+
+    @property
+    def num_segments(self) -> int:
+        return self._inner.num_segments
+
+    @property
+    def vocab_size(self) -> int:
+        """Distinct characters."""
+        return self._inner.vocab_size
+
+    @property
+    def segmenter(self) -> str:
+        return self._inner.segmenter
+
+    @property
+    def sources(self) -> list[str]:
+        return self._inner.sources
+
+    @property
+    def path(self) -> Optional[str]:
+        """The index file when memory-mapped from disk, else None."""
+        return self._inner.path
+
+    def __repr__(self) -> str:
+        where = self.path or "in memory"
+        return (
+            f"<CorpusIndex {self.num_chars:,} chars, {self.num_segments:,} segments, "
+            f"{self.vocab_size:,} distinct chars, segmenter={self.segmenter!r}, {where}>"
+        )
+
+    # ------------------------------------------------------------------ queries
+    def count(self, s: str) -> int:
+        """Exact number of occurrences of ``s`` (any length) inside segments."""
+        return self._inner.count(s)
+
+    def count_many(self, strings: Iterable[str]) -> np.ndarray:
+        """Counts of many strings as a numpy uint64 array (parallel, GIL released)."""
+        if isinstance(strings, str):
+            raise TypeError("count_many takes a list of strings; use count() for one")
+        return self._inner.count_many(list(strings))
+
+    def ngrams(
+        self,
+        n: Union[int, Sequence[int]],
+        min_count: int = 1,
+        *,
+        order: str = "count",
+        num_threads: Optional[int] = None,
+        progress: ProgressArg = None,
+    ) -> pa.Table:
+        """All n-grams of length ``n`` (or ``min_n..max_n`` for a pair) seen ≥ ``min_count`` times.
+
+        Returns ``pyarrow.Table(ngram: string, count: uint64)``, by count descending
+        (``order="count"``, ties by string) or by string (``order="ngram"``).
+        """
+        lo, hi = _ngram_range(n)
+        mc = _check_count(min_count)
+        cb, close = make_progress(progress)
+        try:
+            data, offsets, counts = self._inner.ngrams(
+                lo, hi, mc, order=order, num_threads=_check_threads(num_threads), progress=cb
+            )
+        finally:
+            close()
+        return pa.table({"ngram": _string_array(data, offsets), "count": pa.array(counts, type=pa.uint64())})
+
+    def neighbors(self, s: str, side: str = "right") -> pa.Table:
+        """Characters next to ``s`` on ``side`` ("left"/"right") with counts, most frequent
+        first. Segment boundaries are not neighbours."""
+        chars, counts = self._inner.neighbors(s, side)
+        return pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
+
+    def branching_entropy(self, s: str, side: str = "right") -> float:
+        """Entropy (nats) of the neighbour distribution of ``s``; 0.0 if it has none."""
+        return self._inner.branching_entropy(s, side)
+
+    def pmi(self, s: str) -> float:
+        """min over binary splits s = l + r of ln(p(s) / (p(l) p(r))), p(x) = count(x) / num_chars.
+
+        ``-inf`` when ``s`` does not occur; ValueError for fewer than two characters.
+        """
+        return self._inner.pmi(s)
+
+    def char_entropy(self) -> float:
+        """Unigram character entropy of the corpus, nats per character (bits: divide by ln 2)."""
+        return self._inner.char_entropy()
+
+    def char_counts(self) -> pa.Table:
+        """Every character with its count, in code-point order."""
+        chars, counts = self._inner.char_counts()
+        return pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
