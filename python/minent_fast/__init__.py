@@ -3,6 +3,8 @@
 Public names::
 
     CorpusIndex                       suffix-array statistics of a corpus (Rust core)
+    Lexicon, Tokenizer                word counts and unigram Viterbi segmentation (nlp-zero semantics)
+    evaluate.score                    word precision / recall / F1
     MinentError, CorpusError, IndexFormatError
     sample_path()                     the bundled public-domain sample corpus
 """
@@ -12,8 +14,11 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from . import evaluate
 from .corpus import CorpusIndex
 from .errors import CorpusError, IndexFormatError, MinentError
+from .lexicon import Lexicon
+from .tokenize import Tokenizer
 
 try:
     __version__ = version("minent_fast")
@@ -28,6 +33,9 @@ def sample_path() -> Path:
 
 __all__ = [
     "CorpusIndex",
+    "Lexicon",
+    "Tokenizer",
+    "evaluate",
     "CorpusError",
     "IndexFormatError",
     "MinentError",

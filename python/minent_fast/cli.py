@@ -82,6 +82,34 @@ def cmd_ngrams(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_segment(args: argparse.Namespace) -> int:
+    from .lexicon import Lexicon
+    from .tokenize import Tokenizer
+
+    lex = Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default()
+    tok = Tokenizer(lex, null_score=args.null_score, combine_alnum=not args.no_combine_alnum)
+    t0 = time.perf_counter()
+    stats = tok.tokenize_file(args.source, args.output, num_threads=args.threads, progress=_progress(args))
+    dt = time.perf_counter() - t0
+    print(f"{stats['lines']:,} lines, {stats['bytes_in'] / 1e6:.1f} MB in {dt:.2f} s "
+          f"({stats['bytes_in'] / 1e6 / max(dt, 1e-9):.1f} MB/s) -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .evaluate import read_lines, score
+
+    words = read_lines(args.words) if args.words else None
+    r = score(read_lines(args.pred), read_lines(args.gold), words=words)
+    for k in ("precision", "recall", "f1", "oov_recall"):
+        if k in r:
+            print(f"{k}\t{r[k]:.4f}")
+    for k in ("words_gold", "words_pred", "words_correct", "oov_gold", "lines"):
+        if k in r:
+            print(f"{k}\t{r[k]}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -135,6 +163,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output file: .parquet/.pq for Parquet, anything else TSV; '-' or omitted: TSV on stdout")
     n.add_argument("-q", "--quiet", action="store_true")
     n.set_defaults(func=cmd_ngrams)
+    sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")
+    sg.add_argument("source", help="UTF-8 text file")
+    sg.add_argument("-o", "--output", required=True, help="output file: words separated by spaces (atomic)")
+    sg.add_argument("--lexicon", default=None,
+                    help="lexicon file (word<TAB>count, or nlp-zero/jieba 'word count [tag]'); "
+                         "default: the bundled general dictionary")
+    sg.add_argument("--null-score", type=float, default=-100.0, help="score of a character no word covers")
+    sg.add_argument("--no-combine-alnum", action="store_true", help="do not glue runs of ASCII letters/digits")
+    sg.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
+    sg.add_argument("-q", "--quiet", action="store_true")
+    sg.set_defaults(func=cmd_segment)
+
+    sc = sub.add_parser("score", help="word precision/recall/F1 of a segmentation against a gold one")
+    sc.add_argument("pred", help="predicted segmentation (words separated by spaces)")
+    sc.add_argument("gold", help="gold segmentation (words separated by spaces)")
+    sc.add_argument("--words", default=None, help="training word list (one per line) for OOV recall")
+    sc.set_defaults(func=cmd_score)
     return p
 
 

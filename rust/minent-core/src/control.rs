@@ -20,6 +20,7 @@ pub const STAGES: &[&str] = &[
     "verify",
     "ngrams",
     "sort",
+    "segment",
 ];
 
 #[derive(Default, Debug)]

@@ -182,6 +182,24 @@ pub(crate) fn split_chunks(text: &str, target: usize) -> Vec<&str> {
     out
 }
 
+/// Cut text into pieces of about `target` bytes that each end just after a newline (or at
+/// the end of the text); a line longer than `target` is one piece of its own.
+pub(crate) fn split_lines(text: &str, target: usize) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let want = (start + target.max(1)).min(bytes.len());
+        let end = match bytes[want - 1..].iter().position(|&b| b == b'\n') {
+            Some(p) => want - 1 + p + 1,
+            None => bytes.len(),
+        };
+        out.push(&text[start..end]);
+        start = end;
+    }
+    out
+}
+
 /// Calls `emit(Some(c))` for each character that belongs to a segment and `emit(None)`
 /// at each segment boundary (possibly repeated; callers collapse runs).
 #[inline]
@@ -346,6 +364,18 @@ mod tests {
             assert_eq!(chunks.concat(), text);
             for w in chunks.windows(2) {
                 assert!(!(w[0].ends_with('\r') && w[1].starts_with('\n')));
+            }
+        }
+    }
+
+    #[test]
+    fn line_pieces_end_at_newlines() {
+        let text = "一二三\n".repeat(50) + &"长".repeat(1000) + "\n尾";
+        for target in [1, 5, 64, 10_000] {
+            let pieces = split_lines(&text, target);
+            assert_eq!(pieces.concat(), text);
+            for p in &pieces[..pieces.len() - 1] {
+                assert!(p.ends_with('\n'));
             }
         }
     }

@@ -24,6 +24,7 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
+use crate::atomic::write_atomic;
 use crate::control::Control;
 use crate::corpus::{self, Segmenter, SourceFile, Symbol};
 use crate::error::{Error, Result};
@@ -207,22 +208,11 @@ impl CorpusIndex {
     pub fn save(&self, dir: &Path, ctl: &Control) -> Result<PathBuf> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let dest = dir.join(INDEX_FILE);
-        let tmp = dir.join(format!(".{INDEX_FILE}.tmp-{}-{}", std::process::id(), unique_suffix()));
-        let result = self.write_file(&tmp, ctl).and_then(|_| {
-            fs::rename(&tmp, &dest).map_err(|e| Error::io(&dest, e))?;
-            // make the rename itself durable
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        });
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result.map(|_| dest)
+        write_atomic(&dest, |w, tmp| self.write_file(w, tmp, ctl))?;
+        Ok(dest)
     }
 
-    fn write_file(&self, tmp: &Path, ctl: &Control) -> Result<()> {
+    fn write_file(&self, w: &mut BufWriter<File>, tmp: &Path, ctl: &Control) -> Result<()> {
         let vocab: Vec<u32> = self.vocab.iter().map(|&c| c as u32).collect();
         let sources = self.sources.join("\n");
         let text_bytes: &[u8] = with_text!(self, t => bytemuck::cast_slice(t));
@@ -268,8 +258,6 @@ impl CorpusIndex {
         let hsum = xxh3_64(&header[..HEADER_LEN - 8]);
         put_u64(&mut header, HEADER_LEN - 8, hsum);
 
-        let file = File::create(tmp).map_err(|e| Error::io(tmp, e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
         let io = |e| Error::io(tmp, e);
         w.write_all(&header).map_err(io)?;
         let mut written = HEADER_LEN;
@@ -283,8 +271,6 @@ impl CorpusIndex {
             w.write_all(&[0u8; ALIGN][..pad]).map_err(io)?;
             written += pad;
         }
-        let file = w.into_inner().map_err(|e| Error::io(tmp, e.into_error()))?;
-        file.sync_all().map_err(io)?;
         Ok(())
     }
 
@@ -418,13 +404,6 @@ fn width_of<S: Symbol>(_: &[S]) -> u32 {
 
 fn align_up(x: usize) -> usize {
     x.div_ceil(ALIGN) * ALIGN
-}
-
-fn unique_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
 }
 
 fn put_u32(b: &mut [u8], at: usize, v: u32) {

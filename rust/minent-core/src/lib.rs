@@ -7,17 +7,22 @@
 //! - [`stats`]: counts, neighbours, branching entropy, PMI, character entropy
 //! - [`control`]: cancellation and progress; [`error`]: the error type
 
+pub mod atomic;
 pub mod control;
 pub mod corpus;
 pub mod error;
 pub mod index;
 pub mod ngram;
 pub mod sa;
+pub mod lexicon;
 pub mod stats;
+pub mod viterbi;
 
 pub use control::Control;
 pub use corpus::Segmenter;
 pub use error::{Error, Result};
 pub use index::CorpusIndex;
 pub use ngram::{NgramOrder, NgramTable};
+pub use lexicon::Lexicon;
 pub use stats::Side;
+pub use viterbi::{Scratch, Tokenizer};

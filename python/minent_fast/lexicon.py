@@ -1,0 +1,137 @@
+"""Lexicon: an immutable word -> count table backed by a Rust double-array trie.
+
+File format: UTF-8 TSV ``word<TAB>count``, one per line, count descending. Loading also
+accepts nlp-zero / jieba dictionaries (``word count [tag]`` separated by spaces).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Iterable, Iterator, Mapping, Tuple, Union
+
+import numpy as np
+import pyarrow as pa
+
+from . import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _pairs_from(words: Any) -> tuple[list[str], list[int]]:
+    if isinstance(words, pa.Table):
+        names = words.column_names
+        if len(names) < 2:
+            raise ValueError("a lexicon table needs a word column and a count column")
+        w = words.column("word" if "word" in names else names[0]).to_pylist()
+        c = words.column("count" if "count" in names else names[1]).to_pylist()
+        items: Iterable[Tuple[Any, Any]] = zip(w, c)
+    elif isinstance(words, Mapping):
+        items = words.items()
+    else:
+        items = words
+    out_w: list[str] = []
+    out_c: list[int] = []
+    for pair in items:
+        try:
+            w, c = pair
+        except (TypeError, ValueError):
+            raise TypeError("a lexicon is built from a dict word -> count or (word, count) pairs") from None
+        if not isinstance(w, str):
+            raise TypeError(f"lexicon words must be str, not {type(w).__name__}")
+        if not w:
+            raise ValueError("a lexicon word cannot be empty")
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)):
+            raise TypeError(f"count of {w!r} must be an int, not {type(c).__name__}")
+        if c < 0:
+            raise ValueError(f"count of {w!r} is negative ({c})")
+        out_w.append(w)
+        out_c.append(int(c))
+    return out_w, out_c
+
+
+class Lexicon:
+    """Word -> count. ``lex[w]`` is 0 for an absent word (like ``Counter`` and nlp-zero's Trie).
+
+    Build from a dict, (word, count) pairs or a pyarrow table (``word``, ``count``); later
+    duplicates win and zero counts drop the word.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, words: Any = None) -> None:
+        if isinstance(words, _core.Lexicon):
+            self._inner = words
+            return
+        if isinstance(words, Lexicon):
+            self._inner = words._inner
+            return
+        w, c = _pairs_from(words or {})
+        self._inner = _core.Lexicon(w, c)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Lexicon":
+        """Read a TSV (``word<TAB>count``) or nlp-zero/jieba (``word count [tag]``) file."""
+        return cls(_core.Lexicon.load(os.fspath(path)))
+
+    @classmethod
+    def default(cls) -> "Lexicon":
+        """nlp-zero 0.1.6's bundled general dictionary (494,936 words, MIT licence)."""
+        from ._default import default_lexicon
+
+        return default_lexicon()
+
+    def save(self, path: PathLike) -> None:
+        """Write UTF-8 TSV ``word<TAB>count``, count descending, atomically."""
+        self._inner.save(os.fspath(path))
+
+    @property
+    def total(self) -> int:
+        """Sum of all counts."""
+        return self._inner.total
+
+    @property
+    def max_word_chars(self) -> int:
+        return self._inner.max_word_chars
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def __getitem__(self, word: str) -> int:
+        if not isinstance(word, str):
+            raise TypeError("lexicon keys are str")
+        return self._inner.get(word)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._inner.contains(word)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._inner.items()[0])
+
+    def items(self) -> list[tuple[str, int]]:
+        """(word, count) pairs, count descending."""
+        words, counts = self._inner.items()
+        return list(zip(words, counts.tolist()))
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.items())
+
+    def log_prob(self, word: str) -> float:
+        """ln(count / total) in nats; ``-inf`` for an absent word."""
+        c = self[word]
+        return math.log(c) - math.log(self.total) if c else float("-inf")
+
+    def to_arrow(self) -> pa.Table:
+        """``pyarrow.Table(word: string, count: uint64)``, count descending."""
+        words, counts = self._inner.items()
+        return pa.table({"word": pa.array(words, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lexicon):
+            return NotImplemented
+        return self.items() == other.items()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Lexicon {len(self):,} words, total {self.total:,}>"

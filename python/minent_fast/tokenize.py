@@ -1,0 +1,87 @@
+"""Tokenizer: unigram maximum-probability segmentation with nlp-zero ``Tokenizer`` semantics.
+
+Identical tokens to nlp-zero 0.1.6 on the same dictionary: a sentence is cut at
+``[。，、！？\\n ]`` (each separator is a token), each piece is segmented by Viterbi over
+word scores ``ln(count / total)`` (nats) with ``null_score`` for a character no word
+covers, and runs of ASCII letters/digits are glued back (``combine_alnum``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterable, Optional, Union
+
+from . import _core
+from ._progress import ProgressArg, make_progress
+from .corpus import _check_threads
+from .lexicon import Lexicon
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Tokenizer:
+    """Segment text with a :class:`Lexicon` (or a dict word -> count)."""
+
+    __slots__ = ("_inner", "_lexicon")
+
+    def __init__(self, lexicon: Any, *, null_score: float = -100.0, combine_alnum: bool = True) -> None:
+        lex = lexicon if isinstance(lexicon, Lexicon) else Lexicon(lexicon)
+        if isinstance(null_score, bool) or not isinstance(null_score, (int, float)):
+            raise TypeError("null_score must be a number")
+        self._lexicon = lex
+        self._inner = _core.Tokenizer(lex._inner, null_score=float(null_score), combine_alnum=bool(combine_alnum))
+
+    @classmethod
+    def default(cls) -> "Tokenizer":
+        """A tokenizer over the bundled general dictionary (nlp-zero's dic.txt, MIT)."""
+        return cls(Lexicon.default())
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self._lexicon
+
+    @property
+    def null_score(self) -> float:
+        return self._inner.null_score
+
+    @property
+    def combine_alnum(self) -> bool:
+        return self._inner.combine_alnum
+
+    def tokenize(self, sent: str) -> list[str]:
+        """Tokens of one sentence (their concatenation is ``sent``)."""
+        if not isinstance(sent, str):
+            raise TypeError(f"tokenize takes a str, not {type(sent).__name__}")
+        return self._inner.tokenize(sent)
+
+    __call__ = tokenize
+
+    def tokenize_batch(self, lines: Iterable[str], num_threads: Optional[int] = None) -> list[list[str]]:
+        """Tokens of many sentences, in parallel with the GIL released."""
+        if isinstance(lines, str):
+            raise TypeError("tokenize_batch takes a list of str; use tokenize() for one")
+        return self._inner.tokenize_batch(list(lines), num_threads=_check_threads(num_threads))
+
+    def tokenize_file(
+        self,
+        src: PathLike,
+        dst: PathLike,
+        num_threads: Optional[int] = None,
+        progress: ProgressArg = None,
+    ) -> dict[str, int]:
+        """Segment ``src`` line by line into ``dst``: words joined by one space.
+
+        Streamed from a memory map in bounded windows; ``dst`` is written atomically (it
+        appears only when complete). Returns ``{"lines", "bytes_in", "bytes_out"}``.
+        """
+        cb, close = make_progress(progress)
+        try:
+            lines, bytes_in, bytes_out = self._inner.tokenize_file(
+                os.fspath(src), os.fspath(dst), num_threads=_check_threads(num_threads), progress=cb
+            )
+        finally:
+            close()
+        return {"lines": lines, "bytes_in": bytes_in, "bytes_out": bytes_out}
+
+    def __repr__(self) -> str:
+        return f"<Tokenizer {self._lexicon!r}, null_score={self.null_score}, combine_alnum={self.combine_alnum}>"
