@@ -19,6 +19,7 @@ from .corpus import CorpusIndex
 from .errors import CorpusError, IndexFormatError, MinentError
 from .lexicon import Lexicon
 from .tokenize import Tokenizer
+from .wordfinder import WordFinder
 
 try:
     __version__ = version("minent_fast")
@@ -35,6 +36,7 @@ __all__ = [
     "CorpusIndex",
     "Lexicon",
     "Tokenizer",
+    "WordFinder",
     "evaluate",
     "CorpusError",
     "IndexFormatError",

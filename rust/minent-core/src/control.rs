@@ -21,6 +21,7 @@ pub const STAGES: &[&str] = &[
     "ngrams",
     "sort",
     "segment",
+    "redundancy",
 ];
 
 #[derive(Default, Debug)]

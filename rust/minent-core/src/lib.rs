@@ -17,6 +17,7 @@ pub mod sa;
 pub mod lexicon;
 pub mod stats;
 pub mod viterbi;
+pub mod wordfind;
 
 pub use control::Control;
 pub use corpus::Segmenter;
@@ -26,3 +27,4 @@ pub use ngram::{NgramOrder, NgramTable};
 pub use lexicon::Lexicon;
 pub use stats::Side;
 pub use viterbi::{Scratch, Tokenizer};
+pub use wordfind::WordFinder;

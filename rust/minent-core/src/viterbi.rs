@@ -104,76 +104,123 @@ impl Tokenizer {
 
     /// Tokens of `sent` as byte ranges.
     pub fn tokenize_spans(&self, sent: &str, scratch: &mut Scratch) -> Vec<Range<usize>> {
-        let mut out = Vec::new();
-        let mut piece_start = 0;
-        for (i, c) in sent.char_indices() {
-            if is_separator(c) {
-                if piece_start < i {
-                    self.segment_piece(sent, piece_start, i, scratch, &mut out);
-                }
-                out.push(i..i + c.len_utf8());
-                piece_start = i + c.len_utf8();
-            }
-        }
-        if piece_start < sent.len() {
-            self.segment_piece(sent, piece_start, sent.len(), scratch, &mut out);
-        }
-        if self.combine_alnum {
-            combine_alnum(sent, out)
-        } else {
-            out
-        }
+        tokenize_with(
+            sent,
+            self.lexicon.trie(),
+            |id| Some(self.scores[id as usize]),
+            self.null_score,
+            self.combine_alnum,
+            scratch,
+        )
     }
 
     pub fn tokenize<'a>(&self, sent: &'a str, scratch: &mut Scratch) -> Vec<&'a str> {
         self.tokenize_spans(sent, scratch).into_iter().map(|r| &sent[r]).collect()
     }
+}
 
-    /// nlp-zero `simple_tokenize` of sent[from..to] (no separators inside), appended to `out`.
-    fn segment_piece(&self, sent: &str, from: usize, to: usize, s: &mut Scratch, out: &mut Vec<Range<usize>>) {
-        s.chars.clear();
-        s.byte_at.clear();
-        for (i, c) in sent[from..to].char_indices() {
-            s.chars.push(c);
-            s.byte_at.push(from + i);
+/// Where the words of a piece come from: every (word id, length in chars) starting at
+/// `start`, shortest first.
+pub trait Prefixes {
+    fn for_each_prefix(&self, sent: &str, chars: &[char], byte_at: &[usize], start: usize, f: impl FnMut(u32, usize));
+}
+
+impl Prefixes for crawdad::Trie {
+    #[inline]
+    fn for_each_prefix(&self, _sent: &str, chars: &[char], _byte_at: &[usize], start: usize, mut f: impl FnMut(u32, usize)) {
+        for (id, len) in self.common_prefix_search(chars[start..].iter().copied()) {
+            f(id, len);
         }
-        s.byte_at.push(to);
-        let n = s.chars.len();
-        // score −∞ marks "not reached yet" (every real path score is finite)
-        s.score.clear();
-        s.score.resize(n + 1, f64::NEG_INFINITY);
-        s.back.clear();
-        s.back.resize(n + 1, 0);
-        s.score[0] = 1.0;
-        let Some(trie) = self.lexicon.trie() else {
-            // no words: every character falls back to a single-character token
-            out.extend((0..n).map(|i| s.byte_at[i]..s.byte_at[i + 1]));
-            return;
-        };
-        for start in 0..n {
-            let base = s.score[start];
-            for (id, len) in trie.common_prefix_search(s.chars[start..].iter().copied()) {
-                let end = start + len;
-                let sc = base + self.scores[id as usize];
-                if sc > s.score[end] {
-                    s.score[end] = sc;
-                    s.back[end] = start;
-                }
-            }
-            if s.score[start + 1] == f64::NEG_INFINITY {
-                s.score[start + 1] = base + self.null_score;
-                s.back[start + 1] = start;
-            }
-        }
-        s.spans.clear();
-        let mut end = n;
-        while end > 0 {
-            let start = s.back[end];
-            s.spans.push(s.byte_at[start]..s.byte_at[end]);
-            end = start;
-        }
-        out.extend(s.spans.drain(..).rev());
     }
+}
+
+/// nlp-zero `Tokenizer.tokenize` over any word source whose ids are scored by `score_of`
+/// (None = the word is absent, as if deleted): separator split, Viterbi per piece,
+/// optional alphanumeric gluing. Token byte ranges of `sent`.
+pub fn tokenize_with<P: Prefixes>(
+    sent: &str,
+    trie: Option<&P>,
+    score_of: impl Fn(u32) -> Option<f64>,
+    null_score: f64,
+    combine: bool,
+    scratch: &mut Scratch,
+) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut piece_start = 0;
+    for (i, c) in sent.char_indices() {
+        if is_separator(c) {
+            if piece_start < i {
+                segment_piece(sent, piece_start, i, trie, &score_of, null_score, scratch, &mut out);
+            }
+            out.push(i..i + c.len_utf8());
+            piece_start = i + c.len_utf8();
+        }
+    }
+    if piece_start < sent.len() {
+        segment_piece(sent, piece_start, sent.len(), trie, &score_of, null_score, scratch, &mut out);
+    }
+    if combine {
+        combine_alnum(sent, out)
+    } else {
+        out
+    }
+}
+
+/// nlp-zero `simple_tokenize` of sent[from..to] (no separators inside), appended to `out`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn segment_piece<P: Prefixes>(
+    sent: &str,
+    from: usize,
+    to: usize,
+    trie: Option<&P>,
+    score_of: &impl Fn(u32) -> Option<f64>,
+    null_score: f64,
+    s: &mut Scratch,
+    out: &mut Vec<Range<usize>>,
+) {
+    s.chars.clear();
+    s.byte_at.clear();
+    for (i, c) in sent[from..to].char_indices() {
+        s.chars.push(c);
+        s.byte_at.push(from + i);
+    }
+    s.byte_at.push(to);
+    let n = s.chars.len();
+    // score −∞ marks "not reached yet" (every real path score is finite)
+    s.score.clear();
+    s.score.resize(n + 1, f64::NEG_INFINITY);
+    s.back.clear();
+    s.back.resize(n + 1, 0);
+    s.score[0] = 1.0;
+    for start in 0..n {
+        let base = s.score[start];
+        if let Some(trie) = trie {
+            let (score, back) = (&mut s.score, &mut s.back);
+            trie.for_each_prefix(sent, &s.chars, &s.byte_at, start, |id, len| {
+                if let Some(w) = score_of(id) {
+                    let end = start + len;
+                    let sc = base + w;
+                    if sc > score[end] {
+                        score[end] = sc;
+                        back[end] = start;
+                    }
+                }
+            });
+        }
+        if s.score[start + 1] == f64::NEG_INFINITY {
+            s.score[start + 1] = base + null_score;
+            s.back[start + 1] = start;
+        }
+    }
+    s.spans.clear();
+    let mut end = n;
+    while end > 0 {
+        let start = s.back[end];
+        s.spans.push(s.byte_at[start]..s.byte_at[end]);
+        end = start;
+    }
+    out.extend(s.spans.drain(..).rev());
 }
 
 /// Lines, input bytes and output bytes of a `tokenize_file` run.

@@ -7,16 +7,17 @@
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use minent_core::{self as core, Control, CorpusIndex, Lexicon, NgramOrder, Scratch, Segmenter, Side, Tokenizer};
+use minent_core::{self as core, Control, CorpusIndex, Lexicon, NgramOrder, Scratch, Segmenter, Side, Tokenizer, WordFinder};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyKeyboardInterrupt, PyOSError, PyPermissionError, PyRuntimeError,
     PyValueError,
 };
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList};
 
 /// Convert a core error into the Python exception users are promised (API.md).
@@ -363,7 +364,7 @@ impl PyTokenizer {
     fn tokenize_batch<'py>(
         &self,
         py: Python<'py>,
-        lines: Vec<String>,
+        lines: Vec<PyBackedStr>,
         num_threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyList>> {
         let inner = self.inner.clone();
@@ -396,11 +397,94 @@ impl PyTokenizer {
     }
 }
 
+/// nlp-zero Word_Finder state (see minent_fast.WordFinder); mutable behind a lock.
+#[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
+struct PyWordFinder {
+    inner: Mutex<WordFinder>,
+}
+
+impl PyWordFinder {
+    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut WordFinder) -> T + Send) -> PyResult<T> {
+        py.detach(|| {
+            let mut guard = self.inner.lock().map_err(|_| PyRuntimeError::new_err("WordFinder state is poisoned"))?;
+            Ok(f(&mut guard))
+        })
+    }
+}
+
+#[pymethods]
+impl PyWordFinder {
+    #[new]
+    #[pyo3(signature = (min_proba = 1e-7, min_pmi = 1.0))]
+    fn new(py: Python<'_>, min_proba: f64, min_pmi: f64) -> PyResult<Self> {
+        Ok(PyWordFinder { inner: Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?) })
+    }
+
+    #[getter]
+    fn min_proba(&self, py: Python<'_>) -> PyResult<f64> {
+        self.with(py, |w| w.min_proba)
+    }
+    #[getter]
+    fn min_pmi(&self, py: Python<'_>) -> PyResult<f64> {
+        self.with(py, |w| w.min_pmi)
+    }
+
+    #[pyo3(signature = (lines, filtering = true))]
+    fn train(&self, py: Python<'_>, lines: Vec<PyBackedStr>, filtering: bool) -> PyResult<()> {
+        self.with(py, move |w| w.train(&lines, filtering))
+    }
+
+    fn begin_find(&self, py: Python<'_>, remove_weak_pairs: bool) -> PyResult<()> {
+        self.with(py, move |w| w.begin_find(remove_weak_pairs))
+    }
+
+    #[pyo3(signature = (lines, filtering = true))]
+    fn cut(&self, py: Python<'_>, lines: Vec<PyBackedStr>, filtering: bool) -> PyResult<()> {
+        self.with(py, move |w| w.cut(&lines, filtering))
+    }
+
+    /// Truncation + redundancy removal; returns (words, counts) in nlp-zero's dict order.
+    #[pyo3(signature = (progress = None))]
+    fn finish_find<'py>(
+        &self,
+        py: Python<'py>,
+        progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let words = run_heavy(py, progress.as_ref(), |ctl| {
+            let mut guard = self.inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
+            guard.finish_find(ctl)
+        })?;
+        let (w, c): (Vec<String>, Vec<u64>) = words.into_iter().unzip();
+        Ok((w, c.into_pyarray(py)))
+    }
+
+    fn chars<'py>(&self, py: Python<'py>) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let (k, v): (Vec<String>, Vec<u64>) =
+            self.with(py, |w| w.chars.iter().map(|(c, n)| (c.to_string(), *n)).unzip())?;
+        Ok((k, v.into_pyarray(py)))
+    }
+
+    fn pairs<'py>(&self, py: Python<'py>) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let (k, v): (Vec<String>, Vec<u64>) = self.with(py, |w| {
+            w.pairs
+                .iter()
+                .filter_map(|(&ab, n)| {
+                    let a = char::from_u32((ab >> 32) as u32)?;
+                    let b = char::from_u32(ab as u32)?;
+                    Some((format!("{a}{b}"), *n))
+                })
+                .unzip()
+        })?;
+        Ok((k, v.into_pyarray(py)))
+    }
+}
+
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCorpusIndex>()?;
     m.add_class::<PyLexicon>()?;
     m.add_class::<PyTokenizer>()?;
+    m.add_class::<PyWordFinder>()?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
     m.add("MAX_NGRAM", core::ngram::MAX_N)?;
     Ok(())

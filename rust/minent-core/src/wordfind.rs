@@ -1,0 +1,370 @@
+//! nlp-zero `Word_Finder` ("当机立断", article 2): lexicon construction by cutting weak
+//! adjacent pairs, truncation, and sequential redundancy removal (去冗).
+//!
+//! Exactness notes (ALGORITHMS.md §2.5; each matters for identical words and counts):
+//! - Chunks are runs of `[\u4e00-\u9fa5 0-9 a-z A-Z]` (or whole sentences without
+//!   filtering); chars and adjacent pairs are counted inside chunks.
+//! - log-probabilities use nlp-zero's `log` (−100 for 0): chars normalised by Σ chars,
+//!   pairs by Σ pairs; a pair is strong when ln p_ab > ln min_proba and
+//!   ln p_ab − ln p_a − ln p_b > min_pmi, evaluated left to right as in Python.
+//! - The rough cut counts pieces in order of first occurrence; truncation keeps
+//!   ln(n) − ln(Σ n) > ln min_proba.
+//! - 去冗 visits candidates longest first (stable: ties in first-occurrence order). For a
+//!   word w with current count `num`: pmi = ln num − L, where L = ln(total) *before* w is
+//!   deleted (nlp-zero leaves its `log_total_items` stale on deletion), w is deleted, the
+//!   unigram tokenizer (scores ln c − L, −100 for unknown characters, alphanumeric gluing)
+//!   splits w, pmi −= ln c_k − L for each piece; if pmi < len(w) − 1 the pieces gain
+//!   `num` each (repeats included) and w is dropped, otherwise w is restored.
+//!
+//! Unlike nlp-zero, `find` may be called again after more `train` calls: counts survive
+//! (weak pairs are dropped when asked, as the library intended), and words are recomputed.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use rayon::prelude::*;
+
+use crate::control::Control;
+use crate::corpus::is_han_char;
+use crate::error::{Error, Result};
+use crate::viterbi::{ln_or_sentinel, tokenize_with, Prefixes, Scratch};
+
+/// nlp-zero's `log` for a float threshold: −100 for 0.
+fn log_f(x: f64) -> f64 {
+    if x == 0.0 {
+        -100.0
+    } else {
+        x.ln()
+    }
+}
+
+/// Contiguous blocks of sentences, a few per thread (order-preserving merges stay cheap).
+fn block_len(n: usize) -> usize {
+    (n / (rayon::current_num_threads() * 2)).max(1024)
+}
+
+#[inline]
+fn pack(a: char, b: char) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+/// Chunks of a sentence: nlp-zero's `texts()`; empty chunks are dropped (they count nothing).
+fn chunks(sent: &str, filtering: bool) -> impl Iterator<Item = &str> {
+    let split: Box<dyn Iterator<Item = &str>> =
+        if filtering { Box::new(sent.split(|c: char| !is_han_char(c))) } else { Box::new(std::iter::once(sent)) };
+    split.filter(|s| !s.is_empty())
+}
+
+/// Counts that remember the order in which keys first appeared (a Python dict's order).
+/// Keys live in one arena string; the hash table stores entry numbers, so counting a
+/// piece seen before allocates nothing.
+#[derive(Default, Clone)]
+pub struct OrderedCounts {
+    arena: String,
+    /// (start, end) in `arena`, count
+    entries: Vec<(u32, u32, u64)>,
+    table: hashbrown::HashTable<u32>,
+    hasher: rustc_hash::FxBuildHasher,
+}
+
+impl std::fmt::Debug for OrderedCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OrderedCounts({} keys)", self.entries.len())
+    }
+}
+
+impl OrderedCounts {
+    fn key(&self, i: u32) -> &str {
+        let (a, b, _) = self.entries[i as usize];
+        &self.arena[a as usize..b as usize]
+    }
+
+    pub fn add(&mut self, key: &str, n: u64) {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(key);
+        let (arena, entries) = (&self.arena, &self.entries);
+        let eq = |&i: &u32| {
+            let (a, b, _) = entries[i as usize];
+            &arena[a as usize..b as usize] == key
+        };
+        if let Some(&i) = self.table.find(h, eq) {
+            self.entries[i as usize].2 += n;
+            return;
+        }
+        let i = self.entries.len() as u32;
+        let start = self.arena.len() as u32;
+        self.arena.push_str(key);
+        self.entries.push((start, self.arena.len() as u32, n));
+        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
+        self.table.insert_unique(h, i, |&j| {
+            let (a, b, _) = entries[j as usize];
+            hasher.hash_one(&arena[a as usize..b as usize])
+        });
+    }
+
+    fn merge(&mut self, other: OrderedCounts) {
+        for i in 0..other.entries.len() as u32 {
+            self.add(other.key(i), other.entries[i as usize].2);
+        }
+    }
+
+    pub fn into_entries(self) -> Vec<(String, u64)> {
+        (0..self.entries.len() as u32).map(|i| (self.key(i).to_string(), self.entries[i as usize].2)).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WordFinder {
+    pub min_proba: f64,
+    pub min_pmi: f64,
+    pub chars: HashMap<char, u64>,
+    pub pairs: HashMap<u64, u64>,
+    strong: HashSet<u64>,
+    cut: OrderedCounts,
+}
+
+impl WordFinder {
+    pub fn new(min_proba: f64, min_pmi: f64) -> Result<Self> {
+        if !(min_proba >= 0.0) || !min_proba.is_finite() {
+            return Err(Error::arg(format!("min_proba must be a finite number >= 0, got {min_proba}")));
+        }
+        if !min_pmi.is_finite() {
+            return Err(Error::arg(format!("min_pmi must be a finite number, got {min_pmi}")));
+        }
+        Ok(WordFinder {
+            min_proba,
+            min_pmi,
+            chars: HashMap::default(),
+            pairs: HashMap::default(),
+            strong: HashSet::default(),
+            cut: OrderedCounts::default(),
+        })
+    }
+
+    /// Count characters and adjacent pairs of `sents` (incremental).
+    pub fn train<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+        type Counts = (HashMap<char, u64>, HashMap<u64, u64>);
+        let (chars, pairs): Counts = sents
+            .par_chunks(block_len(sents.len()))
+            .map(|block| {
+                let (mut ch, mut pa) = Counts::default();
+                for sent in block {
+                    for chunk in chunks(sent.as_ref(), filtering) {
+                        let mut prev: Option<char> = None;
+                        for c in chunk.chars() {
+                            *ch.entry(c).or_insert(0) += 1;
+                            if let Some(p) = prev {
+                                *pa.entry(pack(p, c)).or_insert(0) += 1;
+                            }
+                            prev = Some(c);
+                        }
+                    }
+                }
+                (ch, pa)
+            })
+            .reduce(Counts::default, |(mut a, mut b), (c, d)| {
+                for (k, v) in c {
+                    *a.entry(k).or_insert(0) += v;
+                }
+                for (k, v) in d {
+                    *b.entry(k).or_insert(0) += v;
+                }
+                (a, b)
+            });
+        for (k, v) in chars {
+            *self.chars.entry(k).or_insert(0) += v;
+        }
+        for (k, v) in pairs {
+            *self.pairs.entry(k).or_insert(0) += v;
+        }
+    }
+
+    /// First step of `find`: choose the strong pairs from the counts.
+    pub fn begin_find(&mut self, remove_weak_pairs: bool) {
+        let log_min = log_f(self.min_proba);
+        let ltc = ln_or_sentinel(self.chars.values().sum());
+        let ltp = ln_or_sentinel(self.pairs.values().sum());
+        let lc = |c: char| ln_or_sentinel(self.chars.get(&c).copied().unwrap_or(0)) - ltc;
+        let mut strong_freq = HashSet::default();
+        let mut strong = HashSet::default();
+        for (&ab, &n) in &self.pairs {
+            let lp = ln_or_sentinel(n) - ltp;
+            if lp > log_min {
+                strong_freq.insert(ab);
+                let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32 & 0xFFFF_FFFF));
+                if let (Some(a), Some(b)) = (a, b) {
+                    if lp - lc(a) - lc(b) > self.min_pmi {
+                        strong.insert(ab);
+                    }
+                }
+            }
+        }
+        if remove_weak_pairs {
+            self.pairs.retain(|k, _| strong_freq.contains(k));
+        }
+        self.strong = strong;
+        self.cut = OrderedCounts::default();
+    }
+
+    /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
+    pub fn cut<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+        let strong = &self.strong;
+        let blocks: Vec<OrderedCounts> = sents
+            .par_chunks(block_len(sents.len()))
+            .map(|block| {
+                let mut local = OrderedCounts::default();
+                let mut piece = String::new();
+                for sent in block {
+                    for chunk in chunks(sent.as_ref(), filtering) {
+                        let mut chars = chunk.chars();
+                        let Some(first) = chars.next() else { continue };
+                        piece.clear();
+                        piece.push(first);
+                        let mut prev = first;
+                        for c in chars {
+                            if strong.contains(&pack(prev, c)) {
+                                piece.push(c);
+                            } else {
+                                local.add(&piece, 1);
+                                piece.clear();
+                                piece.push(c);
+                            }
+                            prev = c;
+                        }
+                        local.add(&piece, 1);
+                    }
+                }
+                local
+            })
+            .collect();
+        for b in blocks {
+            self.cut.merge(b);
+        }
+    }
+
+    /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
+    pub fn finish_find(&mut self, ctl: &Control) -> Result<Vec<(String, u64)>> {
+        let cut = std::mem::take(&mut self.cut).into_entries();
+        let log_min = log_f(self.min_proba);
+        let ltw = ln_or_sentinel(cut.iter().map(|e| e.1).sum());
+        let words: Vec<(String, u64)> = cut.into_iter().filter(|(_, n)| ln_or_sentinel(*n) - ltw > log_min).collect();
+        remove_redundant(words, ctl)
+    }
+}
+
+/// A lexicon whose counts change (count 0 = absent). Words are found by hashing the
+/// substrings of the (short) word being split, which costs far less than building a
+/// double-array trie over hundreds of thousands of candidates.
+struct MutableLexicon {
+    counts: Vec<u64>,
+    index: HashMap<String, u32>,
+    max_chars: usize,
+    total: u64,
+}
+
+impl Prefixes for MutableLexicon {
+    #[inline]
+    fn for_each_prefix(&self, sent: &str, chars: &[char], byte_at: &[usize], start: usize, mut f: impl FnMut(u32, usize)) {
+        let last = chars.len().min(start + self.max_chars);
+        for end in start + 1..=last {
+            if let Some(&id) = self.index.get(&sent[byte_at[start]..byte_at[end]]) {
+                f(id, end - start);
+            }
+        }
+    }
+}
+
+impl MutableLexicon {
+    fn new(words: Vec<String>, counts: Vec<u64>) -> Self {
+        let total = counts.iter().sum();
+        let max_chars = words.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+        let index = words.into_iter().enumerate().map(|(i, w)| (w, i as u32)).collect();
+        MutableLexicon { counts, index, max_chars, total }
+    }
+
+    fn count(&self, w: &str) -> u64 {
+        self.index.get(w).map(|&i| self.counts[i as usize]).unwrap_or(0)
+    }
+
+    /// nlp-zero `Trie.__setitem__(w, trie[w] + n)`.
+    fn add(&mut self, w: &str, n: u64) {
+        match self.index.get(w) {
+            Some(&i) => self.counts[i as usize] += n,
+            None => {
+                // a piece the lexicon never held (only in degenerate inputs): add it
+                self.index.insert(w.to_string(), self.counts.len() as u32);
+                self.counts.push(n);
+                self.max_chars = self.max_chars.max(w.chars().count());
+            }
+        }
+        self.total += n;
+    }
+}
+
+/// The 去冗 loop over candidate `words` (in dict order); returns the kept words in order.
+pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<(String, u64)>> {
+    let mut lex = MutableLexicon::new(words.iter().map(|w| w.0.clone()).collect(), words.iter().map(|w| w.1).collect());
+
+    let mut out = OrderedCounts::default();
+    for (w, n) in &words {
+        out.add(w, *n);
+    }
+    let mut removed: HashSet<String> = HashSet::default();
+    let mut order: Vec<usize> = (0..words.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(words[i].0.chars().count()));
+    ctl.stage("redundancy", order.len() as u64)?;
+    let mut scratch = Scratch::default();
+    for (step, &i) in order.iter().enumerate() {
+        if step % 4096 == 0 {
+            ctl.advance(4096.min(order.len() - step) as u64)?;
+        }
+        let w = words[i].0.as_str();
+        let len = w.chars().count();
+        if len == 1 {
+            continue;
+        }
+        let id = lex.index[w] as usize;
+        let num = lex.counts[id];
+        let big_l = ln_or_sentinel(lex.total);
+        let mut pmi = ln_or_sentinel(num) - big_l;
+        lex.counts[id] = 0;
+        lex.total -= num;
+        let spans = {
+            let counts = &lex.counts;
+            tokenize_with(
+                w,
+                Some(&lex),
+                |k| {
+                    let c = counts[k as usize];
+                    (c > 0).then(|| ln_or_sentinel(c) - big_l)
+                },
+                -100.0,
+                true,
+                &mut scratch,
+            )
+        };
+        let subs: Vec<&str> = spans.into_iter().map(|r| &w[r]).collect();
+        for k in &subs {
+            pmi -= ln_or_sentinel(lex.count(k)) - big_l;
+        }
+        if pmi < (len - 1) as f64 {
+            for k in &subs {
+                lex.add(k, num);
+                out.add(k, num);
+                removed.remove(*k);
+            }
+            removed.insert(w.to_string());
+        } else {
+            lex.counts[id] = num;
+            lex.total += num;
+        }
+    }
+    Ok(out.into_entries().into_iter().filter(|(w, _)| !removed.contains(w)).collect())
+}
