@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import evaluate
 from .corpus import CorpusIndex
+from .discover import discover_words, entropy_report
 from .errors import CorpusError, IndexFormatError, MinentError
 from .lexicon import Lexicon
 from .tokenize import Tokenizer
@@ -37,6 +38,8 @@ __all__ = [
     "Lexicon",
     "Tokenizer",
     "WordFinder",
+    "discover_words",
+    "entropy_report",
     "evaluate",
     "CorpusError",
     "IndexFormatError",

@@ -110,6 +110,35 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from .discover import discover_words, entropy_report
+    from .lexicon import Lexicon
+
+    t0 = time.perf_counter()
+    if args.method == "nlpzero":
+        from .evaluate import read_lines
+        from .wordfinder import WordFinder
+
+        wf = WordFinder(min_proba=args.min_proba, min_pmi=args.min_pmi)
+        lines = [line for src in args.sources for line in read_lines(src)]
+        wf.train(lines)
+        lex = Lexicon(wf.find(lines, progress=_progress(args)))
+    else:
+        lex = discover_words(args.sources, max_len=args.max_len, length_bonus=args.length_bonus,
+                             iterations=args.iterations, min_count=args.min_count,
+                             num_threads=args.threads, progress=_progress(args))
+    dt = time.perf_counter() - t0
+    fmt = args.format
+    if fmt == "tsv":
+        lex.save(args.output)
+    elif fmt == "jieba":
+        lex.to_jieba(args.output)
+    else:
+        lex.to_unigram_vocab(args.output, format="hf" if fmt == "hf" else "sentencepiece")
+    print(f"{len(lex):,} words in {dt:.2f} s -> {args.output}", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -163,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output file: .parquet/.pq for Parquet, anything else TSV; '-' or omitted: TSV on stdout")
     n.add_argument("-q", "--quiet", action="store_true")
     n.set_defaults(func=cmd_ngrams)
+    ds = sub.add_parser("discover", help="discover the words of a corpus (minimum-entropy lexicon construction)")
+    ds.add_argument("sources", nargs="+", help="UTF-8 text files")
+    ds.add_argument("-o", "--output", required=True, help="lexicon file to write (atomic)")
+    ds.add_argument("--method", choices=["minent", "nlpzero"], default="minent",
+                    help="minent: branching-entropy autonomy + unigram re-estimation (default); "
+                         "nlpzero: nlp-zero's Word_Finder, identical output")
+    ds.add_argument("--format", choices=["tsv", "jieba", "hf", "sentencepiece"], default="tsv",
+                    help="tsv (word<TAB>count), jieba user dict, HF tokenizers Unigram JSON, sentencepiece .vocab")
+    ds.add_argument("--max-len", type=int, default=3, help="[minent] longest word of the initial segmentation")
+    ds.add_argument("--length-bonus", type=float, default=3.0, help="[minent] per-character bonus of a group")
+    ds.add_argument("--iterations", type=int, default=3, help="[minent] unigram re-estimation rounds at most")
+    ds.add_argument("--min-count", type=int, default=1, help="[minent] drop rarer words")
+    ds.add_argument("--min-proba", type=float, default=1e-6, help="[nlpzero] frequency threshold")
+    ds.add_argument("--min-pmi", type=float, default=1.0, help="[nlpzero] PMI threshold (nats)")
+    ds.add_argument("--threads", type=int, default=None)
+    ds.add_argument("-q", "--quiet", action="store_true")
+    ds.set_defaults(func=cmd_discover)
+
     sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")
     sg.add_argument("source", help="UTF-8 text file")
     sg.add_argument("-o", "--output", required=True, help="output file: words separated by spaces (atomic)")

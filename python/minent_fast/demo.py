@@ -56,4 +56,30 @@ def run_demo(corpus: Sequence[str] = (), progress: bool = False) -> int:
         if idx.count(w):
             print(f"{w}: count {idx.count(w)}, right branching entropy "
                   f"{idx.branching_entropy(w, 'right'):.3f} nats, left {idx.branching_entropy(w, 'left'):.3f} nats")
+
+    # word discovery by minimum entropy, and what it does to the information per character
+    from .discover import discover_words, entropy_report
+    from .evaluate import read_lines
+    from .tokenize import Tokenizer
+
+    t0 = time.perf_counter()
+    lex = discover_words(sources, progress=progress)
+    dt = time.perf_counter() - t0
+    multi = [(w, c) for w, c in lex.items() if len(w) > 1]
+    print(f"\ndiscovered {len(lex):,} words ({len(multi):,} of 2+ chars) in {dt:.2f} s; most frequent:")
+    print("  " + "  ".join(f"{w} {c}" for w, c in multi[:30]))
+    tok = Tokenizer(lex)
+    lines = [line for s in sources for line in read_lines(s)]
+    segmented = tok.tokenize_batch(lines)
+    before = entropy_report([list(line.replace(" ", "")) for line in lines])
+    after = entropy_report(segmented)
+    print(f"L = H/l: {before['L_bits']:.3f} bits/char reading by characters -> "
+          f"{after['L_bits']:.3f} bits/char reading by words (H = {after['H_bits']:.2f} bits/word, "
+          f"l = {after['l']:.2f} chars/word)")
+    print("segmented samples:")
+    shown = 0
+    for line, toks in zip(lines, segmented):
+        if 12 <= len(line) <= 40 and shown < 5:
+            print("  " + " / ".join(t for t in toks if not t.isspace()))
+            shown += 1
     return 0

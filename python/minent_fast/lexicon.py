@@ -126,6 +126,55 @@ class Lexicon:
         words, counts = self._inner.items()
         return pa.table({"word": pa.array(words, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
 
+    # ------------------------------------------------------------------ exports
+    def to_jieba(self, path: PathLike) -> None:
+        """Write a jieba user dictionary (``word count`` per line; ``jieba.load_userdict``).
+
+        Words containing spaces cannot be expressed in that format and are skipped.
+        """
+        from ._io import atomic_output
+
+        with atomic_output(path) as f:
+            for w, c in self.items():
+                if " " not in w and "\t" not in w:
+                    f.write(f"{w} {c}\n")
+
+    def unigram_vocab(self, unk: str = "<unk>") -> list[tuple[str, float]]:
+        """``[(piece, ln p)]``, most probable first, led by ``(unk, min ln p - 10)``: the
+        vocabulary of a unigram tokenizer (HF tokenizers ``Unigram``, sentencepiece)."""
+        items = self.items()
+        if not items:
+            return [(unk, 0.0)]
+        log_total = math.log(self.total)
+        vocab = [(w, math.log(c) - log_total) for w, c in items if w != unk]
+        return [(unk, min(s for _, s in vocab) - 10.0)] + vocab
+
+    def to_unigram_vocab(self, path: PathLike, format: str = "hf") -> None:
+        """Export as a unigram-LM vocabulary.
+
+        ``format="hf"``: JSON of a HF tokenizers ``Unigram`` model
+        (``{"type": "Unigram", "unk_id": 0, "vocab": [[piece, score], ...]}``, loadable with
+        ``tokenizers.models.Unigram(vocab, unk_id=0)``); ``"sentencepiece"``: a
+        sentencepiece ``.vocab`` text file (``piece<TAB>score``), with ``<unk>``, ``<s>`` and
+        ``</s>`` first as sentencepiece writes them.
+        """
+        import json
+
+        from ._io import atomic_output
+
+        vocab = self.unigram_vocab()
+        if format == "hf":
+            with atomic_output(path) as f:
+                json.dump({"type": "Unigram", "unk_id": 0, "vocab": [[w, s] for w, s in vocab]}, f, ensure_ascii=False)
+        elif format == "sentencepiece":
+            with atomic_output(path) as f:
+                f.write(f"{vocab[0][0]}\t0\n<s>\t0\n</s>\t0\n")
+                for w, s in vocab[1:]:
+                    if "\t" not in w and "\n" not in w:
+                        f.write(f"{w}\t{s:.6f}\n")
+        else:
+            raise ValueError(f"format must be 'hf' or 'sentencepiece', not {format!r}")
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Lexicon):
             return NotImplemented

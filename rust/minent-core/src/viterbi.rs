@@ -98,6 +98,55 @@ impl Tokenizer {
         Tokenizer { lexicon, scores, null_score, combine_alnum }
     }
 
+    /// A tokenizer maximising the sum of arbitrary per-word `scores` (by lexicon id)
+    /// instead of unigram log-probabilities, e.g. branching-entropy autonomy scores.
+    pub fn with_scores(lexicon: Arc<Lexicon>, scores: Vec<f64>, null_score: f64, combine_alnum: bool) -> Result<Self> {
+        if scores.len() != lexicon.len() {
+            return Err(Error::arg("one score per lexicon word is needed"));
+        }
+        if scores.iter().any(|s| !s.is_finite()) {
+            return Err(Error::arg("word scores must be finite"));
+        }
+        Ok(Tokenizer { lexicon, scores, null_score, combine_alnum })
+    }
+
+    /// Segment every line of `paths` and count the tokens made only of
+    /// `[\u4e00-\u9fa5 0-9 a-z A-Z]` (punctuation and spaces are not words), in order of
+    /// first occurrence.
+    pub fn count_tokens(&self, paths: &[std::path::PathBuf], num_threads: Option<usize>, ctl: &Control) -> Result<Vec<(String, u64)>> {
+        use crate::wordfind::OrderedCounts;
+        in_pool(num_threads, || {
+            let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
+            let mut total = OrderedCounts::default();
+            ctl.stage("segment", files.iter().map(|f| f.bytes().len() as u64).sum())?;
+            for f in &files {
+                let text = f.text()?;
+                for window in split_lines(text, 32 << 20) {
+                    let parts: Vec<OrderedCounts> = split_lines(window, 1 << 20)
+                        .par_iter()
+                        .map_init(Scratch::default, |scratch, chunk| {
+                            let mut local = OrderedCounts::default();
+                            for line in chunk.lines() {
+                                for span in self.tokenize_spans(line, scratch) {
+                                    let tok = &line[span];
+                                    if tok.chars().all(crate::corpus::is_han_char) {
+                                        local.add(tok, 1);
+                                    }
+                                }
+                            }
+                            local
+                        })
+                        .collect();
+                    for p in parts {
+                        total.merge(p);
+                    }
+                    ctl.advance(window.len() as u64)?;
+                }
+            }
+            Ok(total.into_entries())
+        })
+    }
+
     pub fn lexicon(&self) -> &Arc<Lexicon> {
         &self.lexicon
     }

@@ -101,7 +101,7 @@ impl OrderedCounts {
         });
     }
 
-    fn merge(&mut self, other: OrderedCounts) {
+    pub fn merge(&mut self, other: OrderedCounts) {
         for i in 0..other.entries.len() as u32 {
             self.add(other.key(i), other.entries[i as usize].2);
         }

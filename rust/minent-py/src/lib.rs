@@ -342,6 +342,42 @@ impl PyTokenizer {
         Ok(PyTokenizer { inner: Arc::new(Tokenizer::new(lexicon.inner.clone(), null_score, combine_alnum)) })
     }
 
+    /// A tokenizer maximising the sum of explicit per-word scores (words -> score).
+    #[staticmethod]
+    #[pyo3(signature = (words, scores, *, null_score = -100.0, combine_alnum = true))]
+    fn with_scores(py: Python<'_>, words: Vec<String>, scores: Vec<f64>, null_score: f64, combine_alnum: bool) -> PyResult<Self> {
+        if words.len() != scores.len() {
+            return Err(PyValueError::new_err("words and scores differ in length"));
+        }
+        if !null_score.is_finite() {
+            return Err(PyValueError::new_err("null_score must be a finite number"));
+        }
+        let lex = core_err(py, Lexicon::from_pairs(words.iter().map(|w| (w.as_str(), 1u64))))?;
+        let mut by_id = vec![0.0; lex.len()];
+        for (w, s) in words.iter().zip(&scores) {
+            if let Some(id) = lex.id(w) {
+                by_id[id] = *s;
+            }
+        }
+        let tok = core_err(py, Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum))?;
+        Ok(PyTokenizer { inner: Arc::new(tok) })
+    }
+
+    /// Counts of the word tokens (CJK/ASCII alphanumeric only) of segmented files.
+    #[pyo3(signature = (sources, num_threads = None, progress = None))]
+    fn count_tokens<'py>(
+        &self,
+        py: Python<'py>,
+        sources: Vec<PathBuf>,
+        num_threads: Option<usize>,
+        progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let inner = self.inner.clone();
+        let rows = run_heavy(py, progress.as_ref(), move |ctl| inner.count_tokens(&sources, num_threads, ctl))?;
+        let (w, c): (Vec<String>, Vec<u64>) = rows.into_iter().unzip();
+        Ok((w, c.into_pyarray(py)))
+    }
+
     #[getter]
     fn null_score(&self) -> f64 {
         self.inner.null_score

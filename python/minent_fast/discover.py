@@ -1,0 +1,195 @@
+"""Word discovery (``discover_words``) and the article-2 entropy figures (``entropy_report``).
+
+Method (docs/discovery.md has the reasoning and the measurements):
+
+1. Index the corpus (suffix array) and read every n-gram of 1..max_len+1 characters with
+   its count.
+2. Score every candidate of up to ``max_len`` characters by its *autonomy*: how much the
+   branching entropy of its neighbours rises at its edges (the normalised variation of
+   branching entropy, nVBE): a word's right neighbours are far more varied than those of
+   the word minus its last character. Right and left variations are z-normalised per
+   length and added. Occurrences at a segment edge count as one boundary neighbour.
+3. Segment the corpus maximising Σ_w len(w)·(autonomy(w) + length_bonus·[len(w) > 1]):
+   characters are grouped when the group is autonomous — this is the article's merge
+   criterion (merge when the average information per character falls) expressed with
+   branching entropy, which sees the whole neighbourhood rather than one adjacent pair.
+4. Minimum-entropy re-estimation: the word counts of that segmentation become a unigram
+   lexicon; the corpus is re-segmented by unigram Viterbi and re-counted, repeated while
+   the average information per character L = H/l (plus the lexicon's own cost) falls.
+
+All logs are natural (nats) unless a name says bits.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import _core
+from ._progress import ProgressArg, make_progress
+from .corpus import CorpusIndex, _check_threads, _source_list
+from .lexicon import Lexicon
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _branching_entropy(table: pa.Table, parent: pa.Array) -> dict[str, float]:
+    """Entropy (nats) of the extensions of each n-gram, given each longer n-gram's parent.
+
+    The occurrences of x with no extension (segment edge) count as one boundary symbol.
+    """
+    c = table.column("count").to_numpy().astype(np.float64)
+    ext = pa.table({"parent": parent, "c": c, "clnc": c * np.log(c)})
+    agg = ext.group_by("parent").aggregate([("c", "sum"), ("clnc", "sum")])
+    return dict(
+        zip(
+            agg.column("parent").to_pylist(),
+            zip(agg.column("c_sum").to_numpy(), agg.column("clnc_sum").to_numpy()),
+        )
+    )
+
+
+def autonomy_scores(index: CorpusIndex, max_len: int = 3) -> dict[str, float]:
+    """nVBE autonomy of every n-gram of 1..max_len characters in ``index`` (see module doc)."""
+    table = index.ngrams((1, max_len + 1), min_count=1, order="ngram")
+    grams = table.column("ngram")
+    lengths = pc.utf8_length(grams).to_numpy()
+    longer = table.filter(pa.array(lengths >= 2))
+    lg = longer.column("ngram")
+    right = _branching_entropy(longer, pc.utf8_slice_codeunits(lg, 0, -1))
+    left = _branching_entropy(longer, pc.utf8_slice_codeunits(lg, 1))
+    keep = lengths <= max_len
+    words = [g for g, k in zip(grams.to_pylist(), keep) if k]
+    counts = table.column("count").to_numpy()[keep].astype(np.float64)
+
+    def entropy(side: dict, w: str, cw: float) -> float:
+        s, slns = side.get(w, (0.0, 0.0))
+        b = cw - s
+        total = slns + (b * math.log(b) if b > 0 else 0.0)
+        return math.log(cw) - total / cw
+
+    hr = {w: entropy(right, w, c) for w, c in zip(words, counts)}
+    hl = {w: entropy(left, w, c) for w, c in zip(words, counts)}
+    n = np.array([len(w) for w in words])
+    dr = np.array([hr[w] - hr[w[:-1]] if len(w) > 1 else hr[w] for w in words])
+    dl = np.array([hl[w] - hl[w[1:]] if len(w) > 1 else hl[w] for w in words])
+    score = np.zeros(len(words))
+    for k in range(1, max_len + 1):
+        m = n == k
+        if not m.any():
+            continue
+        for d in (dr, dl):
+            sd = d[m].std()
+            score[m] += (d[m] - d[m].mean()) / (sd if sd > 0 else 1.0)
+    return dict(zip(words, score.tolist()))
+
+
+def _info_per_char(counts: dict[str, int]) -> float:
+    """L = H / l (nats per character) of a segmentation given its word counts."""
+    total = sum(counts.values())
+    if total == 0:
+        return 0.0
+    h = l_ = 0.0
+    for w, c in counts.items():
+        p = c / total
+        h -= p * math.log(p)
+        l_ += p * len(w)
+    return h / l_
+
+
+def discover_words(
+    sources: Union[PathLike, Iterable[PathLike]],
+    *,
+    max_len: int = 3,
+    length_bonus: float = 3.0,
+    iterations: int = 3,
+    min_count: int = 1,
+    num_threads: Optional[int] = None,
+    progress: ProgressArg = None,
+) -> Lexicon:
+    """Discover the words of a corpus without supervision; returns a :class:`Lexicon`.
+
+    ``max_len``: longest word of the initial segmentation (characters). ``length_bonus``:
+    the per-character bonus of a multi-character group in that segmentation.
+    ``iterations``: at most this many unigram re-estimation rounds (stops early when L
+    stops falling). ``min_count``: drop words seen fewer times from the result.
+    Segment text with ``Tokenizer(lexicon)``.
+    """
+    paths = _source_list(sources)
+    threads = _check_threads(num_threads)
+    if not isinstance(max_len, int) or max_len < 1:
+        raise ValueError("max_len must be a positive int")
+    if not math.isfinite(length_bonus):
+        raise ValueError("length_bonus must be finite")
+    if not isinstance(iterations, int) or iterations < 0:
+        raise ValueError("iterations must be an int >= 0")
+    if not isinstance(min_count, int) or min_count < 1:
+        raise ValueError("min_count must be an int >= 1")
+    cb, close = make_progress(progress)
+    try:
+        index = CorpusIndex.build(paths, num_threads=threads, progress=cb)
+        if index.num_chars == 0:
+            return Lexicon({})
+        auto = autonomy_scores(index, max_len)
+        words = list(auto)
+        scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in zip(words, auto.values())]
+        tok = _core.Tokenizer.with_scores(words, scores)
+        w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)
+        counts = dict(zip(w, c.tolist()))
+        best = _info_per_char(counts)
+        for _ in range(iterations):
+            lex = _core.Lexicon(list(counts), list(counts.values()))
+            w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
+            new = dict(zip(w, c.tolist()))
+            info = _info_per_char(new)
+            if info >= best:
+                break
+            counts, best = new, info
+    finally:
+        close()
+    return Lexicon({w: c for w, c in counts.items() if c >= min_count})
+
+
+def entropy_report(tokens_per_line: Iterable[Union[str, Sequence[str]]]) -> dict[str, float]:
+    """Article 2's figures for a segmented corpus.
+
+    ``tokens_per_line``: lists of tokens, or strings of space-separated tokens.
+    Returns ``H`` (information per word), ``l`` (characters per word), ``L = H/l``
+    (information per character when reading by words), ``H_c`` (per character when
+    reading character by character) and ``L_total`` (per character of a two-part code:
+    the corpus by words plus the lexicon itself, each word spelled with the character
+    model plus ln(|V| + 1) for its end, so memorising rare pieces is not free), in nats,
+    and the same with a ``_bits`` suffix;
+    plus ``words`` and ``chars`` (token and character totals) and ``vocab``.
+    """
+    words: Counter[str] = Counter()
+    chars: Counter[str] = Counter()
+    for line in tokens_per_line:
+        toks = line.split() if isinstance(line, str) else [t for t in line if t and not t.isspace()]
+        words.update(toks)
+        for t in toks:
+            chars.update(t)
+    n_words, n_chars = sum(words.values()), sum(chars.values())
+
+    def ent(counter: Counter, total: int) -> float:
+        return -sum(c / total * math.log(c / total) for c in counter.values()) if total else 0.0
+
+    h = ent(words, n_words)
+    length = n_chars / n_words if n_words else 0.0
+    big_l = h / length if length else 0.0
+    h_c = ent(chars, n_chars)
+    # two-part code: the corpus by words plus the lexicon itself, each entry spelled with
+    # the character model and an end mark, so memorising rare pieces is not free
+    p_char = {c: n / n_chars for c, n in chars.items()} if n_chars else {}
+    lexicon_cost = sum(-sum(math.log(p_char[c]) for c in w) + math.log(len(words) + 1) for w in words)
+    l_total = (h * n_words + lexicon_cost) / n_chars if n_chars else 0.0
+    out = {"H": h, "l": length, "L": big_l, "H_c": h_c, "L_total": l_total}
+    out.update({f"{k}_bits": v / math.log(2) for k, v in list(out.items()) if k != "l"})
+    out.update({"words": n_words, "chars": n_chars, "vocab": len(words)})
+    return out
