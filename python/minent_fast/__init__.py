@@ -19,6 +19,7 @@ from .corpus import CorpusIndex
 from .discover import discover_words, entropy_report
 from .errors import CorpusError, IndexFormatError, MinentError
 from .lexicon import Lexicon
+from .templates import Parser, SentTree, Template, TemplateFinder
 from .tokenize import Tokenizer
 from .wordfinder import WordFinder
 
@@ -38,6 +39,10 @@ __all__ = [
     "Lexicon",
     "Tokenizer",
     "WordFinder",
+    "Template",
+    "TemplateFinder",
+    "Parser",
+    "SentTree",
     "discover_words",
     "entropy_report",
     "evaluate",

@@ -139,6 +139,42 @@ def cmd_discover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tokenizer_for(args: argparse.Namespace):
+    from .lexicon import Lexicon
+    from .tokenize import Tokenizer
+
+    return Tokenizer(Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default())
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from .evaluate import read_lines
+    from .templates import TemplateFinder
+
+    tok = _tokenizer_for(args)
+    lines = [line for src in args.sources for line in read_lines(src)]
+    t0 = time.perf_counter()
+    tf = TemplateFinder(tok, window=args.window, min_proba=args.min_proba, min_pmi=args.min_pmi,
+                        max_paths=args.max_paths)
+    tf.train(lines)
+    tf.find(lines)
+    tf.save(args.output)
+    nontrivial = sum(not t.is_trivial() for t in tf.templates)
+    print(f"{len(tf.templates):,} templates ({nontrivial:,} non-trivial) in {time.perf_counter() - t0:.2f} s "
+          f"-> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from .templates import Parser, load_templates
+
+    templates = load_templates(args.templates)
+    tok = _tokenizer_for(args)
+    parser = Parser(templates, tok.tokenize, null_score=args.null_score, compat=args.compat)
+    for sent in args.sentences:
+        print(parser.parse(sent).plot())
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -209,6 +245,24 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--threads", type=int, default=None)
     ds.add_argument("-q", "--quiet", action="store_true")
     ds.set_defaults(func=cmd_discover)
+
+    tp = sub.add_parser("templates", help="discover sentence templates (飞象过河, nlp-zero Template_Finder)")
+    tp.add_argument("sources", nargs="+", help="UTF-8 text files")
+    tp.add_argument("-o", "--output", required=True, help="templates TSV: count, trivial, n_words, template")
+    tp.add_argument("--lexicon", default=None, help="lexicon for the tokenizer (default: the bundled dictionary)")
+    tp.add_argument("--window", type=int, default=5, help="skip-gram window (default 5; nlp-zero's README uses 3)")
+    tp.add_argument("--min-proba", type=float, default=1e-5)
+    tp.add_argument("--min-pmi", type=float, default=2.0)
+    tp.add_argument("--max-paths", type=int, default=10_000, help="cap on paths enumerated per chunk")
+    tp.set_defaults(func=cmd_templates)
+
+    pa_ = sub.add_parser("parse", help="parse sentences into nested templates")
+    pa_.add_argument("sentences", nargs="+", help="sentences to parse")
+    pa_.add_argument("--templates", required=True, help="templates TSV (from `minent-fast templates`)")
+    pa_.add_argument("--lexicon", default=None, help="lexicon for the tokenizer (default: the bundled dictionary)")
+    pa_.add_argument("--null-score", type=float, default=-20.0, help="score per extra word of a flat run")
+    pa_.add_argument("--compat", action="store_true", help="nlp-zero 0.1.6's over-matching matcher")
+    pa_.set_defaults(func=cmd_parse)
 
     sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")
     sg.add_argument("source", help="UTF-8 text file")

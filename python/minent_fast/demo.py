@@ -82,4 +82,23 @@ def run_demo(corpus: Sequence[str] = (), progress: bool = False) -> int:
         if 12 <= len(line) <= 40 and shown < 5:
             print("  " + " / ".join(t for t in toks if not t.isspace()))
             shown += 1
+
+    # templates (飞象过河) over the discovered words, and one parse tree
+    from .templates import Parser, TemplateFinder
+
+    t0 = time.perf_counter()
+    tf = TemplateFinder(tok, window=3)
+    tf.train(lines)
+    tf.find(lines)
+    dt = time.perf_counter() - t0
+    top = sorted(((c, t) for t, c in tf.templates.items() if not t.is_trivial() and t.length >= 1), key=lambda x: -x[0])
+    print(f"\n{len(tf.templates):,} templates in {dt:.2f} s; top non-trivial:")
+    print("  " + "   ".join(f"{t} ({c})" for c, t in top[:15]))
+    parser = Parser(tf.templates, tok.tokenize)
+    from .templates import _FILTER
+
+    sample = next((c for line in lines for c in _FILTER.split(line) if 8 <= len(c) <= 14), "")
+    if sample:
+        print(f"parse of {sample!r}:")
+        print(parser.parse(sample).plot())
     return 0

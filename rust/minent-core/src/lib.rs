@@ -16,6 +16,7 @@ pub mod ngram;
 pub mod sa;
 pub mod lexicon;
 pub mod stats;
+pub mod templates;
 pub mod viterbi;
 pub mod wordfind;
 

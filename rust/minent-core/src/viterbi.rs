@@ -322,6 +322,44 @@ impl Tokenizer {
         })
     }
 
+    /// nlp-zero `Template_Finder.texts`: cut each line into chunks (runs of
+    /// `[\u4e00-\u9fa5 0-9 a-z A-Z]` with `filtering`, else pieces between separators) and
+    /// tokenize every non-empty chunk. Returns all tokens flat plus chunk boundaries
+    /// (`bounds[k]..bounds[k + 1]` are the tokens of chunk k), in order, in parallel.
+    pub fn tokenize_chunks<'a, S: AsRef<str> + Sync>(&self, lines: &'a [S], filtering: bool) -> (Vec<&'a str>, Vec<usize>) {
+        let parts: Vec<(Vec<&'a str>, Vec<usize>)> = lines
+            .par_chunks(1024)
+            .map_init(Scratch::default, |scratch, block| {
+                let (mut toks, mut ends) = (Vec::new(), Vec::new());
+                for line in block {
+                    let line = line.as_ref();
+                    let mut emit = |piece: &'a str| {
+                        if !piece.is_empty() {
+                            for r in self.tokenize_spans(piece, scratch) {
+                                toks.push(&piece[r]);
+                            }
+                            ends.push(toks.len());
+                        }
+                    };
+                    if filtering {
+                        line.split(|c: char| !crate::corpus::is_han_char(c)).for_each(&mut emit);
+                    } else {
+                        line.split(is_separator).for_each(&mut emit);
+                    }
+                }
+                (toks, ends)
+            })
+            .collect();
+        let mut toks = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+        let mut bounds = vec![0usize];
+        for (t, e) in parts {
+            let base = toks.len();
+            toks.extend(t);
+            bounds.extend(e.into_iter().map(|x| x + base));
+        }
+        (toks, bounds)
+    }
+
     fn segment_lines(&self, chunk: &str, scratch: &mut Scratch) -> (String, u64) {
         let mut out = String::with_capacity(chunk.len() + chunk.len() / 2);
         let mut lines = 0;
