@@ -249,3 +249,11 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, make_args):
     assert "Traceback" not in r.stderr
     errors = [line for line in r.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and errors[0].startswith("minent-fast") and "error:" in errors[0]
+
+
+def test_core_stub_is_complete_and_honest():
+    """python/minent_fast/_core.pyi against the compiled module (mypy's stubtest)."""
+    allow = Path(__file__).with_name("stubtest_allowlist.txt")
+    r = subprocess.run([sys.executable, "-m", "mypy.stubtest", "minent_fast._core", "--allowlist", str(allow)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
