@@ -4,7 +4,7 @@ Corpus: the four novels of shared/data/zh concatenated (in the order 三国演�
 红楼梦, 西游记) and repeated until >= 30 MB (benches/out/novels30.txt). Every job runs in
 its own subprocess; peak RSS is that child's ru_maxrss. Throughput = input UTF-8 MB / wall
 seconds of segmenting the whole file line by line (dictionary/model loading excluded and
-reported separately). minent_fast and nlp-zero use the same dictionary (nlp-zero's
+reported separately; sentencepiece returns ids, its fastest output). minent_fast and nlp-zero use the same dictionary (nlp-zero's
 bundled dic.txt) and their outputs are compared line by line.
 
     python benches/bench_tokenize.py [--mb 30] [--out benches/out/bench_tokenize.md]
@@ -66,7 +66,7 @@ import sentencepiece as spm
 t0 = time.perf_counter(); sp = spm.SentencePieceProcessor(model_file=MODEL); load = time.perf_counter() - t0
 with open(SRC, encoding="utf-8") as f:
     lines = [l.rstrip("\\n") for l in f]
-t0 = time.perf_counter(); pieces = sp.encode(lines, out_type=str, num_threads=THREADS); run = time.perf_counter() - t0
+t0 = time.perf_counter(); ids = sp.encode(lines, out_type=int, num_threads=THREADS); run = time.perf_counter() - t0
 """,
 }
 

@@ -24,6 +24,11 @@ pub struct NgramTable {
     pub data: Vec<u8>,
     pub offsets: Vec<i64>,
     pub counts: Vec<u64>,
+    /// Per row (suffix-array start of its run) << 16 | n: ordering rows by this key is
+    /// ordering them by string (a run of g precedes every run of a string greater than
+    /// g, and g's run starts no later than the runs of its extensions), so sorting never
+    /// compares strings.
+    lex_keys: Vec<u64>,
 }
 
 impl NgramTable {
@@ -37,7 +42,7 @@ impl NgramTable {
         let (a, b) = (self.offsets[row] as usize, self.offsets[row + 1] as usize);
         (std::str::from_utf8(&self.data[a..b]).unwrap_or(""), self.counts[row])
     }
-    fn push(&mut self, chars: impl Iterator<Item = char>, count: u64) {
+    fn push(&mut self, chars: impl Iterator<Item = char>, count: u64, lex_key: u64) {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
@@ -47,6 +52,7 @@ impl NgramTable {
         }
         self.offsets.push(self.data.len() as i64);
         self.counts.push(count);
+        self.lex_keys.push(lex_key);
     }
     fn concat(parts: Vec<NgramTable>) -> NgramTable {
         let mut out = NgramTable { offsets: vec![0], ..Default::default() };
@@ -55,6 +61,7 @@ impl NgramTable {
             out.data.extend_from_slice(&p.data);
             out.offsets.extend(p.offsets.iter().skip(1).map(|o| o + base));
             out.counts.extend_from_slice(&p.counts);
+            out.lex_keys.extend_from_slice(&p.lex_keys);
         }
         out
     }
@@ -70,6 +77,7 @@ impl NgramTable {
             out.data.extend_from_slice(&self.data[a..b]);
             out.offsets.push(out.data.len() as i64);
             out.counts.push(self.counts[r]);
+            out.lex_keys.push(self.lex_keys[r]);
         }
         out
     }
@@ -119,18 +127,13 @@ impl CorpusIndex {
         in_pool(num_threads, || {
             let table = self.ngrams_unsorted(min_n, max_n, min_count, ctl)?;
             ctl.stage("sort", table.len() as u64)?;
-            // The scan emits rows in suffix-array order, grouped by start position; a
-            // stable sort by the n-gram string gives code-point order.
             let mut perm: Vec<u32> = (0..table.len() as u32).collect();
-            let key = |r: u32| {
-                let r = r as usize;
-                &table.data[table.offsets[r] as usize..table.offsets[r + 1] as usize]
-            };
+            let lex = &table.lex_keys;
             match order {
-                NgramOrder::Ngram => perm.par_sort_unstable_by(|&a, &b| key(a).cmp(key(b))),
-                NgramOrder::Count => perm.par_sort_unstable_by(|&a, &b| {
-                    table.counts[b as usize].cmp(&table.counts[a as usize]).then_with(|| key(a).cmp(key(b)))
-                }),
+                NgramOrder::Ngram => perm.par_sort_unstable_by_key(|&r| lex[r as usize]),
+                NgramOrder::Count => {
+                    perm.par_sort_unstable_by_key(|&r| (std::cmp::Reverse(table.counts[r as usize]), lex[r as usize]))
+                }
             }
             ctl.check()?;
             Ok(table.permuted(&perm))
@@ -191,7 +194,8 @@ fn scan<S: Symbol>(
         if count == 1 && gram.iter().any(|s| s.id() == 0) {
             return;
         }
-        out.push(gram.iter().map(|s| vocab.get(s.id() as usize - 1).copied().unwrap_or('\u{fffd}')), count);
+        let key = ((start as u64) << 16) | n as u64;
+        out.push(gram.iter().map(|s| vocab.get(s.id() as usize - 1).copied().unwrap_or('\u{fffd}')), count, key);
     };
     let mut k = k0;
     while k < total {

@@ -92,11 +92,21 @@ pub fn build_sa_lcp<S: Symbol>(
     ctl.check()?;
     ctl.stage("lcp", n as u64)?;
     cap_plcp_at_separators(text, &mut plcp);
+    // Narrow the PLCP to u16 in place (element i is written over bytes 2i..2i+2, which
+    // belong to elements <= i, already read) and give the upper half back before the
+    // gather allocates the LCP: peak 10 bytes per symbol instead of 12.
+    {
+        let halves: &mut [u16] = bytemuck::cast_slice_mut(&mut plcp[..]);
+        for i in 0..n {
+            let v = i32::from_ne_bytes(bytemuck::cast([halves[2 * i], halves[2 * i + 1]]));
+            halves[i] = v.clamp(0, u16::MAX as i32) as u16;
+        }
+    }
+    plcp.truncate(n.div_ceil(2));
+    plcp.shrink_to_fit();
+    let plcp16: &[u16] = &bytemuck::cast_slice::<i32, u16>(&plcp)[..n];
     let sa: Vec<u32> = bytemuck::allocation::cast_vec(sa);
-    let lcp: Vec<u16> = sa
-        .par_iter()
-        .map(|&p| plcp[p as usize].clamp(0, u16::MAX as i32) as u16)
-        .collect();
+    let lcp: Vec<u16> = sa.par_iter().map(|&p| plcp16[p as usize]).collect();
     Ok((sa, lcp))
 }
 
