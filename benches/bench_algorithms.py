@@ -36,7 +36,7 @@ def lines_of(paths):
             out.extend(f)
     return out
 def digest(d):
-    return hashlib.sha256(repr(sorted((tuple(k) if not isinstance(k, str) else k, v) for k, v in d.items())).encode()).hexdigest()
+    return hashlib.sha256(repr(sorted((repr(k), v) for k, v in d.items())).encode()).hexdigest()
 def done(**kw):
     kw["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(kw))

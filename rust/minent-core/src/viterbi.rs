@@ -195,23 +195,36 @@ pub fn tokenize_with<P: Prefixes>(
     scratch: &mut Scratch,
 ) -> Vec<Range<usize>> {
     let mut out = Vec::new();
+    tokenize_into(sent, trie, score_of, null_score, combine, scratch, &mut out);
+    out
+}
+
+/// [`tokenize_with`] appending to a reused `out` (cleared first).
+pub fn tokenize_into<P: Prefixes>(
+    sent: &str,
+    trie: Option<&P>,
+    score_of: impl Fn(u32) -> Option<f64>,
+    null_score: f64,
+    combine: bool,
+    scratch: &mut Scratch,
+    out: &mut Vec<Range<usize>>,
+) {
+    out.clear();
     let mut piece_start = 0;
     for (i, c) in sent.char_indices() {
         if is_separator(c) {
             if piece_start < i {
-                segment_piece(sent, piece_start, i, trie, &score_of, null_score, scratch, &mut out);
+                segment_piece(sent, piece_start, i, trie, &score_of, null_score, scratch, out);
             }
             out.push(i..i + c.len_utf8());
             piece_start = i + c.len_utf8();
         }
     }
     if piece_start < sent.len() {
-        segment_piece(sent, piece_start, sent.len(), trie, &score_of, null_score, scratch, &mut out);
+        segment_piece(sent, piece_start, sent.len(), trie, &score_of, null_score, scratch, out);
     }
     if combine {
-        combine_alnum(sent, out)
-    } else {
-        out
+        combine_alnum(sent, out);
     }
 }
 
@@ -363,12 +376,22 @@ impl Tokenizer {
     fn segment_lines(&self, chunk: &str, scratch: &mut Scratch) -> (String, u64) {
         let mut out = String::with_capacity(chunk.len() + chunk.len() / 2);
         let mut lines = 0;
+        let mut spans = Vec::new();
         for line in chunk.lines() {
-            for (k, span) in self.tokenize_spans(line, scratch).into_iter().enumerate() {
+            tokenize_into(
+                line,
+                self.lexicon.trie(),
+                |id| Some(self.scores[id as usize]),
+                self.null_score,
+                self.combine_alnum,
+                scratch,
+                &mut spans,
+            );
+            for (k, span) in spans.iter().enumerate() {
                 if k > 0 {
                     out.push(' ');
                 }
-                out.push_str(&line[span]);
+                out.push_str(&line[span.clone()]);
             }
             out.push('\n');
             lines += 1;
@@ -387,32 +410,31 @@ pub fn ln_or_sentinel(x: u64) -> f64 {
     }
 }
 
-fn combine_alnum(sent: &str, tokens: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(tokens.len());
+/// nlp-zero `combine_Aa123`, compacting `tokens` in place.
+fn combine_alnum(sent: &str, tokens: &mut Vec<Range<usize>>) {
+    let mut kept = 0usize;
     let mut combine = false;
-    for t in tokens {
+    for i in 0..tokens.len() {
+        let t = tokens[i].clone();
         let w = &sent[t.clone()];
-        let ends_alnum = w.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
+        let ends_alnum = w.as_bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
         if ends_alnum {
             if combine {
-                if w.chars().all(|c| c.is_ascii_alphabetic() || c == '.' || is_decimal_digit(c)) {
-                    if let Some(last) = out.last_mut() {
-                        last.end = t.end;
-                        continue;
-                    }
+                if kept > 0 && w.chars().all(|c| c.is_ascii_alphabetic() || c == '.' || is_decimal_digit(c)) {
+                    tokens[kept - 1].end = t.end;
+                    continue;
                 }
                 combine = false;
-                out.push(t);
             } else {
                 combine = true;
-                out.push(t);
             }
         } else {
             combine = false;
-            out.push(t);
         }
+        tokens[kept] = t;
+        kept += 1;
     }
-    out
+    tokens.truncate(kept);
 }
 
 #[cfg(test)]
