@@ -396,12 +396,20 @@ impl TemplateTrie {
     pub fn search(&self, sent: &[u32], mode: MatchMode) -> Vec<((u32, u32), SpanMatches)> {
         let mut spans: HashMap<(u32, u32), usize> = HashMap::default();
         let mut out: Vec<((u32, u32), SpanMatches, HashMap<Vec<u32>, usize>)> = Vec::new();
+        // Under the intended semantics (span, positions) identifies the template, so a
+        // match is never written twice and needs no de-duplication; nlp-zero's
+        // over-matching can reach the same key twice (the later write wins in place).
+        let dedup = mode == Mode::Compat;
         let mut record = |span: (u32, u32), m: &[u32], count: u64| {
             let si = *spans.entry(span).or_insert_with(|| {
                 out.push((span, Vec::new(), HashMap::default()));
                 out.len() - 1
             });
             let (_, list, idx) = &mut out[si];
+            if !dedup {
+                list.push((m.to_vec(), count));
+                return;
+            }
             match idx.get(m) {
                 Some(&k) => list[k].1 = count,
                 None => {
@@ -476,61 +484,83 @@ pub struct Parse {
 }
 
 /// Python's `round(x, 4)` (correctly rounded, half to even), for nlp-zero's tie-breaking.
+/// Fast path: round x·10⁴ and divide back (IEEE division gives the double nearest to the
+/// decimal, as Python does); near a half-way point, where x·10⁴ itself may have been
+/// rounded, fall back to exact decimal formatting.
 fn round4(x: f64) -> f64 {
+    let y = x * 10_000.0;
+    if !y.is_finite() || y.abs() >= 4.0e15 {
+        return x;
+    }
+    let frac = (y - y.trunc()).abs();
+    if (frac - 0.5).abs() > 1e-6 {
+        return y.round() / 10_000.0;
+    }
     format!("{x:.4}").parse().unwrap_or(x)
 }
 
-/// nlp-zero `Parser._parse` over `matches` (from [`TemplateTrie::search`]), memoised.
+/// nlp-zero `Parser._parse` over `matches` (from [`TemplateTrie::search`]), memoised:
+/// each span's best score and chosen match are computed once, the tree is built at the end.
 pub fn parse(n: usize, matches: &[((u32, u32), SpanMatches)], total: u64, null_score: f64) -> (Parse, f64) {
     let by_span: HashMap<(u32, u32), &SpanMatches> = matches.iter().map(|(s, m)| (*s, m)).collect();
-    let mut memo: HashMap<(u32, u32), (Parse, f64)> = HashMap::default();
-    best(0, n as u32, &by_span, ln_or_sentinel(total), null_score, &mut memo)
+    let mut memo: HashMap<(u32, u32), (f64, Option<usize>)> = HashMap::default();
+    let ctx = ParseCtx { by_span: &by_span, log_total: ln_or_sentinel(total), null_score };
+    let (score, _) = ctx.best(0, n as u32, &mut memo);
+    (ctx.tree(0, n as u32, &memo), score)
 }
 
-fn best(
-    s: u32,
-    e: u32,
-    by_span: &HashMap<(u32, u32), &SpanMatches>,
+struct ParseCtx<'a> {
+    by_span: &'a HashMap<(u32, u32), &'a SpanMatches>,
     log_total: f64,
     null_score: f64,
-    memo: &mut HashMap<(u32, u32), (Parse, f64)>,
-) -> (Parse, f64) {
-    if let Some(r) = memo.get(&(s, e)) {
-        return r.clone();
-    }
-    let result = match by_span.get(&(s, e)) {
-        Some(list) if !list.is_empty() => {
-            let mut chosen: Option<((f64, usize), Parse, f64)> = None;
-            for (positions, count) in list.iter() {
-                let mut score = ln_or_sentinel(*count) - log_total;
-                let mut modules = Vec::new();
-                let mut marks = Vec::with_capacity(positions.len() + 2);
-                marks.push(s as i64 - 1);
-                marks.extend(positions.iter().map(|&p| p as i64));
-                marks.push(e as i64);
-                for w in marks.windows(2) {
-                    if w[0] + 1 < w[1] {
-                        let (sub, sc) = best((w[0] + 1) as u32, w[1] as u32, by_span, log_total, null_score, memo);
-                        modules.push(sub);
-                        score += sc;
+}
+
+/// The gaps (blocks) between a match's literal positions inside [s, e).
+fn gaps(s: u32, e: u32, positions: &[u32]) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let marks = std::iter::once(s as i64 - 1).chain(positions.iter().map(|&p| p as i64)).chain(std::iter::once(e as i64));
+    let ends = marks.clone().skip(1);
+    marks.zip(ends).filter(|(a, b)| a + 1 < *b).map(|(a, b)| ((a + 1) as u32, b as u32))
+}
+
+impl ParseCtx<'_> {
+    fn best(&self, s: u32, e: u32, memo: &mut HashMap<(u32, u32), (f64, Option<usize>)>) -> (f64, Option<usize>) {
+        if let Some(&r) = memo.get(&(s, e)) {
+            return r;
+        }
+        let result = match self.by_span.get(&(s, e)) {
+            Some(list) if !list.is_empty() => {
+                let mut chosen: Option<((f64, usize), usize, f64)> = None;
+                for (i, (positions, count)) in list.iter().enumerate() {
+                    let mut score = ln_or_sentinel(*count) - self.log_total;
+                    for (a, b) in gaps(s, e, positions) {
+                        score += self.best(a, b, memo).0;
+                    }
+                    let key = (round4(score), positions.len());
+                    let better = match &chosen {
+                        None => true,
+                        Some((k, _, _)) => key.0 > k.0 || (key.0 == k.0 && key.1 > k.1),
+                    };
+                    if better {
+                        chosen = Some((key, i, score));
                     }
                 }
-                let key = (round4(score), positions.len());
-                let better = match &chosen {
-                    None => true,
-                    Some((k, _, _)) => key.0 > k.0 || (key.0 == k.0 && key.1 > k.1),
-                };
-                if better {
-                    chosen = Some((key, Parse { positions: positions.clone(), modules }, score));
-                }
+                chosen.map(|(_, i, sc)| (sc, Some(i))).unwrap_or((0.0, None))
             }
-            let (_, p, sc) = chosen.expect("non-empty list");
-            (p, sc)
+            _ => (self.null_score * (e as f64 - s as f64 - 1.0), None),
+        };
+        memo.insert((s, e), result);
+        result
+    }
+
+    fn tree(&self, s: u32, e: u32, memo: &HashMap<(u32, u32), (f64, Option<usize>)>) -> Parse {
+        match memo.get(&(s, e)).and_then(|r| r.1).and_then(|i| self.by_span.get(&(s, e)).map(|l| &l[i].0)) {
+            Some(positions) => Parse {
+                positions: positions.clone(),
+                modules: gaps(s, e, positions).map(|(a, b)| self.tree(a, b, memo)).collect(),
+            },
+            None => Parse { positions: (s..e).collect(), modules: Vec::new() },
         }
-        _ => (Parse { positions: (s..e).collect(), modules: Vec::new() }, null_score * (e as f64 - s as f64 - 1.0)),
-    };
-    memo.insert((s, e), result.clone());
-    result
+    }
 }
 
 #[cfg(test)]
@@ -573,5 +603,15 @@ mod tests {
         assert_eq!(compat, vec![((0, 4), vec![(vec![1, 3], 5)]), ((1, 4), vec![(vec![1, 3], 5)])]);
         assert!(trie.search(&[4, 3, 5, 6], Mode::Intended).is_empty());
         assert_eq!(round4(-1.97716269), -1.9772);
+        // agrees with exact decimal rounding (Python's round) on many values
+        let mut x = -37.0f64;
+        while x < 37.0 {
+            let exact: f64 = format!("{x:.4}").parse().unwrap();
+            assert_eq!(round4(x), exact, "{x}");
+            x += 0.000_123_7;
+        }
+        for x in [0.00005, 0.00015, 1.00005, -2.00025, 2.675, 1e-9] {
+            assert_eq!(round4(x), format!("{x:.4}").parse::<f64>().unwrap());
+        }
     }
 }
