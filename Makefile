@@ -38,6 +38,9 @@ test: rust-test py-test
 bench: build
 	$(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) benches/bench_index.py
+	$(PY) benches/bench_tokenize.py
+	$(PY) benches/bench_algorithms.py
+	$(PY) benches/eval_pku.py
 
 clean:
 	rm -rf $(VENV) target
