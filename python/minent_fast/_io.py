@@ -6,7 +6,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Iterable, Iterator, Union
 
 
 @contextlib.contextmanager
@@ -49,3 +49,19 @@ def write_tsv(table, f: IO[str], header: bool = True) -> None:
         f.write("\t".join(table.column_names) + "\n")
     for row in zip(*cols):
         f.write("\t".join(str(v) for v in row) + "\n")
+
+
+def batches(texts: Iterable[str], size: int = 20_000) -> Iterator[list[str]]:
+    """Lists of up to ``size`` strings from ``texts`` (type-checked: one str is refused)."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be an iterable of str (e.g. a list of lines), not one str")
+    batch: list[str] = []
+    for t in texts:
+        if not isinstance(t, str):
+            raise TypeError(f"texts must contain str, not {type(t).__name__}")
+        batch.append(t)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

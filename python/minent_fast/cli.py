@@ -111,7 +111,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .discover import discover_words, entropy_report
+    from .discover import discover_words
     from .lexicon import Lexicon
 
     t0 = time.perf_counter()

@@ -16,13 +16,13 @@ import re
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from . import _core
+from ._io import batches
 from .tokenize import Tokenizer
 
 PathLike = Union[str, "os.PathLike[str]"]
 _PLACEHOLDERS = (None, "X", "[X]")
 _FILTER = re.compile("[^\u4e00-\u9fa50-9a-zA-Z]+")
 _SEPARATORS = re.compile("[。，、！？\n ]+")
-_BATCH = 20_000
 
 
 class Template:
@@ -97,20 +97,6 @@ def _fast_tokenizer(tokenize: Any) -> Optional[Tokenizer]:
     return None
 
 
-def _batches(texts: Iterable[str]) -> Iterator[list[str]]:
-    if isinstance(texts, str):
-        raise TypeError("texts must be an iterable of str (e.g. a list of lines), not one str")
-    batch: list[str] = []
-    for t in texts:
-        if not isinstance(t, str):
-            raise TypeError(f"texts must contain str, not {type(t).__name__}")
-        batch.append(t)
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
 
 class TemplateFinder:
     """Template discovery with nlp-zero ``Template_Finder`` semantics.
@@ -144,7 +130,7 @@ class TemplateFinder:
 
     def train(self, texts: Iterable[str], filtering: bool = True) -> None:
         """Count words and ordered skip-grams within ``window`` (incremental)."""
-        for batch in _batches(texts):
+        for batch in batches(texts):
             if self._fast is not None:
                 self._inner.train_lines(batch, self._fast._inner, filtering=bool(filtering))
             else:
@@ -153,7 +139,7 @@ class TemplateFinder:
     def find(self, texts: Iterable[str], filtering: bool = True, remove_weak_grams: bool = True) -> dict[Template, int]:
         """Build ``self.templates`` (Template -> count, nlp-zero's order) from ``texts``."""
         self._inner.begin_find(bool(remove_weak_grams))
-        for batch in _batches(texts):
+        for batch in batches(texts):
             if self._fast is not None:
                 self._inner.find_lines(batch, self._fast._inner, filtering=bool(filtering))
             else:

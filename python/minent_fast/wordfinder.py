@@ -13,29 +13,15 @@ emptied the table), and each ``find`` recomputes ``words`` from the current coun
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional
+from typing import Iterable
 
 from . import _core
+from ._io import batches
 from ._progress import ProgressArg, make_progress
 from .lexicon import Lexicon
 from .tokenize import Tokenizer
 
-_BATCH = 20_000
 
-
-def _batches(texts: Iterable[str]) -> Iterator[list[str]]:
-    if isinstance(texts, str):
-        raise TypeError("texts must be an iterable of str (e.g. a list of lines), not one str")
-    batch: list[str] = []
-    for t in texts:
-        if not isinstance(t, str):
-            raise TypeError(f"texts must contain str, not {type(t).__name__}")
-        batch.append(t)
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class WordFinder:
@@ -64,7 +50,7 @@ class WordFinder:
     def train(self, texts: Iterable[str], filtering: bool = True, remove_weak_pairs: bool = True) -> None:
         """Count characters and adjacent pairs (incremental). ``filtering`` keeps only runs of
         ``[\\u4e00-\\u9fa5 0-9 a-z A-Z]`` as chunks (nlp-zero's filter)."""
-        for batch in _batches(texts):
+        for batch in batches(texts):
             self._inner.train(batch, filtering=bool(filtering))
 
     def find(
@@ -76,7 +62,7 @@ class WordFinder:
     ) -> dict[str, int]:
         """Build ``self.words`` (word -> count, in nlp-zero's order) from ``texts``."""
         self._inner.begin_find(bool(remove_weak_pairs))
-        for batch in _batches(texts):
+        for batch in batches(texts):
             self._inner.cut(batch, filtering=bool(filtering))
         cb, close = make_progress(progress)
         try:

@@ -24,6 +24,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::{Error, Result};
 use crate::viterbi::ln_or_sentinel;
+use crate::wordfind::add_counts;
 
 pub const HOLE: u32 = u32::MAX;
 
@@ -183,21 +184,9 @@ impl TemplateFinder {
                 }
                 (w, s)
             })
-            .reduce(Counts::default, |(mut a, mut b), (c, d)| {
-                for (k, v) in c {
-                    *a.entry(k).or_insert(0) += v;
-                }
-                for (k, v) in d {
-                    *b.entry(k).or_insert(0) += v;
-                }
-                (a, b)
-            });
-        for (k, v) in w {
-            *self.words.entry(k).or_insert(0) += v;
-        }
-        for (k, v) in s {
-            *self.skip_grams.entry(k).or_insert(0) += v;
-        }
+            .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
+        self.words = add_counts(std::mem::take(&mut self.words), w);
+        self.skip_grams = add_counts(std::mem::take(&mut self.skip_grams), s);
     }
 
     pub fn begin_find(&mut self, remove_weak_grams: bool) {

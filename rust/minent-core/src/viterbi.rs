@@ -153,14 +153,22 @@ impl Tokenizer {
 
     /// Tokens of `sent` as byte ranges.
     pub fn tokenize_spans(&self, sent: &str, scratch: &mut Scratch) -> Vec<Range<usize>> {
-        tokenize_with(
+        let mut out = Vec::new();
+        self.tokenize_spans_into(sent, scratch, &mut out);
+        out
+    }
+
+    /// [`tokenize_spans`](Self::tokenize_spans) into a reused vector.
+    pub fn tokenize_spans_into(&self, sent: &str, scratch: &mut Scratch, out: &mut Vec<Range<usize>>) {
+        tokenize_into(
             sent,
             self.lexicon.trie(),
             |id| Some(self.scores[id as usize]),
             self.null_score,
             self.combine_alnum,
             scratch,
-        )
+            out,
+        );
     }
 
     pub fn tokenize<'a>(&self, sent: &'a str, scratch: &mut Scratch) -> Vec<&'a str> {
@@ -378,15 +386,7 @@ impl Tokenizer {
         let mut lines = 0;
         let mut spans = Vec::new();
         for line in chunk.lines() {
-            tokenize_into(
-                line,
-                self.lexicon.trie(),
-                |id| Some(self.scores[id as usize]),
-                self.null_score,
-                self.combine_alnum,
-                scratch,
-                &mut spans,
-            );
+            self.tokenize_spans_into(line, scratch, &mut spans);
             for (k, span) in spans.iter().enumerate() {
                 if k > 0 {
                     out.push(' ');

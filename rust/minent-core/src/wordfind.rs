@@ -37,6 +37,15 @@ fn log_f(x: f64) -> f64 {
     }
 }
 
+/// `a + b` for count maps (the larger map absorbs the smaller one).
+pub(crate) fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap<K, u64>) -> HashMap<K, u64> {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for (k, v) in small {
+        *big.entry(k).or_insert(0) += v;
+    }
+    big
+}
+
 /// Contiguous blocks of sentences, a few per thread (order-preserving merges stay cheap).
 fn block_len(n: usize) -> usize {
     (n / (rayon::current_num_threads() * 2)).max(1024)
@@ -169,21 +178,9 @@ impl WordFinder {
                 }
                 (ch, pa)
             })
-            .reduce(Counts::default, |(mut a, mut b), (c, d)| {
-                for (k, v) in c {
-                    *a.entry(k).or_insert(0) += v;
-                }
-                for (k, v) in d {
-                    *b.entry(k).or_insert(0) += v;
-                }
-                (a, b)
-            });
-        for (k, v) in chars {
-            *self.chars.entry(k).or_insert(0) += v;
-        }
-        for (k, v) in pairs {
-            *self.pairs.entry(k).or_insert(0) += v;
-        }
+            .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
+        self.chars = add_counts(std::mem::take(&mut self.chars), chars);
+        self.pairs = add_counts(std::mem::take(&mut self.pairs), pairs);
     }
 
     /// First step of `find`: choose the strong pairs from the counts.
