@@ -43,7 +43,7 @@ def test_autonomy_prefers_the_real_word(tmp_path):
     text = "\n".join(f"{a}天气{b}" for a in "今明昨后每" for b in ["很好", "不错", "晴朗", "多变", "寒冷"])
     src = tmp_path / "t.txt"
     src.write_text(text, encoding="utf-8")
-    auto = autonomy_scores(mf.CorpusIndex.build(src), max_len=3)
+    auto = autonomy_scores(src, max_len=3)
     assert auto["天气"] > auto["气很"]
     assert auto["天气"] > auto["今天"]
 
@@ -74,6 +74,8 @@ def test_discover_words_edge_cases(tmp_path):
     assert lex.total == sum(c for _, c in lex.items()) and len(lex) > 0
     with pytest.raises(ValueError):
         mf.discover_words(small, max_len=0)
+    with pytest.raises(ValueError):
+        mf.discover_words(small, max_len=5)
     with pytest.raises(ValueError):
         mf.discover_words(small, min_count=0)
     with pytest.raises(FileNotFoundError):

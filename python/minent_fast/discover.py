@@ -2,8 +2,9 @@
 
 Method (docs/discovery.md has the reasoning and the measurements):
 
-1. Index the corpus (suffix array) and read every n-gram of 1..max_len+1 characters with
-   its count.
+1. Index the corpus (suffix array) and, in one pass over its LCP array, get every n-gram
+   of 1..max_len characters with its count and right branching entropy; the same on the
+   index of the reversed corpus gives the left branching entropy (Rust).
 2. Score every candidate of up to ``max_len`` characters by its *autonomy*: how much the
    branching entropy of its neighbours rises at its edges (the normalised variation of
    branching entropy, nVBE): a word's right neighbours are far more varied than those of
@@ -27,67 +28,38 @@ import os
 from collections import Counter
 from typing import Iterable, Optional, Sequence, Union
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from . import _core
 from ._progress import ProgressArg, make_progress
-from .corpus import CorpusIndex, _check_threads, _source_list
+from .corpus import _check_threads, _source_list
 from .lexicon import Lexicon
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def _branching_entropy(table: pa.Table, parent: pa.Array) -> dict[str, float]:
-    """Entropy (nats) of the extensions of each n-gram, given each longer n-gram's parent.
+def autonomy_scores(
+    sources: Union[PathLike, Iterable[PathLike]],
+    max_len: int = 3,
+    *,
+    min_count: int = 1,
+    num_threads: Optional[int] = None,
+    progress: ProgressArg = None,
+) -> dict[str, float]:
+    """nVBE autonomy of every n-gram of 1..max_len characters seen >= min_count times.
 
-    The occurrences of x with no extension (segment edge) count as one boundary symbol.
+    autonomy(x) = z(δ_r(x)) + z(δ_l(x)): δ_r(x) = h_r(x) − h_r(x minus its last char), the
+    rise of the right branching entropy (nats) at x's end, δ_l likewise at its start; z
+    standardises among n-grams of the same length. Computed in Rust from one LCP pass over
+    the corpus index and one over the index of the reversed corpus.
     """
-    c = table.column("count").to_numpy().astype(np.float64)
-    ext = pa.table({"parent": parent, "c": c, "clnc": c * np.log(c)})
-    agg = ext.group_by("parent").aggregate([("c", "sum"), ("clnc", "sum")])
-    return dict(
-        zip(
-            agg.column("parent").to_pylist(),
-            zip(agg.column("c_sum").to_numpy(), agg.column("clnc_sum").to_numpy()),
-        )
-    )
-
-
-def autonomy_scores(index: CorpusIndex, max_len: int = 3) -> dict[str, float]:
-    """nVBE autonomy of every n-gram of 1..max_len characters in ``index`` (see module doc)."""
-    table = index.ngrams((1, max_len + 1), min_count=1, order="ngram")
-    grams = table.column("ngram")
-    lengths = pc.utf8_length(grams).to_numpy()
-    longer = table.filter(pa.array(lengths >= 2))
-    lg = longer.column("ngram")
-    right = _branching_entropy(longer, pc.utf8_slice_codeunits(lg, 0, -1))
-    left = _branching_entropy(longer, pc.utf8_slice_codeunits(lg, 1))
-    keep = lengths <= max_len
-    words = [g for g, k in zip(grams.to_pylist(), keep) if k]
-    counts = table.column("count").to_numpy()[keep].astype(np.float64)
-
-    def entropy(side: dict, w: str, cw: float) -> float:
-        s, slns = side.get(w, (0.0, 0.0))
-        b = cw - s
-        total = slns + (b * math.log(b) if b > 0 else 0.0)
-        return math.log(cw) - total / cw
-
-    hr = {w: entropy(right, w, c) for w, c in zip(words, counts)}
-    hl = {w: entropy(left, w, c) for w, c in zip(words, counts)}
-    n = np.array([len(w) for w in words])
-    dr = np.array([hr[w] - hr[w[:-1]] if len(w) > 1 else hr[w] for w in words])
-    dl = np.array([hl[w] - hl[w[1:]] if len(w) > 1 else hl[w] for w in words])
-    score = np.zeros(len(words))
-    for k in range(1, max_len + 1):
-        m = n == k
-        if not m.any():
-            continue
-        for d in (dr, dl):
-            sd = d[m].std()
-            score[m] += (d[m] - d[m].mean()) / (sd if sd > 0 else 1.0)
-    return dict(zip(words, score.tolist()))
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= 4:
+        raise ValueError("max_len must be an int from 1 to 4")
+    cb, close = make_progress(progress)
+    try:
+        words, scores = _core.autonomy(_source_list(sources), max_len=max_len, min_count=min_count,
+                                       num_threads=_check_threads(num_threads), progress=cb)
+    finally:
+        close()
+    return dict(zip(words, scores.tolist()))
 
 
 def _info_per_char(counts: dict[str, int]) -> float:
@@ -123,8 +95,8 @@ def discover_words(
     """
     paths = _source_list(sources)
     threads = _check_threads(num_threads)
-    if not isinstance(max_len, int) or max_len < 1:
-        raise ValueError("max_len must be a positive int")
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= 4:
+        raise ValueError("max_len must be an int from 1 to 4")
     if not math.isfinite(length_bonus):
         raise ValueError("length_bonus must be finite")
     if not isinstance(iterations, int) or iterations < 0:
@@ -133,11 +105,10 @@ def discover_words(
         raise ValueError("min_count must be an int >= 1")
     cb, close = make_progress(progress)
     try:
-        index = CorpusIndex.build(paths, num_threads=threads, progress=cb)
-        if index.num_chars == 0:
+        words, auto_scores = _core.autonomy(paths, max_len=max_len, num_threads=threads, progress=cb)
+        if not words:
             return Lexicon({})
-        auto = autonomy_scores(index, max_len)
-        words = list(auto)
+        auto = dict(zip(words, auto_scores.tolist()))
         scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in zip(words, auto.values())]
         tok = _core.Tokenizer.with_scores(words, scores)
         w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)

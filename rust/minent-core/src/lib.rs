@@ -8,6 +8,7 @@
 //! - [`control`]: cancellation and progress; [`error`]: the error type
 
 pub mod atomic;
+pub mod branching;
 pub mod control;
 pub mod corpus;
 pub mod error;

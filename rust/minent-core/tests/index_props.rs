@@ -202,3 +202,59 @@ fn corrupt_and_truncated_indexes_are_rejected() {
     std::fs::write(&file, &good).unwrap();
     assert!(CorpusIndex::open(&out, true, &ctl).is_ok());
 }
+
+/// Right-neighbour entropy of every n-gram by brute force (segment end = one boundary symbol).
+fn naive_right_entropy(segs: &[Vec<char>], max_n: usize) -> HashMap<String, (u64, f64)> {
+    let mut ext: HashMap<String, HashMap<Option<char>, u64>> = HashMap::new();
+    for s in segs {
+        for n in 1..=max_n {
+            if s.len() < n {
+                continue;
+            }
+            for i in 0..=s.len() - n {
+                let g: String = s[i..i + n].iter().collect();
+                *ext.entry(g).or_default().entry(s.get(i + n).copied()).or_insert(0) += 1;
+            }
+        }
+    }
+    ext.into_iter()
+        .map(|(g, m)| {
+            let total: u64 = m.values().sum();
+            let t = total as f64;
+            let h = -m.values().map(|&c| (c as f64 / t) * (c as f64 / t).ln()).sum::<f64>();
+            (g, (total, h))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+    #[test]
+    fn branching_entropy_equals_naive(texts in prop::collection::vec(text_strategy(), 1..3)) {
+        let (_dir, paths) = write_files(&texts);
+        let ctl = Control::new();
+        let idx = CorpusIndex::build(&paths, Segmenter::Han, Some(2), &ctl).unwrap();
+        let segs: Vec<Vec<char>> = texts.iter().flat_map(|t| segments(t, Segmenter::Han)).collect();
+        let want = naive_right_entropy(&segs, 3);
+        let got: HashMap<String, (u64, f64)> = idx.right_branching(3, 1, &ctl).unwrap().into_iter()
+            .map(|r| (minent_core::branching::unpack_chars(r.key).into_iter().collect(), (r.count, r.entropy)))
+            .collect();
+        prop_assert_eq!(got.len(), want.len());
+        for (g, (c, h)) in &want {
+            let (gc, gh) = got[g];
+            prop_assert_eq!(gc, *c);
+            prop_assert!((gh - h).abs() < 1e-9, "{} {} {}", g, gh, h);
+        }
+        // the reversed index gives the left-neighbour entropies
+        let rev_segs: Vec<Vec<char>> = segs.iter().map(|s| s.iter().rev().copied().collect()).collect();
+        let want_left = naive_right_entropy(&rev_segs, 3);
+        let rev = idx.reversed(Some(2), &ctl).unwrap();
+        prop_assert_eq!(rev.num_chars(), idx.num_chars());
+        for r in rev.right_branching(3, 1, &ctl).unwrap() {
+            let g: String = minent_core::branching::unpack_chars(r.key).into_iter().collect();
+            let (c, h) = want_left[&g];
+            prop_assert_eq!(r.count, c);
+            prop_assert!((r.entropy - h).abs() < 1e-9);
+        }
+    }
+}

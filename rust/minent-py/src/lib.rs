@@ -682,6 +682,26 @@ impl PyTemplateTrie {
     }
 }
 
+/// nVBE autonomy of every n-gram of 1..=max_len chars (see minent_core::branching).
+#[pyfunction]
+#[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, num_threads = None, progress = None))]
+fn autonomy<'py>(
+    py: Python<'py>,
+    sources: Vec<PathBuf>,
+    segmenter: &str,
+    max_len: usize,
+    min_count: u64,
+    num_threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Vec<String>, Bound<'py, PyArray1<f64>>)> {
+    let seg = core_err(py, Segmenter::parse(segmenter))?;
+    let rows = run_heavy(py, progress.as_ref(), move |ctl| {
+        core::branching::autonomy(&sources, seg, max_len, min_count, num_threads, ctl)
+    })?;
+    let (w, s): (Vec<String>, Vec<f64>) = rows.into_iter().unzip();
+    Ok((w, s.into_pyarray(py)))
+}
+
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCorpusIndex>()?;
@@ -690,6 +710,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyWordFinder>()?;
     m.add_class::<PyTemplateFinder>()?;
     m.add_class::<PyTemplateTrie>()?;
+    m.add_function(wrap_pyfunction!(autonomy, m)?)?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
     m.add("MAX_NGRAM", core::ngram::MAX_N)?;
     Ok(())

@@ -1,0 +1,280 @@
+//! Branching entropy of every n-gram, and the nVBE autonomy score used by word discovery.
+//!
+//! Design notes
+//! - Right branching entropy comes from the same LCP-interval pass as the n-gram counts:
+//!   the runs of length n+1 inside a run of length n are its right extensions, and they
+//!   close before it, so one pass accumulates Σ c·ln c per open run and finishes the
+//!   entropy when the run closes. Occurrences at a segment end (no extension) count as
+//!   one boundary symbol.
+//! - Left branching entropy is the right branching entropy of the reversed corpus: an
+//!   index over every segment reversed is built after the forward pass is done with its
+//!   own index, so only one index is alive at a time (peak ≈ one build).
+//! - N-grams are keyed by their code points packed 21 bits each with the length on top,
+//!   so forward and reversed tables join without strings (up to 5 characters).
+//! - Chunks of the suffix array are processed in parallel; a chunk emits the runs that
+//!   start in it and, past its end, still follows the children of its open runs.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::control::Control;
+use crate::corpus::Symbol;
+use crate::error::{Error, Result};
+use crate::index::{in_pool, with_text, CorpusIndex, Store, Text};
+use crate::sa;
+
+/// Longest n-gram a packed key holds.
+pub const MAX_KEY_CHARS: usize = 5;
+
+/// Pack up to five characters (21 bits each) with their number in the top bits.
+pub fn pack_chars(chars: impl IntoIterator<Item = char>) -> u128 {
+    let mut key: u128 = 0;
+    let mut n: u128 = 0;
+    for c in chars {
+        key = (key << 21) | c as u128;
+        n += 1;
+    }
+    key | (n << 120)
+}
+
+pub fn unpack_chars(key: u128) -> Vec<char> {
+    let n = (key >> 120) as usize;
+    (0..n).rev().map(|i| char::from_u32(((key >> (21 * i)) & 0x1F_FFFF) as u32).unwrap_or('\u{fffd}')).collect()
+}
+
+fn key_len(key: u128) -> usize {
+    (key >> 120) as usize
+}
+
+/// Drop the first (`front`) or last character of a packed key.
+fn shorten(key: u128, front: bool) -> u128 {
+    let n = key_len(key);
+    let body = key & ((1u128 << 120) - 1);
+    let body = if front { body & ((1u128 << (21 * (n - 1))) - 1) } else { body >> 21 };
+    body | (((n - 1) as u128) << 120)
+}
+
+fn reverse_key(key: u128) -> u128 {
+    let mut chars = unpack_chars(key);
+    chars.reverse();
+    pack_chars(chars)
+}
+
+/// One n-gram with its count and the entropy (nats) of its right extensions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BranchRow {
+    pub key: u128,
+    pub count: u64,
+    pub entropy: f64,
+}
+
+impl CorpusIndex {
+    /// Right branching entropy of every n-gram of 1..=max_n characters seen at least
+    /// `min_count` times.
+    pub fn right_branching(&self, max_n: usize, min_count: u64, ctl: &Control) -> Result<Vec<BranchRow>> {
+        if max_n == 0 || max_n >= MAX_KEY_CHARS {
+            return Err(Error::arg(format!("max_n must be in 1..={}", MAX_KEY_CHARS - 1)));
+        }
+        let sa = self.sa.as_slice();
+        let lcp = self.lcp.as_slice();
+        let total = sa.len();
+        let first = self.buckets.get(1).copied().unwrap_or(total).min(total);
+        ctl.stage("ngrams", (total - first) as u64)?;
+        let chunk = ((total - first) / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22);
+        let starts: Vec<usize> = (first..total).step_by(chunk).collect();
+        let parts: Vec<Vec<BranchRow>> = with_text!(self, text => {
+            starts
+                .par_iter()
+                .map(|&k0| {
+                    let k1 = (k0 + chunk).min(total);
+                    let rows = branch_scan(text, sa, lcp, &self.vocab, k0, k1, max_n, min_count);
+                    ctl.advance((k1 - k0) as u64)?;
+                    Ok(rows)
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(parts.concat())
+    }
+
+    /// An in-memory index of the same corpus with every segment reversed.
+    pub fn reversed(&self, num_threads: Option<usize>, ctl: &Control) -> Result<CorpusIndex> {
+        let alphabet = self.vocab.len() + 1;
+        let (text, sa, lcp) = match &self.text {
+            Text::U16(t) => {
+                let r = reverse_segments(t.as_slice());
+                let (sa, lcp) = sa::build_sa_lcp(&r, alphabet, num_threads, ctl)?;
+                (Text::U16(Store::Owned(r)), sa, lcp)
+            }
+            Text::U32(t) => {
+                let r = reverse_segments(t.as_slice());
+                let (sa, lcp) = sa::build_sa_lcp(&r, alphabet, num_threads, ctl)?;
+                (Text::U32(Store::Owned(r)), sa, lcp)
+            }
+        };
+        Ok(CorpusIndex {
+            segmenter: self.segmenter,
+            vocab: self.vocab.clone(),
+            char_counts: self.char_counts.clone(),
+            buckets: self.buckets.clone(),
+            text,
+            sa: Store::Owned(sa),
+            lcp: Store::Owned(lcp),
+            sources: self.sources.clone(),
+            path: None,
+        })
+    }
+}
+
+/// [seg0, 0, seg1, 0, …, segk, 0] → [segk⁻¹, 0, …, seg0⁻¹, 0].
+fn reverse_segments<S: Symbol>(t: &[S]) -> Vec<S> {
+    if t.is_empty() {
+        return Vec::new();
+    }
+    let mut r: Vec<S> = t[..t.len() - 1].iter().rev().copied().collect();
+    r.push(S::from_id(0));
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+fn branch_scan<S: Symbol>(
+    text: &[S],
+    sa: &[u32],
+    lcp: &[u16],
+    vocab: &[char],
+    k0: usize,
+    k1: usize,
+    max_n: usize,
+    min_count: u64,
+) -> Vec<BranchRow> {
+    let total = sa.len();
+    let top = max_n + 1; // runs of max_n + 1 only feed their parents
+    let mut open: Vec<Option<usize>> = vec![None; top + 1];
+    let mut acc: Vec<(u64, f64)> = vec![(0, 0.0); top + 1];
+    let mut out = Vec::new();
+    let close = |s: usize, e: usize, n: usize, open: &Vec<Option<usize>>, acc: &mut Vec<(u64, f64)>, out: &mut Vec<BranchRow>| {
+        let count = (e - s) as u64;
+        let pos = sa[s] as usize;
+        let gram = text.get(pos..pos + n).unwrap_or(&[]);
+        let valid = gram.len() == n && (count >= 2 || gram.iter().all(|x| x.id() != 0));
+        if valid {
+            if n >= 2 && open[n - 1].is_some() {
+                let c = count as f64;
+                acc[n - 1].0 += count;
+                acc[n - 1].1 += c * c.ln();
+            }
+            if n <= max_n && count >= min_count && s < k1 {
+                let (sum_c, sum_clnc) = acc[n];
+                let b = count.saturating_sub(sum_c) as f64;
+                let c = count as f64;
+                let t = sum_clnc + if b > 0.0 { b * b.ln() } else { 0.0 };
+                let entropy = c.ln() - t / c;
+                let key = pack_chars(gram.iter().map(|x| vocab.get(x.id() as usize - 1).copied().unwrap_or('\u{fffd}')));
+                out.push(BranchRow { key, count, entropy });
+            }
+        }
+        acc[n] = (0, 0.0);
+    };
+    let mut k = k0;
+    while k < total {
+        let l = if k == 0 { 0 } else { lcp[k] as usize };
+        // runs longer than l end here, children before parents
+        for n in (l + 1..=top).rev() {
+            if let Some(s) = open[n].take() {
+                close(s, k, n, &open, &mut acc, &mut out);
+            }
+        }
+        let mut any_open = open.iter().any(Option::is_some);
+        for n in l + 1..=top {
+            // past the chunk's end, only children of runs this chunk opened are followed
+            if k < k1 || (n >= 2 && open[n - 1].is_some()) {
+                open[n] = Some(k);
+                any_open = true;
+            }
+        }
+        if k >= k1 && !any_open {
+            break;
+        }
+        k += 1;
+    }
+    let end = k.min(total);
+    for n in (1..=top).rev() {
+        if let Some(s) = open[n].take() {
+            close(s, end, n, &open, &mut acc, &mut out);
+        }
+    }
+    out
+}
+
+/// nVBE autonomy (Magistry & Sagot 2012) of every n-gram of 1..=max_len characters seen
+/// at least `min_count` times: z(δ_right) + z(δ_left), where δ_right(x) = h_r(x) − h_r(x
+/// minus its last character) (h_r(x) itself for one character), δ_left likewise on the
+/// left, and z standardises among n-grams of the same length. Builds the index of `paths`,
+/// then the reversed one, one after the other.
+pub fn autonomy(
+    paths: &[std::path::PathBuf],
+    segmenter: crate::Segmenter,
+    max_len: usize,
+    min_count: u64,
+    num_threads: Option<usize>,
+    ctl: &Control,
+) -> Result<Vec<(String, f64)>> {
+    if max_len == 0 || max_len >= MAX_KEY_CHARS {
+        return Err(Error::arg(format!("max_len must be in 1..={}", MAX_KEY_CHARS - 1)));
+    }
+    in_pool(num_threads, || {
+        let forward = CorpusIndex::build(paths, segmenter, num_threads, ctl)?;
+        let right = forward.right_branching(max_len, min_count, ctl)?;
+        let backward = forward.reversed(num_threads, ctl)?;
+        drop(forward);
+        let left_rows = backward.right_branching(max_len, min_count, ctl)?;
+        drop(backward);
+        let hr: HashMap<u128, f64> = right.iter().map(|r| (r.key, r.entropy)).collect();
+        let hl: HashMap<u128, f64> = left_rows.iter().map(|r| (reverse_key(r.key), r.entropy)).collect();
+        let mut rows: Vec<(u128, f64, f64)> = right
+            .iter()
+            .map(|r| {
+                let n = key_len(r.key);
+                let h_r = r.entropy;
+                let h_l = hl.get(&r.key).copied().unwrap_or(0.0);
+                let dr = if n > 1 { h_r - hr.get(&shorten(r.key, false)).copied().unwrap_or(0.0) } else { h_r };
+                let dl = if n > 1 { h_l - hl.get(&shorten(r.key, true)).copied().unwrap_or(0.0) } else { h_l };
+                (r.key, dr, dl)
+            })
+            .collect();
+        rows.sort_unstable_by_key(|r| r.0);
+        let mut out = Vec::with_capacity(rows.len());
+        for n in 1..=max_len {
+            let of_n: Vec<&(u128, f64, f64)> = rows.iter().filter(|r| key_len(r.0) == n).collect();
+            if of_n.is_empty() {
+                continue;
+            }
+            let z = |vals: Vec<f64>| -> Vec<f64> {
+                let m = vals.iter().sum::<f64>() / vals.len() as f64;
+                let sd = (vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / vals.len() as f64).sqrt();
+                let sd = if sd > 0.0 { sd } else { 1.0 };
+                vals.into_iter().map(|v| (v - m) / sd).collect()
+            };
+            let zr = z(of_n.iter().map(|r| r.1).collect());
+            let zl = z(of_n.iter().map(|r| r.2).collect());
+            for (i, r) in of_n.iter().enumerate() {
+                out.push((unpack_chars(r.0).into_iter().collect::<String>(), zr[i] + zl[i]));
+            }
+        }
+        Ok(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        let k = pack_chars("中国人".chars());
+        assert_eq!(unpack_chars(k), vec!['中', '国', '人']);
+        assert_eq!(unpack_chars(shorten(k, false)), vec!['中', '国']);
+        assert_eq!(unpack_chars(shorten(k, true)), vec!['国', '人']);
+        assert_eq!(unpack_chars(reverse_key(k)), vec!['人', '国', '中']);
+        assert_ne!(pack_chars("\u{0}a".chars()), pack_chars("a".chars()));
+    }
+}
