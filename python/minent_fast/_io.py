@@ -51,7 +51,7 @@ def write_tsv(table, f: IO[str], header: bool = True) -> None:
         f.write("\t".join(str(v) for v in row) + "\n")
 
 
-def batches(texts: Iterable[str], size: int = 20_000) -> Iterator[list[str]]:
+def batches(texts: Iterable[str], size: int = 200_000) -> Iterator[list[str]]:
     """Lists of up to ``size`` strings from ``texts`` (type-checked: one str is refused)."""
     if isinstance(texts, str):
         raise TypeError("texts must be an iterable of str (e.g. a list of lines), not one str")
