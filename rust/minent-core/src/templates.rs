@@ -230,10 +230,10 @@ impl TemplateFinder {
                     if n == 0 {
                         continue;
                     }
-                    out.iter_mut().for_each(Vec::clear);
                     if out.len() < n {
                         out.resize_with(n, Vec::new);
                     }
+                    out[..n].iter_mut().for_each(Vec::clear);
                     has_in.clear();
                     has_in.resize(n, false);
                     for i in 0..n {
