@@ -131,3 +131,13 @@ class TemplateTrie:
     def total(self) -> int: ...
     def search(self, words: Sequence[str], compat: bool = False) -> dict[tuple[int, int], dict[tuple[int, ...], int]]: ...
     def parse(self, words: Sequence[str], null_score: float = -20.0, compat: bool = False) -> tuple[Any, float]: ...
+
+def autonomy(
+    sources: Sequence[str],
+    *,
+    segmenter: str = "han",
+    max_len: int = 3,
+    min_count: int = 1,
+    num_threads: Optional[int] = None,
+    progress: _Progress = None,
+) -> tuple[list[str], npt.NDArray[np.float64]]: ...
