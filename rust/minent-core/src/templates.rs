@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::error::{Error, Result};
+use crate::viterbi::Tokenizer;
 use crate::viterbi::ln_or_sentinel;
 use crate::wordfind::add_counts;
 
@@ -117,7 +118,17 @@ pub struct TemplateFinder {
     strong: HashSet<u64>,
     found: OrderedTemplates,
     pub capped_chunks: u64,
+    /// Interned chunks of the batches `train_text` tokenized, keyed by a hash of
+    /// (tokenizer, filtering, lines), so `find_text` on the same text skips tokenizing
+    /// again (the usual train(texts); find(texts)). Bounded by `CACHE_IDS`; emptied by
+    /// `finish_find`.
+    /// Each entry keeps its tokenizer alive, so the tokenizer's address in the key can
+    /// never be reused by another one while the entry exists.
+    token_cache: HashMap<u64, (std::sync::Arc<Tokenizer>, Chunks)>,
 }
+
+/// At most this many cached word ids (4 bytes each).
+const CACHE_IDS: usize = 64 << 20;
 
 #[inline]
 fn pack(a: u32, b: u32) -> u64 {
@@ -146,7 +157,43 @@ impl TemplateFinder {
             strong: HashSet::default(),
             found: OrderedTemplates::default(),
             capped_chunks: 0,
+            token_cache: HashMap::default(),
         })
+    }
+
+    fn text_key<S: AsRef<str>>(tok: &Tokenizer, lines: &[S], filtering: bool) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&(tok as *const Tokenizer as usize).to_le_bytes());
+        h.update(&[filtering as u8]);
+        for line in lines {
+            h.update(line.as_ref().as_bytes());
+            h.update(&[0xff]); // not valid UTF-8: separates lines unambiguously
+        }
+        h.digest()
+    }
+
+    fn chunks_of<S: AsRef<str> + Sync>(&mut self, tok: &Tokenizer, lines: &[S], filtering: bool) -> Chunks {
+        let (tokens, bounds) = tok.tokenize_chunks(lines, filtering);
+        self.intern_flat(&tokens, bounds)
+    }
+
+    /// Chunk, tokenize (with `tok`, in parallel) and count `lines`.
+    pub fn train_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool) {
+        let chunks = self.chunks_of(tok, lines, filtering);
+        self.train(&chunks);
+        let cached: usize = self.token_cache.values().map(|c| c.1.ids.len()).sum();
+        if cached + chunks.ids.len() <= CACHE_IDS {
+            self.token_cache.insert(Self::text_key(tok, lines, filtering), (tok.clone(), chunks));
+        }
+    }
+
+    /// Templates of `lines`, reusing the tokenization of an identical `train_text` batch.
+    pub fn find_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool) {
+        let chunks = match self.token_cache.remove(&Self::text_key(tok, lines, filtering)) {
+            Some((_, c)) => c,
+            None => self.chunks_of(tok, lines, filtering),
+        };
+        self.find_batch(&chunks);
     }
 
     /// Intern chunks of words given as lists of tokens.
@@ -274,6 +321,7 @@ impl TemplateFinder {
 
     /// Frequency filter; templates (ids with HOLE) and counts in nlp-zero's dict order.
     pub fn finish_find(&mut self) -> Vec<(Vec<u32>, u64)> {
+        self.token_cache.clear();
         let found = std::mem::take(&mut self.found);
         let log_min = log_f(self.min_proba);
         let lt = ln_or_sentinel(found.entries.iter().map(|e| e.1).sum());

@@ -91,6 +91,12 @@ pub struct Tokenizer {
     pub combine_alnum: bool,
 }
 
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Tokenizer({:?}, null_score {}, combine_alnum {})", self.lexicon, self.null_score, self.combine_alnum)
+    }
+}
+
 impl Tokenizer {
     pub fn new(lexicon: Arc<Lexicon>, null_score: f64, combine_alnum: bool) -> Self {
         let log_total = ln_or_sentinel(lexicon.total());

@@ -562,11 +562,7 @@ impl PyTemplateFinder {
     #[pyo3(signature = (lines, tokenizer, filtering = true))]
     fn train_lines(&self, py: Python<'_>, lines: Vec<PyBackedStr>, tokenizer: &PyTokenizer, filtering: bool) -> PyResult<()> {
         let tok = tokenizer.inner.clone();
-        self.with(py, move |f| {
-            let (tokens, bounds) = tok.tokenize_chunks(&lines, filtering);
-            let ids = f.intern_flat(&tokens, bounds);
-            f.train(&ids)
-        })
+        self.with(py, move |f| f.train_text(&tok, &lines, filtering))
     }
 
     fn begin_find(&self, py: Python<'_>, remove_weak_grams: bool) -> PyResult<()> {
@@ -583,11 +579,7 @@ impl PyTemplateFinder {
     #[pyo3(signature = (lines, tokenizer, filtering = true))]
     fn find_lines(&self, py: Python<'_>, lines: Vec<PyBackedStr>, tokenizer: &PyTokenizer, filtering: bool) -> PyResult<()> {
         let tok = tokenizer.inner.clone();
-        self.with(py, move |f| {
-            let (tokens, bounds) = tok.tokenize_chunks(&lines, filtering);
-            let ids = f.intern_flat(&tokens, bounds);
-            f.find_batch(&ids)
-        })
+        self.with(py, move |f| f.find_text(&tok, &lines, filtering))
     }
 
     /// (templates as lists of words/None, counts) in nlp-zero's dict order.
