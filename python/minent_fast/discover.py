@@ -16,7 +16,7 @@ Method (docs/discovery.md has the reasoning and the measurements):
    branching entropy, which sees the whole neighbourhood rather than one adjacent pair.
 4. Minimum-entropy re-estimation: the word counts of that segmentation become a unigram
    lexicon; the corpus is re-segmented by unigram Viterbi and re-counted, repeated while
-   the average information per character L = H/l (plus the lexicon's own cost) falls.
+   the average information per character L = H/l falls.
 
 All logs are natural (nats) unless a name says bits.
 """
@@ -95,8 +95,6 @@ def discover_words(
     """
     paths = _source_list(sources)
     threads = _check_threads(num_threads)
-    if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= 4:
-        raise ValueError("max_len must be an int from 1 to 4")
     if not math.isfinite(length_bonus):
         raise ValueError("length_bonus must be finite")
     if not isinstance(iterations, int) or iterations < 0:
@@ -105,11 +103,11 @@ def discover_words(
         raise ValueError("min_count must be an int >= 1")
     cb, close = make_progress(progress)
     try:
-        words, auto_scores = _core.autonomy(paths, max_len=max_len, num_threads=threads, progress=cb)
-        if not words:
+        auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)
+        if not auto:
             return Lexicon({})
-        auto = dict(zip(words, auto_scores.tolist()))
-        scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in zip(words, auto.values())]
+        words = list(auto)
+        scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
         tok = _core.Tokenizer.with_scores(words, scores)
         w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)
         counts = dict(zip(w, c.tolist()))
