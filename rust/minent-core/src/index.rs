@@ -271,7 +271,7 @@ impl CorpusIndex {
             w.write_all(&[0u8; ALIGN][..pad]).map_err(io)?;
             written += pad;
         }
-        Ok(())
+        ctl.check() // a cancelled save must not replace the destination
     }
 
     /// Memory-map a saved index. `path` is the index directory (or the index file itself).

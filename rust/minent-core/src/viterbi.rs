@@ -333,6 +333,7 @@ impl Tokenizer {
                     }
                     ctl.advance(window.len() as u64)?;
                 }
+                ctl.check()?; // a cancelled run must not publish its output
                 Ok(stats)
             })
         })

@@ -64,59 +64,63 @@ fn python_error(py: Python<'_>, name: &str, msg: String, path: Option<String>, o
 }
 
 /// Run `work` on a worker thread with the GIL released. Every 100 ms this thread checks
-/// for signals (Ctrl-C cancels the work and raises KeyboardInterrupt) and calls
-/// `progress(stage, done, total)` when given.
-fn run_heavy<T: Send>(
+/// for signals and calls `progress(stage, done, total)` when given. Ctrl-C (or an error
+/// from the callback) cancels the work: the worker stops at its next check, and this
+/// thread raises within half a second even if the worker is inside a step that cannot be
+/// interrupted (suffix-array construction); the worker then finishes in the background and
+/// its result is dropped — cancelled work never writes its output (atomic writes).
+fn run_heavy<T: Send + 'static>(
     py: Python<'_>,
     progress: Option<&Bound<'_, PyAny>>,
-    work: impl FnOnce(&Control) -> core::Result<T> + Send,
+    work: impl FnOnce(&Control) -> core::Result<T> + Send + 'static,
 ) -> PyResult<T> {
-    let ctl = Control::new();
+    let ctl = Arc::new(Control::new());
     let (tx, rx) = mpsc::channel();
-    std::thread::scope(|scope| {
-        let ctl_ref = &ctl;
-        scope.spawn(move || {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(ctl_ref)));
+    let worker_ctl = ctl.clone();
+    std::thread::Builder::new()
+        .name("minent-worker".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| work(&worker_ctl)));
             let _ = tx.send(result);
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start a worker thread: {e}")))?;
+    let mut rx = rx;
+    loop {
+        let (back, got) = py.detach(move || {
+            let got = rx.recv_timeout(Duration::from_millis(100));
+            (rx, got)
         });
-        let mut rx = rx;
-        loop {
-            let (back, got) = py.detach(move || {
-                let got = rx.recv_timeout(Duration::from_millis(100));
-                (rx, got)
-            });
-            rx = back;
-            let report = |cb: &Bound<'_, PyAny>| {
-                let (stage, done, total) = ctl.snapshot();
-                cb.call1((stage, done, total)).map(|_| ())
-            };
-            match got {
-                Ok(Ok(result)) => {
-                    if let Some(cb) = progress {
-                        report(cb)?;
-                    }
-                    return result.map_err(|e| to_py(py, e));
+        rx = back;
+        let report = |cb: &Bound<'_, PyAny>| {
+            let (stage, done, total) = ctl.snapshot();
+            cb.call1((stage, done, total)).map(|_| ())
+        };
+        match got {
+            Ok(Ok(result)) => {
+                if let Some(cb) = progress {
+                    report(cb)?;
                 }
-                Ok(Err(_panic)) => {
-                    return Err(PyRuntimeError::new_err(
-                        "internal error in minent_fast (a bug: please report it with the input that caused it)",
-                    ))
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(PyRuntimeError::new_err("minent_fast worker thread vanished"))
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    let interrupted = py.check_signals().and_then(|_| progress.map(report).unwrap_or(Ok(())));
-                    if let Err(e) = interrupted {
-                        ctl.cancel();
-                        // wait for the worker to notice; it checks between small steps
-                        let _ = py.detach(move || rx.recv());
-                        return Err(e);
-                    }
+                return result.map_err(|e| to_py(py, e));
+            }
+            Ok(Err(_panic)) => {
+                return Err(PyRuntimeError::new_err(
+                    "internal error in minent_fast (a bug: please report it with the input that caused it)",
+                ))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(PyRuntimeError::new_err("minent_fast worker thread vanished"))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let interrupted = py.check_signals().and_then(|_| progress.map(report).unwrap_or(Ok(())));
+                if let Err(e) = interrupted {
+                    ctl.cancel();
+                    // give the worker a moment to stop cleanly, but never block the caller
+                    let _ = py.detach(move || rx.recv_timeout(Duration::from_millis(500)));
+                    return Err(e);
                 }
             }
         }
-    })
+    }
 }
 
 fn core_err<T>(py: Python<'_>, r: core::Result<T>) -> PyResult<T> {
@@ -141,14 +145,14 @@ impl PyCorpusIndex {
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let seg = core_err(py, Segmenter::parse(segmenter))?;
-        let index = run_heavy(py, progress.as_ref(), |ctl| CorpusIndex::build(&sources, seg, num_threads, ctl))?;
+        let index = run_heavy(py, progress.as_ref(), move |ctl| CorpusIndex::build(&sources, seg, num_threads, ctl))?;
         Ok(PyCorpusIndex { inner: Arc::new(index) })
     }
 
     #[staticmethod]
     #[pyo3(signature = (path, *, verify = true, progress = None))]
     fn open(py: Python<'_>, path: PathBuf, verify: bool, progress: Option<Bound<'_, PyAny>>) -> PyResult<Self> {
-        let index = run_heavy(py, progress.as_ref(), |ctl| CorpusIndex::open(&path, verify, ctl))?;
+        let index = run_heavy(py, progress.as_ref(), move |ctl| CorpusIndex::open(&path, verify, ctl))?;
         Ok(PyCorpusIndex { inner: Arc::new(index) })
     }
 
@@ -437,7 +441,7 @@ impl PyTokenizer {
 /// nlp-zero Word_Finder state (see minent_fast.WordFinder); mutable behind a lock.
 #[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
 struct PyWordFinder {
-    inner: Mutex<WordFinder>,
+    inner: Arc<Mutex<WordFinder>>,
 }
 
 impl PyWordFinder {
@@ -454,7 +458,7 @@ impl PyWordFinder {
     #[new]
     #[pyo3(signature = (min_proba = 1e-7, min_pmi = 1.0))]
     fn new(py: Python<'_>, min_proba: f64, min_pmi: f64) -> PyResult<Self> {
-        Ok(PyWordFinder { inner: Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?) })
+        Ok(PyWordFinder { inner: Arc::new(Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?)) })
     }
 
     #[getter]
@@ -487,8 +491,9 @@ impl PyWordFinder {
         py: Python<'py>,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
-        let words = run_heavy(py, progress.as_ref(), |ctl| {
-            let mut guard = self.inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
+        let inner = self.inner.clone();
+        let words = run_heavy(py, progress.as_ref(), move |ctl| {
+            let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
             guard.finish_find(ctl)
         })?;
         let (w, c): (Vec<String>, Vec<u64>) = words.into_iter().unzip();

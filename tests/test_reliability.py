@@ -1,0 +1,127 @@
+"""Cancellation (SIGINT), crashes (SIGKILL) during writes, and concurrent readers."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import minent_fast as mf
+
+CHARS = "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单据导影失拿网香似斯专石若兵弟谁校读志飞观争究包组造落视济喜离虽坏兴切"
+
+
+def make_corpus(path: Path, n_chars: int, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    words = ["".join(rng.choices(CHARS, k=rng.randint(1, 4))) for _ in range(20000)]
+    lines, size = [], 0
+    while size < n_chars:
+        line = "".join(rng.choices(words, k=12)) + "。"
+        lines.append(line)
+        size += len(line)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    import minent_fast as mf
+    src, small = sys.argv[1], sys.argv[2]
+    print("ready", flush=True)
+    i = 0
+    try:
+        for i in range(3):  # long enough that the signal always lands inside a call
+            {call}
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", i, flush=True)
+    idx = mf.CorpusIndex.build(small)
+    print("usable", idx.count("宝玉") > 0, flush=True)
+""")
+
+
+@pytest.mark.parametrize("call", [
+    "mf.CorpusIndex.build(src)",
+    "mf.CorpusIndex.build(src).ngrams((1, 8), min_count=1)",
+    "mf.Tokenizer.default().tokenize_file(src, f'{src}.seg{i}', num_threads=1)",
+])
+def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, call):
+    src = tmp_path / "big.txt"
+    make_corpus(src, 12_000_000)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD.format(call=call), str(src), str(mf.sample_path())],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        line = proc.stdout.readline().strip()
+        latency = time.monotonic() - sent
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert line.startswith("interrupted"), (line, err)
+    assert latency < 1.0, f"stopped {latency:.2f} s after Ctrl-C"
+    assert "usable True" in rest
+    i = line.split()[1]
+    assert not Path(f"{src}.seg{i}").exists()  # a cancelled tokenize_file publishes no output
+
+
+def test_sigkill_during_index_writes_never_leaves_a_bad_index(tmp_path):
+    old_src, new_src = tmp_path / "old.txt", tmp_path / "new.txt"
+    old_src.write_text("宝玉笑道\n" * 1000, encoding="utf-8")
+    make_corpus(new_src, 6_000_000, seed=3)
+    dest = tmp_path / "idx"
+    mf.CorpusIndex.build(old_src, path=dest)
+    code = "import sys, minent_fast as mf; mf.CorpusIndex.build(sys.argv[1], path=sys.argv[2])"
+    rng = random.Random(5)
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(new_src), str(dest)])
+        time.sleep(rng.uniform(0.3, 2.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        idx = mf.CorpusIndex.open(dest)  # the old index or the complete new one, never a broken one
+        assert idx.count("宝玉笑道") == 1000 or idx.count("宝玉笑道") == 0
+        assert idx.num_chars in (4000, mf.CorpusIndex.build(new_src).num_chars)
+
+
+def test_one_index_read_from_threads_and_processes(tmp_path):
+    src = tmp_path / "c.txt"
+    make_corpus(src, 300_000, seed=9)
+    mf.CorpusIndex.build(src, path=tmp_path / "idx")
+    text = src.read_text(encoding="utf-8")
+    rng = random.Random(1)
+    probes = [text[i:i + rng.randint(1, 5)] for i in (rng.randrange(len(text) - 5) for _ in range(500))]
+    reference = mf.CorpusIndex.open(tmp_path / "idx").count_many(probes).tolist()
+
+    def answer(_):
+        idx = mf.CorpusIndex.open(tmp_path / "idx")
+        return [idx.count(p) for p in probes], idx.ngrams((1, 3), min_count=3).num_rows
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(answer, range(8)))
+    assert all(r[0] == reference for r in results) and len({r[1] for r in results}) == 1
+    shared = mf.CorpusIndex.open(tmp_path / "idx")
+    outs: list = []
+    threads = [threading.Thread(target=lambda: outs.append(shared.count_many(probes).tolist())) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outs == [reference] * 8
+    code = ("import sys, json, minent_fast as mf; idx = mf.CorpusIndex.open(sys.argv[1]); "
+            "print(json.dumps(idx.count_many(json.loads(sys.stdin.read())).tolist()))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "idx")], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    import json
+    for p in procs:
+        out, _ = p.communicate(json.dumps(probes), timeout=60)
+        assert json.loads(out) == reference
