@@ -125,3 +125,22 @@ def test_one_index_read_from_threads_and_processes(tmp_path):
     for p in procs:
         out, _ = p.communicate(json.dumps(probes), timeout=60)
         assert json.loads(out) == reference
+
+
+def test_degenerate_long_chunks_stay_fast_and_do_not_crash(tmp_path):
+    """One 200k-character repetitive line: the rough cut makes it a single candidate word
+    and the template graph one 150k-node chain; neither may go quadratic or overflow."""
+    line = "中国人民" * 50000
+    wf = mf.WordFinder(min_proba=1e-3)
+    wf.train([line])
+    assert wf.find([line]) == {line: 1}
+    tf = mf.TemplateFinder(mf.Tokenizer({"中国": 3}), window=3, min_pmi=0.0, max_paths=50)
+    tf.train([line])
+    tf.find([line])
+    assert tf.capped_chunks == 1 and sum(tf.templates.values()) <= 50
+    src = tmp_path / "long.txt"
+    src.write_text(line, encoding="utf-8")
+    assert mf.CorpusIndex.build(src).count("中国人民" * 1000) == 49001
+    out = tmp_path / "long.seg"
+    assert mf.Tokenizer.default().tokenize_file(src, out)["lines"] == 1
+    assert out.read_text(encoding="utf-8").replace(" ", "").strip() == line

@@ -329,23 +329,30 @@ impl TemplateFinder {
     }
 }
 
-/// DFS over maximal paths from `v` (nlp-zero `_all_paths` order); `emit` returns false to stop.
+/// DFS over maximal paths from `v` (nlp-zero `_all_paths` order); `emit` returns false to
+/// stop. Iterative, so a chunk of any length cannot overflow the stack.
 fn walk(v: usize, out: &[Vec<usize>], path: &mut Vec<usize>, emit: &mut impl FnMut(&[usize]) -> bool) -> bool {
+    path.clear();
     path.push(v);
-    let go_on = if out[v].is_empty() {
-        emit(path)
-    } else {
-        let mut ok = true;
-        for &m in &out[v] {
-            if !walk(m, out, path, emit) {
-                ok = false;
-                break;
+    // (node, index of its next out-edge to follow)
+    let mut stack: Vec<(usize, usize)> = vec![(v, 0)];
+    while let Some(top) = stack.last_mut() {
+        let (node, next) = *top;
+        if out[node].is_empty() {
+            if !emit(path) {
+                return false;
             }
+        } else if next < out[node].len() {
+            top.1 += 1;
+            let m = out[node][next];
+            stack.push((m, 0));
+            path.push(m);
+            continue;
         }
-        ok
-    };
-    path.pop();
-    go_on
+        stack.pop();
+        path.pop();
+    }
+    true
 }
 
 /// nlp-zero's path → Template: placeholders at a skipped start/end and between

@@ -262,6 +262,11 @@ impl WordFinder {
 struct MutableLexicon {
     counts: Vec<u64>,
     index: HashMap<String, u32>,
+    /// chars of each word, and how many live (count > 0) words have each length: the
+    /// prefix search stops at the longest live word, so deleting a huge candidate (a
+    /// whole repetitive line on degenerate input) does not make splitting it quadratic.
+    lengths: Vec<u32>,
+    live_by_len: Vec<u32>,
     max_chars: usize,
     total: u64,
 }
@@ -281,9 +286,35 @@ impl Prefixes for MutableLexicon {
 impl MutableLexicon {
     fn new(words: Vec<String>, counts: Vec<u64>) -> Self {
         let total = counts.iter().sum();
-        let max_chars = words.iter().map(|w| w.chars().count()).max().unwrap_or(0);
+        let lengths: Vec<u32> = words.iter().map(|w| w.chars().count() as u32).collect();
+        let mut live_by_len = vec![0u32; lengths.iter().max().map_or(0, |&m| m as usize) + 1];
+        for (&l, &c) in lengths.iter().zip(&counts) {
+            if c > 0 {
+                live_by_len[l as usize] += 1;
+            }
+        }
         let index = words.into_iter().enumerate().map(|(i, w)| (w, i as u32)).collect();
-        MutableLexicon { counts, index, max_chars, total }
+        let mut lex = MutableLexicon { counts, index, lengths, live_by_len, max_chars: 0, total };
+        lex.refresh_max();
+        lex
+    }
+
+    fn refresh_max(&mut self) {
+        self.max_chars = self.live_by_len.iter().rposition(|&n| n > 0).unwrap_or(0);
+    }
+
+    /// Set word `id`'s count, keeping the live-length bookkeeping.
+    fn set_count(&mut self, id: usize, c: u64) {
+        let l = self.lengths[id] as usize;
+        match (self.counts[id] > 0, c > 0) {
+            (true, false) => self.live_by_len[l] -= 1,
+            (false, true) => self.live_by_len[l] += 1,
+            _ => {}
+        }
+        self.counts[id] = c;
+        if l >= self.max_chars || c == 0 {
+            self.refresh_max();
+        }
     }
 
     fn count(&self, w: &str) -> u64 {
@@ -293,12 +324,20 @@ impl MutableLexicon {
     /// nlp-zero `Trie.__setitem__(w, trie[w] + n)`.
     fn add(&mut self, w: &str, n: u64) {
         match self.index.get(w) {
-            Some(&i) => self.counts[i as usize] += n,
+            Some(&i) => {
+                let i = i as usize;
+                self.set_count(i, self.counts[i] + n);
+            }
             None => {
                 // a piece the lexicon never held (only in degenerate inputs): add it
+                let l = w.chars().count();
                 self.index.insert(w.to_string(), self.counts.len() as u32);
-                self.counts.push(n);
-                self.max_chars = self.max_chars.max(w.chars().count());
+                self.counts.push(0);
+                self.lengths.push(l as u32);
+                if self.live_by_len.len() <= l {
+                    self.live_by_len.resize(l + 1, 0);
+                }
+                self.set_count(self.counts.len() - 1, n);
             }
         }
         self.total += n;
@@ -331,7 +370,7 @@ pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<
         let num = lex.counts[id];
         let big_l = ln_or_sentinel(lex.total);
         let mut pmi = ln_or_sentinel(num) - big_l;
-        lex.counts[id] = 0;
+        lex.set_count(id, 0);
         lex.total -= num;
         let spans = {
             let counts = &lex.counts;
@@ -359,7 +398,7 @@ pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<
             }
             removed.insert(w.to_string());
         } else {
-            lex.counts[id] = num;
+            lex.set_count(id, num);
             lex.total += num;
         }
     }
