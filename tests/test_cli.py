@@ -170,3 +170,14 @@ def test_bad_n_value_is_a_usage_error(bad, bad_n):
     assert lines[-1].startswith("minent-fast") and ": error: " in lines[-1]
     assert lines[0].startswith("usage: minent-fast")
     assert r.stdout == ""
+
+
+def test_output_that_is_a_directory_is_reported_by_its_name(bad):
+    dest = bad / "noindex"  # an existing directory
+    r = cli("ngrams", str(bad / "idx"), "-o", str(dest), "-q")
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("minent-fast: error") and "Traceback" not in r.stderr
+    # the message names the output the user gave, not an internal temporary file
+    assert lines[0].rstrip().endswith(str(dest)) and ".tmp" not in lines[0], lines[0]
+    assert not [n for n in os.listdir(bad) if n.endswith(".tmp")]  # and no temporary is left

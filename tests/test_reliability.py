@@ -32,8 +32,10 @@ def make_corpus(path: Path, n_chars: int, seed: int = 0) -> None:
 
 
 CHILD = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     import minent_fast as mf
+    # a background job may inherit SIGINT as ignored; restore Python's Ctrl-C handling
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     src, small = sys.argv[1], sys.argv[2]
     print("ready", flush=True)
     i = 0

@@ -295,7 +295,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         return 0
     except (MinentError, OSError, ValueError, TypeError) as e:
-        msg = str(e) if not isinstance(e, OSError) or not e.filename else f"{e.strerror or e}: {e.filename}"
+        # for a failed rename (atomic outputs) the destination is filename2, not the temp file
+        name = getattr(e, "filename2", None) or getattr(e, "filename", None)
+        msg = str(e) if not isinstance(e, OSError) or not name else f"{e.strerror or e}: {name}"
         print(f"minent-fast: error: {msg}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -17,6 +17,7 @@ from . import _core
 from ._progress import ProgressArg, make_progress
 
 PathLike = Union[str, "os.PathLike[str]"]
+MAX_THREADS = 1024
 
 
 def _source_list(sources: Union[PathLike, Iterable[PathLike]]) -> list[str]:
@@ -60,7 +61,7 @@ def _check_count(min_count: int) -> int:
         raise TypeError(f"min_count must be an int, not {type(min_count).__name__}")
     if min_count < 1:
         raise ValueError(f"min_count must be at least 1, got {min_count}")
-    return int(min_count)
+    return min(int(min_count), 2**64 - 1)  # no count can exceed that: the result is empty
 
 
 def _check_threads(num_threads: Optional[int]) -> Optional[int]:
@@ -68,8 +69,8 @@ def _check_threads(num_threads: Optional[int]) -> Optional[int]:
         return None
     if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)):
         raise TypeError("num_threads must be an int or None")
-    if num_threads < 1:
-        raise ValueError(f"num_threads must be at least 1, got {num_threads}")
+    if not 1 <= num_threads <= MAX_THREADS:
+        raise ValueError(f"num_threads must be between 1 and {MAX_THREADS}, got {num_threads}")
     return int(num_threads)
 
 

@@ -99,6 +99,7 @@ pub(crate) fn in_pool<T: Send>(num_threads: Option<usize>, f: impl FnOnce() -> R
     match num_threads {
         None => f(),
         Some(0) => Err(Error::arg("num_threads must be at least 1")),
+        Some(n) if n > 1024 => Err(Error::arg(format!("num_threads must be at most 1024, got {n}"))),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
