@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ENVDEPS := $(VENV)/.deps-installed
 
-.PHONY: demo test build rust-test py-test bench clean
+.PHONY: demo test build rust-test py-test bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,20 @@ bench: build
 	$(PY) benches/bench_tokenize.py
 	$(PY) benches/bench_algorithms.py
 	$(PY) benches/eval_pku.py
+
+# Coverage-guided fuzzing of the Rust core (libFuzzer + AddressSanitizer), FUZZ_SECONDS each.
+# cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := index_build index_open lexicon_parse tokenize
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd rust/minent-core && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t fuzz/seeds/$$t && \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run -O $$t fuzz/corpus/$$t fuzz/seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 > fuzz/$$t.log 2>&1 \
+	    || { tail -n 40 fuzz/$$t.log; echo "fuzz target $$t failed: see rust/minent-core/fuzz/artifacts/$$t"; exit 1; }; \
+	  echo "$$t: $$(grep -o 'Done [0-9]* runs in [0-9]* second(s)' fuzz/$$t.log), no failure"; \
+	done
 
 clean:
 	rm -rf $(VENV) target

@@ -65,3 +65,19 @@ def batches(texts: Iterable[str], size: int = 200_000) -> Iterator[list[str]]:
             batch = []
     if batch:
         yield batch
+
+
+def read_utf8(path: Union[str, "os.PathLike[str]"]) -> str:
+    """The whole text of a UTF-8 file (a leading BOM dropped). Invalid UTF-8 raises
+    :class:`~minent_fast.errors.CorpusError` naming the file and the byte offset, as the
+    compiled core does, instead of a bare UnicodeDecodeError."""
+    from .errors import CorpusError
+
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        err = CorpusError(f"{os.fspath(path)}: invalid UTF-8 at byte offset {e.start}")
+        err.path, err.offset = os.fspath(path), e.start
+        raise err from None
+    return text[1:] if text.startswith("\ufeff") else text

@@ -40,6 +40,17 @@ def _parse_range(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected N or MIN:MAX, got {text!r}") from None
 
 
+def _count_arg(text: str) -> int:
+    """A non-negative integer option (argparse type): a negative limit is a mistake, not 'all'."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
 # --------------------------------------------------------------------------- commands
 def cmd_index_build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
@@ -223,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("-n", type=_parse_range, default=(2, 2), metavar="N|MIN:MAX", help="n-gram length(s) (default 2)")
     n.add_argument("--min-count", type=int, default=2, help="keep n-grams seen at least this often (default 2)")
     n.add_argument("--order", choices=["count", "ngram"], default="count", help="row order (default count)")
-    n.add_argument("--limit", type=int, default=None, help="keep only the first N rows")
+    n.add_argument("--limit", type=_count_arg, default=None, help="keep only the first N rows")
     n.add_argument("-o", "--output", default=None,
                    help="output file: .parquet/.pq for Parquet, anything else TSV; '-' or omitted: TSV on stdout")
     n.add_argument("-q", "--quiet", action="store_true")

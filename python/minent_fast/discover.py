@@ -51,8 +51,7 @@ def autonomy_scores(
     standardises among n-grams of the same length. Computed in Rust from one LCP pass over
     the corpus index and one over the index of the reversed corpus.
     """
-    if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= 4:
-        raise ValueError("max_len must be an int from 1 to 4")
+    _check_int("max_len", max_len, 1, 4)
     cb, close = make_progress(progress)
     try:
         words, scores = _core.autonomy(_source_list(sources), max_len=max_len, min_count=min_count,
@@ -75,6 +74,15 @@ def _info_per_char(counts: dict[str, int]) -> float:
     return h / l_
 
 
+def _check_int(name: str, value: object, lo: int, hi: Optional[int]) -> None:
+    """Wrong type: TypeError; out of [lo, hi]: ValueError (the package's argument contract)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < lo or (hi is not None and value > hi):
+        bound = f"from {lo} to {hi}" if hi is not None else f">= {lo}"
+        raise ValueError(f"{name} must be an int {bound}, got {value}")
+
+
 def discover_words(
     sources: Union[PathLike, Iterable[PathLike]],
     *,
@@ -95,12 +103,12 @@ def discover_words(
     """
     paths = _source_list(sources)
     threads = _check_threads(num_threads)
+    if isinstance(length_bonus, bool) or not isinstance(length_bonus, (int, float)):
+        raise TypeError("length_bonus must be a number")
     if not math.isfinite(length_bonus):
         raise ValueError("length_bonus must be finite")
-    if not isinstance(iterations, int) or iterations < 0:
-        raise ValueError("iterations must be an int >= 0")
-    if not isinstance(min_count, int) or min_count < 1:
-        raise ValueError("min_count must be an int >= 1")
+    _check_int("iterations", iterations, 0, None)
+    _check_int("min_count", min_count, 1, None)
     cb, close = make_progress(progress)
     try:
         auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)

@@ -79,6 +79,11 @@ def score(
 
 
 def read_lines(path) -> list[str]:
-    """Lines of a UTF-8 file without their line ends (CRLF or LF)."""
-    with open(path, encoding="utf-8", newline="") as f:
-        return [line.rstrip("\r\n") for line in f]
+    """Lines of a UTF-8 file without their line ends (CRLF or LF). Invalid UTF-8 raises
+    CorpusError with the file and byte offset."""
+    import io
+
+    from ._io import read_utf8
+
+    # newline="": the lines a text-mode file would give (LF, CRLF or a lone CR ends a line)
+    return [line.rstrip("\r\n") for line in io.StringIO(read_utf8(path), newline="")]

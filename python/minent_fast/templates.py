@@ -168,26 +168,27 @@ def save_templates(templates: Mapping[Template, int], path: PathLike) -> None:
 
 def load_templates(path: PathLike) -> dict[Template, int]:
     """Read a file written by :func:`save_templates` (or ``template<TAB>count`` lines)."""
+    from ._io import read_utf8
+
     out: dict[Template, int] = {}
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\r\n")
-            if not line or line.startswith("count\t"):
-                continue
-            parts = line.split("\t")
-            try:
-                if len(parts) == 4:
-                    count, text = int(parts[0]), parts[3]
-                elif len(parts) == 2:
-                    text, count = parts[0], int(parts[1])
-                else:
-                    raise ValueError
-            except ValueError:
-                raise ValueError(f"{path}:{n}: expected 'count<TAB>trivial<TAB>n_words<TAB>template': {line!r}") from None
-            t = Template.parse(text)
-            if count < 0 or not t.length:
-                raise ValueError(f"{path}:{n}: a template needs a word and a count >= 0: {line!r}")
-            out[t] = count
+    for n, line in enumerate(read_utf8(path).split("\n"), 1):
+        line = line.rstrip("\r\n")
+        if not line or line.startswith("count\t"):
+            continue
+        parts = line.split("\t")
+        try:
+            if len(parts) == 4:
+                count, text = int(parts[0]), parts[3]
+            elif len(parts) == 2:
+                text, count = parts[0], int(parts[1])
+            else:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{path}:{n}: expected 'count<TAB>trivial<TAB>n_words<TAB>template': {line!r}") from None
+        t = Template.parse(text)
+        if count < 0 or not t.length:
+            raise ValueError(f"{path}:{n}: a template needs a word and a count >= 0: {line!r}")
+        out[t] = count
     return out
 
 
