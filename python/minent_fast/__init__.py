@@ -3,6 +3,8 @@
 Public names::
 
     CorpusIndex                       suffix-array statistics of a corpus (Rust core)
+    build_shards, ShardedIndex        the same over a directory of shards (corpora larger than memory)
+    ngram_tables                      exact n-gram counts as hash-partitioned Parquet files
     Lexicon, Tokenizer                word counts and unigram Viterbi segmentation (nlp-zero semantics)
     evaluate.score                    word precision / recall / F1
     MinentError, CorpusError, IndexFormatError
@@ -19,6 +21,7 @@ from .corpus import CorpusIndex
 from .discover import discover_words, entropy_report
 from .errors import CorpusError, IndexFormatError, MinentError
 from .lexicon import Lexicon
+from .shards import ShardedIndex, build_shards, ngram_tables
 from .templates import Parser, SentTree, Template, TemplateFinder
 from .tokenize import Tokenizer
 from .wordfinder import WordFinder
@@ -36,6 +39,9 @@ def sample_path() -> Path:
 
 __all__ = [
     "CorpusIndex",
+    "ShardedIndex",
+    "build_shards",
+    "ngram_tables",
     "Lexicon",
     "Tokenizer",
     "WordFinder",

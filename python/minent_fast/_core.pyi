@@ -20,6 +20,7 @@ class CorpusIndex:
         segmenter: str = "han",
         num_threads: Optional[int] = None,
         progress: _Progress = None,
+        ranges: Optional[Sequence[Optional[tuple[int, int]]]] = None,
     ) -> CorpusIndex: ...
     @staticmethod
     def open(path: str, *, verify: bool = True, progress: _Progress = None) -> CorpusIndex: ...
@@ -141,3 +142,7 @@ def autonomy(
     num_threads: Optional[int] = None,
     progress: _Progress = None,
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...
+
+def partition_of(
+    data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64], partitions: int
+) -> npt.NDArray[np.uint32]: ...

@@ -136,8 +136,13 @@ class CorpusIndex:
 
         ``verify`` checks every section's checksum (fast: ~GB/s); pass False only for
         files you trust. Raises ``IndexFormatError`` for a corrupt or truncated index and
-        ``FileNotFoundError`` when there is none.
+        ``FileNotFoundError`` when there is none. A directory of shards (``shards.json``,
+        from :func:`minent_fast.build_shards`) opens as a :class:`ShardedIndex`.
         """
+        if isinstance(path, (str, os.PathLike)) and os.path.isfile(os.path.join(path, "shards.json")):
+            from .shards import ShardedIndex
+
+            return ShardedIndex.open(path, verify=verify, progress=progress)
         cb, close = make_progress(progress)
         try:
             return cls(_core.CorpusIndex.open(os.fspath(path), verify=bool(verify), progress=cb))

@@ -77,10 +77,20 @@ pub fn is_han_char(c: char) -> bool {
 pub struct SourceFile {
     pub path: PathBuf,
     map: Option<Mmap>,
+    /// The byte range of the file this source covers (a shard may be part of a file).
+    start: usize,
+    end: usize,
 }
 
 impl SourceFile {
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_range(path, None)
+    }
+
+    /// Open bytes `start..end` of `path` (the whole file for `None`). A range must start
+    /// and end at character boundaries (shards are cut just after a newline); one that
+    /// does not is reported as invalid UTF-8 at its first bad byte, in file offsets.
+    pub fn open_range(path: &Path, range: Option<(u64, u64)>) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         let meta = file.metadata().map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
@@ -97,11 +107,27 @@ impl SourceFile {
             // being indexed (the same contract as every mmap-based tool).
             Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?)
         };
-        Ok(SourceFile { path: path.to_path_buf(), map })
+        let len = meta.len();
+        let (start, end) = match range {
+            None => (0, len),
+            Some((s, e)) if s <= e && e <= len => (s, e),
+            Some((s, e)) => {
+                return Err(Error::arg(format!(
+                    "{}: byte range {s}..{e} is not inside the file ({len} bytes)",
+                    path.display()
+                )))
+            }
+        };
+        Ok(SourceFile { path: path.to_path_buf(), map, start: start as usize, end: end as usize })
     }
 
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&[])
+        self.map.as_deref().map_or(&[], |m| &m[self.start..self.end])
+    }
+
+    /// Where this source starts in its file (0 unless it is a byte range).
+    pub fn start(&self) -> usize {
+        self.start
     }
 
     /// The file as `&str`, or `InvalidUtf8` with the offset of the first bad byte.
@@ -121,7 +147,7 @@ impl SourceFile {
             None => Ok(unsafe { std::str::from_utf8_unchecked(bytes) }),
             Some(s) => {
                 let err = std::str::from_utf8(&bytes[s..]).err();
-                let offset = s + err.map(|e| e.valid_up_to()).unwrap_or(0);
+                let offset = self.start + s + err.map(|e| e.valid_up_to()).unwrap_or(0);
                 Err(Error::InvalidUtf8 { path: self.path.clone(), offset: offset as u64 })
             }
         }

@@ -111,11 +111,33 @@ pub(crate) fn in_pool<T: Send>(num_threads: Option<usize>, f: impl FnOnce() -> R
 impl CorpusIndex {
     /// Build an index of `paths` in memory.
     pub fn build(paths: &[PathBuf], segmenter: Segmenter, num_threads: Option<usize>, ctl: &Control) -> Result<Self> {
-        in_pool(num_threads, || Self::build_in_pool(paths, segmenter, num_threads, ctl))
+        Self::build_ranges(paths, &[], segmenter, num_threads, ctl)
     }
 
-    fn build_in_pool(paths: &[PathBuf], segmenter: Segmenter, num_threads: Option<usize>, ctl: &Control) -> Result<Self> {
-        let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
+    /// Build an index of byte ranges of files (one shard of a larger corpus): `ranges[i]`
+    /// is the range of `paths[i]`, `None` or a missing entry for the whole file.
+    pub fn build_ranges(
+        paths: &[PathBuf],
+        ranges: &[Option<(u64, u64)>],
+        segmenter: Segmenter,
+        num_threads: Option<usize>,
+        ctl: &Control,
+    ) -> Result<Self> {
+        in_pool(num_threads, || Self::build_in_pool(paths, ranges, segmenter, num_threads, ctl))
+    }
+
+    fn build_in_pool(
+        paths: &[PathBuf],
+        ranges: &[Option<(u64, u64)>],
+        segmenter: Segmenter,
+        num_threads: Option<usize>,
+        ctl: &Control,
+    ) -> Result<Self> {
+        let files: Vec<SourceFile> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| SourceFile::open_range(p, ranges.get(i).copied().flatten()))
+            .collect::<Result<_>>()?;
         let total: u64 = files.iter().map(|f| f.bytes().len() as u64).sum();
         ctl.stage("validate", total)?;
         let mut texts = Vec::with_capacity(files.len());
@@ -138,7 +160,14 @@ impl CorpusIndex {
         }
         drop(counts);
         let alphabet = vocab.len() + 1;
-        let sources = paths.iter().map(|p| p.display().to_string()).collect();
+        let sources = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match ranges.get(i).copied().flatten() {
+                Some((a, b)) => format!("{} [bytes {a}..{b}]", p.display()),
+                None => p.display().to_string(),
+            })
+            .collect();
         let mut index = if alphabet <= u16::MAX as usize + 1 {
             let text: Vec<u16> = corpus::encode(&texts, segmenter, &id_of, ctl)?;
             let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;

@@ -230,3 +230,20 @@ fn scan<S: Symbol>(
     }
     out
 }
+
+/// Hash partition (xxh3 of the UTF-8 bytes, mod `partitions`) of each string of an Arrow
+/// style string column: string `i` is `data[offsets[i]..offsets[i + 1]]`. Stable across
+/// runs, machines and versions, so per-shard tables can be merged partition by partition.
+pub fn partition_of(data: &[u8], offsets: &[i64], partitions: u32) -> Result<Vec<u32>> {
+    if partitions == 0 {
+        return Err(Error::arg("partitions must be at least 1"));
+    }
+    let bad = || Error::arg("offsets must be non-decreasing and inside the data");
+    let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
+    for w in offsets.windows(2) {
+        let (a, b) = (usize::try_from(w[0]).map_err(|_| bad())?, usize::try_from(w[1]).map_err(|_| bad())?);
+        let s = data.get(a..b).ok_or_else(bad)?;
+        out.push((xxhash_rust::xxh3::xxh3_64(s) % partitions as u64) as u32);
+    }
+    Ok(out)
+}

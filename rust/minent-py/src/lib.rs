@@ -136,16 +136,20 @@ struct PyCorpusIndex {
 #[pymethods]
 impl PyCorpusIndex {
     #[staticmethod]
-    #[pyo3(signature = (sources, *, segmenter = "han", num_threads = None, progress = None))]
+    #[pyo3(signature = (sources, *, segmenter = "han", num_threads = None, progress = None, ranges = None))]
     fn build(
         py: Python<'_>,
         sources: Vec<PathBuf>,
         segmenter: &str,
         num_threads: Option<usize>,
         progress: Option<Bound<'_, PyAny>>,
+        ranges: Option<Vec<Option<(u64, u64)>>>,
     ) -> PyResult<Self> {
         let seg = core_err(py, Segmenter::parse(segmenter))?;
-        let index = run_heavy(py, progress.as_ref(), move |ctl| CorpusIndex::build(&sources, seg, num_threads, ctl))?;
+        let ranges = ranges.unwrap_or_default();
+        let index = run_heavy(py, progress.as_ref(), move |ctl| {
+            CorpusIndex::build_ranges(&sources, &ranges, seg, num_threads, ctl)
+        })?;
         Ok(PyCorpusIndex { inner: Arc::new(index) })
     }
 
@@ -699,6 +703,18 @@ fn autonomy<'py>(
     Ok((w, s.into_pyarray(py)))
 }
 
+/// Hash partition of each string of an Arrow string column (data bytes + int64 offsets).
+#[pyfunction]
+fn partition_of<'py>(
+    py: Python<'py>,
+    data: numpy::PyReadonlyArray1<'py, u8>,
+    offsets: numpy::PyReadonlyArray1<'py, i64>,
+    partitions: u32,
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let parts = core_err(py, core::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions))?;
+    Ok(parts.into_pyarray(py))
+}
+
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCorpusIndex>()?;
@@ -708,6 +724,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTemplateFinder>()?;
     m.add_class::<PyTemplateTrie>()?;
     m.add_function(wrap_pyfunction!(autonomy, m)?)?;
+    m.add_function(wrap_pyfunction!(partition_of, m)?)?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
     m.add("MAX_NGRAM", core::ngram::MAX_N)?;
     Ok(())

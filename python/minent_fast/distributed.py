@@ -1,0 +1,66 @@
+"""Shard indexing and exact n-gram counting on a Dask cluster (extra ``minent_fast[dask]``).
+
+The tasks are the functions of :mod:`minent_fast.shards` (``build_shard``, ``map_shard``,
+``reduce_partition``): each reads and writes files only, writes atomically, and is safe to
+retry, so the results are bit for bit those of the single-process path. Workers must see
+the same file system (a shared mount, or one machine). The compiled core releases the GIL,
+so thread workers and process workers both work.
+
+::
+
+    from minent_fast import distributed
+    client = distributed.connect()                 # a LocalCluster of 2 workers here,
+    client = distributed.connect("tcp://host:8786")  # or a running scheduler
+    idx = distributed.build_shards(["big.txt"], "big.idx", client=client, shard_bytes=1 << 30)
+    distributed.ngram_tables("big.idx", "big.ngrams", (1, 4), min_count=2, client=client)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional, Sequence, Union
+
+from . import shards
+from .shards import PathLike, ShardedIndex
+
+__all__ = ["connect", "build_shards", "ngram_tables"]
+
+
+def _client_type() -> Any:
+    try:
+        from dask.distributed import Client
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("minent_fast.distributed needs Dask: pip install 'minent_fast[dask]'") from e
+    return Client
+
+
+def connect(address: Optional[str] = None, *, n_workers: int = 2, threads_per_worker: int = 1,
+            processes: bool = True, **cluster_kwargs: Any) -> Any:
+    """A ``dask.distributed.Client``: to the scheduler at ``address``, or to a new
+    ``LocalCluster`` of ``n_workers`` workers when ``address`` is None."""
+    Client = _client_type()
+    if address is not None:
+        return Client(address)
+    from dask.distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=processes,
+                           dashboard_address=None, **cluster_kwargs)
+    return Client(cluster)
+
+
+def _check_client(client: Any) -> None:
+    if client is None or not hasattr(client, "map") or not hasattr(client, "gather"):
+        raise TypeError("client must be a dask.distributed.Client (see distributed.connect())")
+
+
+def build_shards(sources: Union[PathLike, Iterable[PathLike]], path: PathLike, *, client: Any,
+                 retries: int = 2, **kwargs: Any) -> ShardedIndex:
+    """:func:`minent_fast.build_shards` with each shard built as a task on ``client``."""
+    _check_client(client)
+    return shards.build_shards(sources, path, client=client, retries=retries, **kwargs)
+
+
+def ngram_tables(index: PathLike, path: PathLike, n: Union[int, Sequence[int]], min_count: int = 1, *,
+                 client: Any, retries: int = 2, **kwargs: Any) -> list[str]:
+    """:func:`minent_fast.ngram_tables` with the map and reduce steps as tasks on ``client``."""
+    _check_client(client)
+    return shards.ngram_tables(index, path, n, min_count, client=client, retries=retries, **kwargs)
