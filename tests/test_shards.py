@@ -201,3 +201,31 @@ def test_a_failing_task_is_retried_and_leaves_nothing_partial(sharded, tmp_path,
         c.close()
         c.cluster.close()
     assert os.listdir(tmp_path / "t2") == []
+
+
+def test_cli_sharded_build_count_and_partitioned_ngrams(corpus, whole, tmp_path):
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "minent_fast", *map(str, args)], capture_output=True, text=True,
+                              timeout=300)
+
+    r = cli("index", "build", *corpus, "-o", tmp_path / "idx", "--shard-mb", "0.5", "-q")
+    assert r.returncode == 0, r.stderr
+    assert "ShardedIndex" in r.stdout
+    r = cli("count", tmp_path / "idx", "宝玉", "林冲")
+    assert r.stdout.split() == ["宝玉", str(whole["han"].count("宝玉")), "林冲", str(whole["han"].count("林冲"))]
+    r = cli("ngrams", tmp_path / "idx", "-n", "1:3", "--min-count", "3", "--partitions", "4", "-o", tmp_path / "t")
+    assert r.returncode == 0, r.stderr
+    parts = pa.concat_tables([pq.read_table(p) for p in sorted((tmp_path / "t").glob("part-*.parquet"))])
+    assert parts.num_rows == whole["han"].ngrams((1, 3), 3).num_rows
+    r = cli("index", "info", tmp_path / "idx")
+    assert r.returncode == 0 and "ShardedIndex" in r.stdout, r.stderr
+    for bad in (["index", "build", corpus[0], "-o", tmp_path / "x", "--shard-mb", "nan"],
+                ["index", "build", corpus[0], "-o", tmp_path / "x", "--shard-mb", "-1"],
+                ["index", "build", corpus[0], "-o", tmp_path / "x", "--shard-mb", "inf"],
+                ["ngrams", tmp_path / "idx", "--partitions", "4"],
+                ["ngrams", tmp_path / "idx", "--partitions", "0", "-o", tmp_path / "t0"]):
+        r = cli(*bad)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)

@@ -52,8 +52,35 @@ def _count_arg(text: str) -> int:
 
 
 # --------------------------------------------------------------------------- commands
+def _client(args: argparse.Namespace):
+    """A Dask client for --scheduler (an address, or 'local' for a LocalCluster), else None."""
+    if not getattr(args, "scheduler", None):
+        return None
+    from . import distributed
+
+    try:
+        return distributed.connect(None if args.scheduler == "local" else args.scheduler)
+    except ImportError as e:
+        raise ValueError(str(e)) from None
+
+
 def cmd_index_build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    if args.shard_mb is not None or args.scheduler:
+        from .shards import DEFAULT_SHARD_BYTES, build_shards
+
+        if args.shard_mb is not None and not 0 < args.shard_mb < 2**40:
+            raise ValueError(f"--shard-mb must be a positive number of MiB, got {args.shard_mb}")
+        shard_bytes = max(1, int(args.shard_mb * 2**20)) if args.shard_mb is not None else DEFAULT_SHARD_BYTES
+        client = _client(args)
+        try:
+            idx = build_shards(args.sources, args.output, shard_bytes=shard_bytes, segmenter=args.segmenter,
+                               num_threads=args.threads, client=client)
+        finally:
+            if client is not None:
+                client.close()
+        print(f"{idx!r}\nbuilt in {time.perf_counter() - t0:.2f} s")
+        return 0
     idx = CorpusIndex.build(
         args.sources, args.output, segmenter=args.segmenter, num_threads=args.threads, progress=_progress(args)
     )
@@ -81,6 +108,20 @@ def cmd_count(args: argparse.Namespace) -> int:
 def cmd_ngrams(args: argparse.Namespace) -> int:
     from ._io import write_table, write_tsv
 
+    if args.partitions is not None:
+        from .shards import ngram_tables
+
+        if args.output in (None, "-") or args.limit is not None:
+            raise ValueError("--partitions writes a directory of Parquet files: give -o DIR (and no --limit)")
+        client = _client(args)
+        try:
+            names = ngram_tables(args.index, args.output, args.n, args.min_count, partitions=args.partitions,
+                                 client=client)
+        finally:
+            if client is not None:
+                client.close()
+        print(f"{len(names)} partitions -> {args.output}", file=sys.stderr)
+        return 0
     idx = CorpusIndex.open(args.index, progress=_progress(args))
     table = idx.ngrams(args.n, min_count=args.min_count, order=args.order, progress=_progress(args))
     if args.limit is not None:
@@ -216,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--segmenter", choices=["han", "line"], default="han",
                    help="han: runs of CJK/ASCII alphanumerics (nlp-zero's filter); line: whole lines")
     b.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
+    b.add_argument("--shard-mb", type=float, default=None,
+                   help="cut the inputs into shards of about this many MiB at line ends, one index each "
+                        "(memory bounded by a shard; queries stay exact)")
+    b.add_argument("--scheduler", default=None,
+                   help="build shards on Dask: a scheduler address, or 'local' for a LocalCluster")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     b.set_defaults(func=cmd_index_build)
     i = ixs.add_parser("info", help="describe a saved index")
@@ -235,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--min-count", type=int, default=2, help="keep n-grams seen at least this often (default 2)")
     n.add_argument("--order", choices=["count", "ngram"], default="count", help="row order (default count)")
     n.add_argument("--limit", type=_count_arg, default=None, help="keep only the first N rows")
+    n.add_argument("--partitions", type=int, default=None,
+                   help="write exact counts as this many hash-partitioned Parquet files into directory -o "
+                        "(bounded memory, for sharded indexes)")
+    n.add_argument("--scheduler", default=None, help="with --partitions: run on Dask (address or 'local')")
     n.add_argument("-o", "--output", default=None,
                    help="output file: .parquet/.pq for Parquet, anything else TSV; '-' or omitted: TSV on stdout")
     n.add_argument("-q", "--quiet", action="store_true")

@@ -441,15 +441,16 @@ def ngram_tables(
         raise ValueError(f"partitions must be from 1 to 100000, got {partitions}")
     threads = _check_threads(num_threads)
     src = Path(index)
-    manifest = _read_manifest(src)
+    # a plain (unsharded) index is one shard
+    shard_dirs = [str(src / s["dir"]) for s in _read_manifest(src)["shards"]] if is_sharded(src) else [str(src)]
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     work = out / f"_map-{secrets.token_hex(4)}"
-    map_dirs = [str(work / s["dir"]) for s in manifest["shards"]]
+    map_dirs = [str(work / f"{i:05d}") for i in range(len(shard_dirs))]
     cb = progress if callable(progress) else None
     try:
-        _run(map_shard, [(str(src / s["dir"]), d, lo, hi, partitions, threads)
-                         for s, d in zip(manifest["shards"], map_dirs)], client, retries, cb, "map")
+        _run(map_shard, [(s, d, lo, hi, partitions, threads) for s, d in zip(shard_dirs, map_dirs)],
+             client, retries, cb, "map")
         names = [f"part-{p:05d}.parquet" for p in range(partitions)]
         _run(reduce_partition, [(map_dirs, p, str(out / names[p]), mc) for p in range(partitions)],
              client, retries, cb, "reduce")

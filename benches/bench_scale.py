@@ -1,0 +1,110 @@
+"""Scale benchmark (issue #7): sharded index build and exact n-gram tables, one process vs a
+2-worker Dask LocalCluster, on 1 GB and 4 GB corpora.
+
+Corpora: as in bench_index.py (the four novels concatenated, repeated with each repetition's
+lines shuffled by random.Random(rep), cut at a line end): benches/out/zh_1GB.txt and
+zh_4GB.txt. Note: they repeat 8.86 MB of distinct text, so they have far fewer distinct
+long n-grams than 4 GB of real text would; the per-shard costs below are the honest part.
+
+Every job runs in a fresh subprocess. Peak RSS: the driver's ru_maxrss; with a cluster,
+also each worker process's ru_maxrss (read with client.run at the end) and their sum (an
+upper bound of the cluster's concurrent peak).
+
+    python benches/bench_scale.py [--sizes 1GB 4GB] [--shard-mb 256] [--partitions 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_index  # noqa: E402  (the corpus builder)
+
+OUT = bench_index.OUT
+bench_index.SIZES.setdefault("4GB", 4_000_000_000)
+
+JOB = """
+import json, resource, sys, time
+mode, src, work, shard_mb, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+import minent_fast as mf
+from minent_fast import distributed
+client = distributed.connect(n_workers=2, threads_per_worker=1) if mode == "cluster" else None
+threads = 1 if client else None
+res = {}
+t0 = time.perf_counter()
+if client:
+    idx = distributed.build_shards([src], work + "/idx", client=client, shard_bytes=shard_mb << 20, num_threads=threads)
+else:
+    idx = mf.build_shards([src], work + "/idx", shard_bytes=shard_mb << 20, num_threads=threads)
+res["build_s"] = time.perf_counter() - t0
+res["shards"] = len(idx.shards)
+res["chars"] = idx.num_chars
+t0 = time.perf_counter()
+if client:
+    names = distributed.ngram_tables(work + "/idx", work + "/ngrams", (1, 4), 2, client=client,
+                                     partitions=partitions, num_threads=threads)
+else:
+    names = mf.ngram_tables(work + "/idx", work + "/ngrams", (1, 4), 2, partitions=partitions, num_threads=threads)
+res["ngrams_s"] = time.perf_counter() - t0
+import pyarrow.parquet as pq
+res["rows"] = sum(pq.ParquetFile(work + "/ngrams/" + n).metadata.num_rows for n in names)
+res["driver_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if client:
+    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    res["worker_rss_mb"] = sorted(peaks.values())
+    client.close(); client.cluster.close()
+print(json.dumps(res))
+"""
+
+
+def run(mode: str, src: Path, shard_mb: int, partitions: int) -> dict:
+    work = OUT / f"scale_{mode}_{src.stem}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-c", JOB, mode, str(src), str(work), str(shard_mb), str(partitions)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{mode} failed:\n{proc.stderr[-3000:]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", nargs="*", default=["1GB", "4GB"])
+    ap.add_argument("--shard-mb", type=int, default=256)
+    ap.add_argument("--partitions", type=int, default=16)
+    ap.add_argument("--modes", nargs="*", default=["local", "cluster"])
+    args = ap.parse_args()
+    md = ["| input | mode | shards | build (s) | build MB/s | ngrams 1–4, min 2 (s) | rows | peak RSS (MB) |",
+          "|---|---|---|---|---|---|---|---|"]
+    results = {}
+    for size in args.sizes:
+        src = bench_index.corpus(size)
+        mb = src.stat().st_size / 1e6
+        for mode in args.modes:
+            r = run(mode, src, args.shard_mb, args.partitions)
+            results[f"{size}/{mode}"] = r
+            rss = f"{r['driver_rss_mb']:.0f}"
+            if "worker_rss_mb" in r:
+                w = r["worker_rss_mb"]
+                rss = f"driver {r['driver_rss_mb']:.0f} + workers {' + '.join(f'{x:.0f}' for x in w)} = {r['driver_rss_mb'] + sum(w):.0f}"
+            label = "one process (2 threads)" if mode == "local" else "LocalCluster 2 workers × 1 thread"
+            md.append(f"| {size} ({mb:.0f} MB) | {label} | {r['shards']} | {r['build_s']:.1f} | {mb / r['build_s']:.1f} | "
+                      f"{r['ngrams_s']:.1f} | {r['rows']:,} | {rss} |")
+            print(md[-1], flush=True)
+    (OUT / "scale.json").write_text(json.dumps(results, indent=1))
+    (OUT / "scale.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
