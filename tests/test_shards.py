@@ -229,3 +229,31 @@ def test_cli_sharded_build_count_and_partitioned_ngrams(corpus, whole, tmp_path)
                 ["ngrams", tmp_path / "idx", "--partitions", "0", "-o", tmp_path / "t0"]):
         r = cli(*bad)
         assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (bad, r.stderr)
+
+
+def test_discover_words_over_shards_equals_the_whole_corpus(corpus, sharded):
+    """Autonomy from the shards' merged exact counts gives the same floats as the two LCP
+    passes over whole-corpus indexes, so the discovered lexicons are identical."""
+    from minent_fast.discover import autonomy_from_index, autonomy_scores
+
+    texts = [p for p in corpus if p.stat().st_size][:2]
+    small = mf.build_shards(texts, Path(sharded["han"].path).parent / "two", shard_bytes=400_000)
+    assert autonomy_from_index(small, 3) == autonomy_scores(texts, 3)
+    assert mf.discover_words(small.path) == mf.discover_words(texts)
+    with pytest.raises(ValueError):
+        autonomy_from_index(sharded["line"], 3)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_autonomy_from_counts_equals_index_passes_on_random_text(tmp_path, seed):
+    import random
+
+    from minent_fast.discover import autonomy_from_index, autonomy_scores
+
+    rng = random.Random(seed)
+    alphabet = "中国人民的了一是不在" [: rng.randint(2, 10)] + "。\n"
+    text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3000)))
+    src = tmp_path / "t.txt"
+    src.write_text(text, encoding="utf-8")
+    for max_len in (1, 2, 3, 4):
+        assert autonomy_from_index(mf.CorpusIndex.build(src), max_len) == autonomy_scores(src, max_len), max_len

@@ -146,3 +146,12 @@ def autonomy(
 def partition_of(
     data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64], partitions: int
 ) -> npt.NDArray[np.uint32]: ...
+
+def autonomy_from_counts(
+    data: npt.NDArray[np.uint8],
+    offsets: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.uint64],
+    *,
+    max_len: int = 3,
+    min_count: int = 1,
+) -> tuple[list[str], npt.NDArray[np.float64]]: ...

@@ -28,9 +28,12 @@ import os
 from collections import Counter
 from typing import Iterable, Optional, Sequence, Union
 
+import numpy as np
+import pyarrow as pa
+
 from . import _core
 from ._progress import ProgressArg, make_progress
-from .corpus import _check_threads, _source_list
+from .corpus import CorpusIndex, _check_threads, _source_list
 from .lexicon import Lexicon
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -59,6 +62,39 @@ def autonomy_scores(
     finally:
         close()
     return dict(zip(words, scores.tolist()))
+
+
+def autonomy_from_index(index: "CorpusIndex", max_len: int = 3, *, min_count: int = 1,
+                        num_threads: Optional[int] = None) -> dict[str, float]:
+    """:func:`autonomy_scores` from an index's exact n-gram counts (1..max_len+1 chars)
+    instead of rebuilding indexes of the corpus: the way for a :class:`ShardedIndex`, whose
+    memory is then bounded by the number of distinct n-grams, not by the corpus. Same
+    floats as :func:`autonomy_scores` on the same text (segmenter "han")."""
+    _check_int("max_len", max_len, 1, 4)
+    if index.segmenter != "han":
+        raise ValueError(f"word discovery needs an index built with segmenter='han', not {index.segmenter!r}")
+    table = index.ngrams((1, max_len + 1), 1, order="ngram", num_threads=num_threads)
+    arr = table.column("ngram").combine_chunks().cast(pa.large_string())
+    if len(arr) == 0:
+        return {}
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    counts = table.column("count").combine_chunks().to_numpy()
+    words, scores = _core.autonomy_from_counts(data, np.ascontiguousarray(offsets), np.ascontiguousarray(counts),
+                                               max_len=max_len, min_count=min_count)
+    return dict(zip(words, scores.tolist()))
+
+
+def _sharded_index(sources: object) -> Optional["CorpusIndex"]:
+    """The ShardedIndex when ``sources`` is one (or the directory of one), else None."""
+    from .shards import ShardedIndex, is_sharded
+
+    if isinstance(sources, ShardedIndex):
+        return sources
+    if isinstance(sources, (str, os.PathLike)) and os.path.isdir(sources) and is_sharded(sources):
+        return ShardedIndex.open(sources, verify=False)
+    return None
 
 
 def _info_per_char(counts: dict[str, int]) -> float:
@@ -101,7 +137,8 @@ def discover_words(
     stops falling). ``min_count``: drop words seen fewer times from the result.
     Segment text with ``Tokenizer(lexicon)``.
     """
-    paths = _source_list(sources)
+    sharded = _sharded_index(sources)
+    paths = sharded.sources if sharded is not None else _source_list(sources)
     threads = _check_threads(num_threads)
     if isinstance(length_bonus, bool) or not isinstance(length_bonus, (int, float)):
         raise TypeError("length_bonus must be a number")
@@ -111,7 +148,10 @@ def discover_words(
     _check_int("min_count", min_count, 1, None)
     cb, close = make_progress(progress)
     try:
-        auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)
+        if sharded is not None:
+            auto = autonomy_from_index(sharded, max_len, num_threads=threads)
+        else:
+            auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)
         if not auto:
             return Lexicon({})
         words = list(auto)

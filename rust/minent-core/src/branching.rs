@@ -228,8 +228,77 @@ pub fn autonomy(
         drop(forward);
         let left_rows = backward.right_branching(max_len, min_count, ctl)?;
         drop(backward);
-        let hr: HashMap<u128, f64> = right.iter().map(|r| (r.key, r.entropy)).collect();
         let hl: HashMap<u128, f64> = left_rows.iter().map(|r| (reverse_key(r.key), r.entropy)).collect();
+        Ok(nvbe(&right, &hl, max_len))
+    })
+}
+
+/// The autonomy of [`autonomy`] computed from exact n-gram counts instead of an index:
+/// `grams` holds every n-gram of 1..=max_len+1 characters with its count (all of them,
+/// min_count 1, as merged from the shards of a corpus), in code-point order. Gives the same
+/// floats as [`autonomy`] on the same corpus: each entropy sums its extensions in the same
+/// order (by code point of the added character) with the same formula.
+pub fn autonomy_from_counts(grams: &[(&str, u64)], max_len: usize, min_count: u64) -> Result<Vec<(String, f64)>> {
+    if max_len == 0 || max_len >= MAX_KEY_CHARS {
+        return Err(Error::arg(format!("max_len must be in 1..={}", MAX_KEY_CHARS - 1)));
+    }
+    // per n-gram: (count, Σ right-extension counts, Σ c ln c right, Σ left counts, Σ c ln c left)
+    let mut acc: HashMap<u128, (u64, u64, f64, u64, f64)> = HashMap::default();
+    let mut prev: Option<&str> = None;
+    for &(g, c) in grams {
+        if prev.is_some_and(|p| p >= g) {
+            return Err(Error::arg("n-grams must be distinct and sorted by code point"));
+        }
+        prev = Some(g);
+        let n = g.chars().count();
+        if n == 0 || n > max_len + 1 {
+            return Err(Error::arg(format!("n-gram {g:?} is not 1..={} characters", max_len + 1)));
+        }
+        if n <= max_len {
+            acc.entry(pack_chars(g.chars())).or_insert((0, 0, 0.0, 0, 0.0)).0 = c;
+        }
+    }
+    // extensions in table order: for a fixed prefix the added last characters come in
+    // code-point order, for a fixed suffix the added first characters do (as in the
+    // suffix arrays of the corpus and of the reversed corpus)
+    for &(g, c) in grams {
+        let n = g.chars().count();
+        if n < 2 {
+            continue;
+        }
+        let key = pack_chars(g.chars());
+        let cf = c as f64;
+        if let Some(a) = acc.get_mut(&shorten(key, false)) {
+            a.1 += c;
+            a.2 += cf * cf.ln();
+        }
+        if let Some(a) = acc.get_mut(&shorten(key, true)) {
+            a.3 += c;
+            a.4 += cf * cf.ln();
+        }
+    }
+    let entropy = |count: u64, sum_c: u64, sum_clnc: f64| -> f64 {
+        let b = count.saturating_sub(sum_c) as f64;
+        let c = count as f64;
+        let t = sum_clnc + if b > 0.0 { b * b.ln() } else { 0.0 };
+        c.ln() - t / c
+    };
+    let mut right = Vec::new();
+    let mut hl: HashMap<u128, f64> = HashMap::default();
+    for (&key, &(count, rc, rs, lc, ls)) in &acc {
+        if count >= min_count && count > 0 {
+            right.push(BranchRow { key, count, entropy: entropy(count, rc, rs) });
+            hl.insert(key, entropy(count, lc, ls));
+        }
+    }
+    Ok(nvbe(&right, &hl, max_len))
+}
+
+/// z(δ_right) + z(δ_left) per length (see [`autonomy`]), from the right rows and the left
+/// entropies keyed by the forward n-gram.
+fn nvbe(right: &[BranchRow], hl: &HashMap<u128, f64>, max_len: usize) -> Vec<(String, f64)> {
+    {
+        let hr: HashMap<u128, f64> = right.iter().map(|r| (r.key, r.entropy)).collect();
         let mut rows: Vec<(u128, f64, f64)> = right
             .iter()
             .map(|r| {
@@ -260,8 +329,8 @@ pub fn autonomy(
                 out.push((unpack_chars(r.0).into_iter().collect::<String>(), zr[i] + zl[i]));
             }
         }
-        Ok(out)
-    })
+        out
+    }
 }
 
 #[cfg(test)]

@@ -703,6 +703,33 @@ fn autonomy<'py>(
     Ok((w, s.into_pyarray(py)))
 }
 
+/// nVBE autonomy from exact n-gram counts (an Arrow string column + counts, by code point).
+#[pyfunction]
+#[pyo3(signature = (data, offsets, counts, *, max_len = 3, min_count = 1))]
+fn autonomy_from_counts<'py>(
+    py: Python<'py>,
+    data: numpy::PyReadonlyArray1<'py, u8>,
+    offsets: numpy::PyReadonlyArray1<'py, i64>,
+    counts: numpy::PyReadonlyArray1<'py, u64>,
+    max_len: usize,
+    min_count: u64,
+) -> PyResult<(Vec<String>, Bound<'py, PyArray1<f64>>)> {
+    let (data, offsets, counts) = (data.as_slice()?, offsets.as_slice()?, counts.as_slice()?);
+    if offsets.len() != counts.len() + 1 {
+        return Err(PyValueError::new_err("need one more offset than counts"));
+    }
+    let text = std::str::from_utf8(data).map_err(|e| PyValueError::new_err(format!("n-grams are not UTF-8: {e}")))?;
+    let mut grams = Vec::with_capacity(counts.len());
+    for (w, &c) in offsets.windows(2).zip(counts) {
+        let (a, b) = (usize::try_from(w[0]).unwrap_or(usize::MAX), usize::try_from(w[1]).unwrap_or(usize::MAX));
+        let g = text.get(a..b).ok_or_else(|| PyValueError::new_err("offsets must be inside the data, at char boundaries"))?;
+        grams.push((g, c));
+    }
+    let rows = py.detach(|| core::branching::autonomy_from_counts(&grams, max_len, min_count));
+    let (w, s): (Vec<String>, Vec<f64>) = core_err(py, rows)?.into_iter().unzip();
+    Ok((w, s.into_pyarray(py)))
+}
+
 /// Hash partition of each string of an Arrow string column (data bytes + int64 offsets).
 #[pyfunction]
 fn partition_of<'py>(
@@ -725,6 +752,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTemplateTrie>()?;
     m.add_function(wrap_pyfunction!(autonomy, m)?)?;
     m.add_function(wrap_pyfunction!(partition_of, m)?)?;
+    m.add_function(wrap_pyfunction!(autonomy_from_counts, m)?)?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
     m.add("MAX_NGRAM", core::ngram::MAX_N)?;
     Ok(())
