@@ -257,3 +257,15 @@ def test_autonomy_from_counts_equals_index_passes_on_random_text(tmp_path, seed)
     src.write_text(text, encoding="utf-8")
     for max_len in (1, 2, 3, 4):
         assert autonomy_from_index(mf.CorpusIndex.build(src), max_len) == autonomy_scores(src, max_len), max_len
+
+
+def test_cli_discover_from_a_sharded_index(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    texts = [p for p in corpus if p.stat().st_size][-2:]
+    mf.build_shards(texts, tmp_path / "idx", shard_bytes=100_000)
+    r = subprocess.run([sys.executable, "-m", "minent_fast", "discover", str(tmp_path / "idx"), "-o",
+                        str(tmp_path / "lex.tsv"), "-q"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert mf.Lexicon.load(tmp_path / "lex.tsv") == mf.discover_words(texts)

@@ -92,6 +92,8 @@ def _sharded_index(sources: object) -> Optional["CorpusIndex"]:
 
     if isinstance(sources, ShardedIndex):
         return sources
+    if isinstance(sources, (list, tuple)) and len(sources) == 1:
+        sources = sources[0]
     if isinstance(sources, (str, os.PathLike)) and os.path.isdir(sources) and is_sharded(sources):
         return ShardedIndex.open(sources, verify=False)
     return None
