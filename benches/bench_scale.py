@@ -55,6 +55,12 @@ res["ngrams_s"] = time.perf_counter() - t0
 import pyarrow.parquet as pq
 res["rows"] = sum(pq.ParquetFile(work + "/ngrams/" + n).metadata.num_rows for n in names)
 res["driver_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if not client and "--discover" in sys.argv:
+    t0 = time.perf_counter()
+    lex = mf.discover_words(work + "/idx")
+    res["discover_s"] = time.perf_counter() - t0
+    res["words"] = len(lex)
+    res["discover_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 if client:
     peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     res["worker_rss_mb"] = sorted(peaks.values())
@@ -63,11 +69,12 @@ print(json.dumps(res))
 """
 
 
-def run(mode: str, src: Path, shard_mb: int, partitions: int) -> dict:
+def run(mode: str, src: Path, shard_mb: int, partitions: int, discover: bool = False) -> dict:
     work = OUT / f"scale_{mode}_{src.stem}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    proc = subprocess.run([sys.executable, "-c", JOB, mode, str(src), str(work), str(shard_mb), str(partitions)],
+    proc = subprocess.run([sys.executable, "-c", JOB, mode, str(src), str(work), str(shard_mb), str(partitions),
+                           *(["--discover"] if discover else [])],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{proc.stderr[-3000:]}")
@@ -82,15 +89,18 @@ def main() -> int:
     ap.add_argument("--shard-mb", type=int, default=256)
     ap.add_argument("--partitions", type=int, default=16)
     ap.add_argument("--modes", nargs="*", default=["local", "cluster"])
+    ap.add_argument("--discover", action="store_true", help="also discover_words over the shards (one process)")
     args = ap.parse_args()
     md = ["| input | mode | shards | build (s) | build MB/s | ngrams 1–4, min 2 (s) | rows | peak RSS (MB) |",
           "|---|---|---|---|---|---|---|---|"]
     results = {}
+    disc = ["", "discover_words over the shards (one process):", "",
+            "| input | shards | wall (s) | words | peak RSS (MB, whole job) |", "|---|---|---|---|---|"]
     for size in args.sizes:
         src = bench_index.corpus(size)
         mb = src.stat().st_size / 1e6
         for mode in args.modes:
-            r = run(mode, src, args.shard_mb, args.partitions)
+            r = run(mode, src, args.shard_mb, args.partitions, args.discover)
             results[f"{size}/{mode}"] = r
             rss = f"{r['driver_rss_mb']:.0f}"
             if "worker_rss_mb" in r:
@@ -100,7 +110,11 @@ def main() -> int:
             md.append(f"| {size} ({mb:.0f} MB) | {label} | {r['shards']} | {r['build_s']:.1f} | {mb / r['build_s']:.1f} | "
                       f"{r['ngrams_s']:.1f} | {r['rows']:,} | {rss} |")
             print(md[-1], flush=True)
+            if "discover_s" in r:
+                disc.append(f"| {size} | {r['shards']} | {r['discover_s']:.1f} | {r['words']:,} | {r['discover_rss_mb']:.0f} |")
     (OUT / "scale.json").write_text(json.dumps(results, indent=1))
+    if len(disc) > 5:
+        md += disc
     (OUT / "scale.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     return 0
