@@ -20,6 +20,13 @@ $(ENVDEPS): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
+# The [vae] extra for the VAE tests (torch from PyPI, CPU use; large, installed once).
+# Installed by name rather than `-e .[vae]` so pip does not rebuild the extension.
+VAEDEPS := $(VENV)/.vae-installed
+$(VAEDEPS): $(ENVDEPS)
+	$(PY) -m pip install -q "torch>=2.2" "scipy>=1.10" "scikit-learn>=1.3" "pillow>=10"
+	touch $@
+
 # (Re)build the Rust extension in release mode into the venv (incremental, quick when nothing changed).
 build: $(ENVDEPS)
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/maturin develop --release -q
@@ -30,7 +37,7 @@ demo: build
 rust-test:
 	cargo test -p minent-core --locked
 
-py-test: build
+py-test: build $(VAEDEPS)
 	$(PY) -m pytest -q tests
 
 test: rust-test py-test
