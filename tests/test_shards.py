@@ -269,3 +269,16 @@ def test_cli_discover_from_a_sharded_index(corpus, tmp_path):
                         str(tmp_path / "lex.tsv"), "-q"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert mf.Lexicon.load(tmp_path / "lex.tsv") == mf.discover_words(texts)
+
+
+def test_a_bom_inside_a_file_is_kept_by_the_shard_that_starts_with_it(tmp_path):
+    src = tmp_path / "bom.txt"
+    src.write_text("\ufeff第一行\n" + "中国人民\n" * 50 + "\ufeff中间的行\n" + "人民中国\n" * 50, encoding="utf-8")
+    cut = len(("\ufeff第一行\n" + "中国人民\n" * 50).encode())
+    plan = mf.shards.plan_shards(src, shard_bytes=cut)
+    assert plan[1][0][1] == cut  # the second shard starts with the mid-file U+FEFF
+    one = mf.CorpusIndex.build(src, segmenter="line")
+    many = mf.build_shards(src, tmp_path / "idx", shard_bytes=cut, segmenter="line")
+    assert len(many.shards) >= 2
+    assert many.count("\ufeff") == one.count("\ufeff") == 1
+    assert many.ngrams((1, 3), order="ngram").equals(one.ngrams((1, 3), order="ngram"))

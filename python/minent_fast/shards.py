@@ -153,6 +153,9 @@ def build_shards(
     if segmenter not in ("han", "line"):
         raise ValueError(f"unknown segmenter {segmenter!r}: expected \"han\" or \"line\"")
     threads = _check_threads(num_threads)
+    # absolute paths: tasks may run in another working directory (Dask workers), and the
+    # manifest's sources are read again later (discover_words)
+    sources = [os.path.abspath(p) for p in _source_list(sources)]
     plan = plan_shards(sources, shard_bytes)
     for pieces in plan:  # fail before any work on a bad file (invalid UTF-8 is found by the shard that has it)
         for p, _, _ in pieces:
@@ -172,7 +175,7 @@ def build_shards(
         raise
     manifest = {
         "format": FORMAT, "version": 1, "segmenter": segmenter, "shard_bytes": shard_bytes,
-        "sources": _source_list(sources),
+        "sources": sources,
         "shards": [dict(s, pieces=[list(p) for p in pieces]) for s, pieces in zip(stats, plan)],
     }
     old = _read_manifest(out) if (out / MANIFEST).exists() else None

@@ -256,8 +256,11 @@ const CHUNK: usize = 8 << 20;
 const NUM_CODEPOINTS: usize = 0x110000;
 
 /// Per-code-point counts of segment characters over all sources.
-pub(crate) fn count_chars(texts: &[&str], seg: Segmenter, ctl: &Control) -> Result<Vec<u64>> {
-    let jobs: Vec<(&str, bool)> = chunk_jobs(texts);
+/// `at_start[i]`: text `i` begins its file (a leading BOM is dropped only there; a shard
+/// that starts mid-file keeps a U+FEFF at its start, as the whole file's index does).
+/// Missing entries count as true.
+pub(crate) fn count_chars(texts: &[&str], at_start: &[bool], seg: Segmenter, ctl: &Control) -> Result<Vec<u64>> {
+    let jobs: Vec<(&str, bool)> = chunk_jobs(texts, at_start);
     ctl.stage("count chars", total_bytes(texts))?;
     let merged = jobs
         .par_iter()
@@ -285,11 +288,12 @@ pub(crate) fn count_chars(texts: &[&str], seg: Segmenter, ctl: &Control) -> Resu
     Ok(merged)
 }
 
-fn chunk_jobs<'a>(texts: &[&'a str]) -> Vec<(&'a str, bool)> {
+fn chunk_jobs<'a>(texts: &[&'a str], at_start: &[bool]) -> Vec<(&'a str, bool)> {
     let mut jobs = Vec::new();
-    for t in texts {
+    for (k, t) in texts.iter().enumerate() {
+        let file_start = at_start.get(k).copied().unwrap_or(true);
         for (i, c) in split_chunks(t, CHUNK).into_iter().enumerate() {
-            jobs.push((c, i == 0));
+            jobs.push((c, i == 0 && file_start));
         }
     }
     jobs
@@ -334,13 +338,15 @@ impl Symbol for u32 {
 /// leading 0, and (when non-empty) ending with 0. `id_of[cp]` maps code points to ids.
 pub(crate) fn encode<S: Symbol>(
     texts: &[&str],
+    at_start: &[bool],
     seg: Segmenter,
     id_of: &[u32],
     ctl: &Control,
 ) -> Result<Vec<S>> {
     ctl.stage("encode", total_bytes(texts))?;
     let mut out: Vec<S> = Vec::new();
-    for text in texts {
+    for (k, text) in texts.iter().enumerate() {
+        let file_start = at_start.get(k).copied().unwrap_or(true);
         let chunks = split_chunks(text, CHUNK);
         let parts: Vec<Vec<S>> = chunks
             .par_iter()
@@ -348,7 +354,7 @@ pub(crate) fn encode<S: Symbol>(
             .map(|(i, chunk)| {
                 let mut v: Vec<S> = Vec::with_capacity(chunk.len() / 2);
                 let mut last_sep = false;
-                walk_chunk(chunk, seg, i == 0, |c| match c {
+                walk_chunk(chunk, seg, i == 0 && file_start, |c| match c {
                     Some(c) => {
                         v.push(S::from_id(id_of[c as usize]));
                         last_sep = false;
@@ -412,9 +418,9 @@ mod tests {
         let mut id_of = vec![0u32; NUM_CODEPOINTS];
         id_of['a' as usize] = 1;
         id_of['b' as usize] = 2;
-        let v: Vec<u16> = encode(&["..a.b..", "", "ab"], Segmenter::Han, &id_of, &ctl).unwrap();
+        let v: Vec<u16> = encode(&["..a.b..", "", "ab"], &[], Segmenter::Han, &id_of, &ctl).unwrap();
         assert_eq!(v, vec![1, 0, 2, 0, 1, 2, 0]);
-        let v: Vec<u16> = encode(&["a\r\n\r\nb\n", "\u{feff}a"], Segmenter::Line, &id_of, &ctl).unwrap();
+        let v: Vec<u16> = encode(&["a\r\n\r\nb\n", "\u{feff}a"], &[], Segmenter::Line, &id_of, &ctl).unwrap();
         assert_eq!(v, vec![1, 0, 2, 0, 1, 0]);
     }
 }

@@ -145,7 +145,8 @@ impl CorpusIndex {
             texts.push(f.text()?);
             ctl.advance(f.bytes().len() as u64)?;
         }
-        let counts = corpus::count_chars(&texts, segmenter, ctl)?;
+        let at_start: Vec<bool> = files.iter().map(|f| f.start() == 0).collect();
+        let counts = corpus::count_chars(&texts, &at_start, segmenter, ctl)?;
         let vocab: Vec<char> = counts
             .iter()
             .enumerate()
@@ -169,11 +170,11 @@ impl CorpusIndex {
             })
             .collect();
         let mut index = if alphabet <= u16::MAX as usize + 1 {
-            let text: Vec<u16> = corpus::encode(&texts, segmenter, &id_of, ctl)?;
+            let text: Vec<u16> = corpus::encode(&texts, &at_start, segmenter, &id_of, ctl)?;
             let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;
             Self::assemble(segmenter, vocab, char_counts, Text::U16(Store::Owned(text)), sa, lcp, sources)
         } else {
-            let text: Vec<u32> = corpus::encode(&texts, segmenter, &id_of, ctl)?;
+            let text: Vec<u32> = corpus::encode(&texts, &at_start, segmenter, &id_of, ctl)?;
             let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;
             Self::assemble(segmenter, vocab, char_counts, Text::U32(Store::Owned(text)), sa, lcp, sources)
         };
