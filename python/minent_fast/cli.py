@@ -342,7 +342,25 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("gold", help="gold segmentation (words separated by spaces)")
     sc.add_argument("--words", default=None, help="training word list (one per line) for OOV recall")
     sc.set_defaults(func=cmd_score)
+
+    _vae_cli().add_parser(sub, _Parser)
     return p
+
+
+def _vae_cli():
+    """vae/cli.py loaded by path: it needs only the standard library until a run, whereas
+    importing the package minent_fast.vae imports torch (slow, and absent without the
+    [vae] extra). Its run() reports a missing torch as one line, exit 2."""
+    import importlib.util
+    from pathlib import Path
+
+    name = "minent_fast._vae_cli"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("vae") / "cli.py")
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[name] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return sys.modules[name]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
