@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -65,17 +63,10 @@ def add_parser(sub: Any, parser_class: Any = None) -> argparse.ArgumentParser:
 
 
 def _atomic_write(path: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from minent_fast._io import atomic_output  # torch-free; imported here to keep load time stdlib-only
+
+    with atomic_output(path, "wb") as f:
+        write(f)
 
 
 def _grid(rows: list[Any], per_row: int, shape: tuple[int, int, int]) -> Any:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +47,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .._io import atomic_output
 from .._progress import ProgressArg, make_progress
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -249,19 +249,8 @@ def _atomic_torch_save(obj: Any, path: PathLike) -> None:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"{parent}: directory does not exist (saving {target.name})")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_output(target, "wb") as f:  # temporary beside it, fsync, rename
+        torch.save(obj, f)
 
 
 def _load_checkpoint(path: PathLike, expected: str) -> dict:
