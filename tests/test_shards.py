@@ -34,18 +34,25 @@ def whole(corpus):
     return {seg: mf.CorpusIndex.build(corpus, segmenter=seg) for seg in ("han", "line")}
 
 
+def shard_size(corpus) -> int:
+    """About 13 shards whatever the corpus (the novels, or the bundled sample without them)."""
+    return sum(p.stat().st_size for p in corpus) // 13 + 1
+
+
 @pytest.fixture(scope="module")
 def sharded(corpus, tmp_path_factory):
     d = tmp_path_factory.mktemp("sharded")
-    return {seg: mf.build_shards(corpus, d / seg, shard_bytes=700_000, segmenter=seg) for seg in ("han", "line")}
+    size = shard_size(corpus)
+    return {seg: mf.build_shards(corpus, d / seg, shard_bytes=size, segmenter=seg) for seg in ("han", "line")}
 
 
 def test_plan_cuts_at_line_ends_and_covers_every_byte(corpus):
-    plan = shards.plan_shards(corpus, shard_bytes=300_000)
+    size = shard_size(corpus)
+    plan = shards.plan_shards(corpus, shard_bytes=size)
     assert len(plan) > 10
     covered: dict[str, list[tuple[int, int]]] = {}
     for pieces in plan:
-        assert sum(b - a for _, a, b in pieces) <= 300_000 + 10_000  # one line past the target at most
+        assert sum(b - a for _, a, b in pieces) <= size + 10_000  # one line past the target at most
         for path, a, b in pieces:
             covered.setdefault(path, []).append((a, b))
             data = Path(path).read_bytes()
@@ -145,7 +152,7 @@ def client():
 def test_dask_cluster_gives_the_same_files(corpus, sharded, client, tmp_path):
     from minent_fast import distributed
 
-    idx = distributed.build_shards(corpus, tmp_path / "idx", client=client, shard_bytes=700_000)
+    idx = distributed.build_shards(corpus, tmp_path / "idx", client=client, shard_bytes=shard_size(corpus))
     local = sharded["han"]
     assert [s.num_chars for s in idx.shards] == [s.num_chars for s in local.shards]
     for a, b in zip(idx.shards, local.shards):  # the shard files are identical but for their source names

@@ -57,8 +57,8 @@ def test_identical_words_and_counts(corpus, min_proba):
     assert wf.export_lexicon().to_dict() == ref.words
 
 
-def test_pr7_vector():
-    vec = json.loads((SHARED / "nlpzero_test_vectors.json").read_text(encoding="utf-8"))["word_finder_pr7"]
+def test_pr7_vector(shared_data):
+    vec = json.loads((shared_data / "nlpzero_test_vectors.json").read_text(encoding="utf-8"))["word_finder_pr7"]
     sents = list(vec["tokenize"])
     wf = mf.WordFinder(**vec["params"])
     wf.train(sents)
