@@ -35,7 +35,6 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from . import _core
 from ._io import atomic_output
@@ -393,6 +392,8 @@ def _partition_ids(column: pa.ChunkedArray, partitions: int) -> np.ndarray:
 def map_shard(shard_dir: str, out_dir: str, lo: int, hi: int, partitions: int, num_threads: Optional[int] = None) -> int:
     """Map task: this shard's exact n-gram counts (every count, min_count 1), split by
     hash partition into ``out_dir/part-00000.parquet``... (each written atomically)."""
+    import pyarrow.parquet as pq  # here, not at import: only the map/reduce steps write Parquet
+
     idx = CorpusIndex.open(shard_dir, verify=False)
     t = idx.ngrams((lo, hi), 1, order="ngram", num_threads=num_threads)
     parts = _partition_ids(t.column("ngram"), partitions)
@@ -410,6 +411,8 @@ def map_shard(shard_dir: str, out_dir: str, lo: int, hi: int, partitions: int, n
 def reduce_partition(map_dirs: Sequence[str], partition: int, dest: str, min_count: int) -> int:
     """Reduce task: sum partition ``partition`` over every shard's map output, keep counts
     ≥ ``min_count``, order by n-gram, write ``dest`` atomically. Returns the rows written."""
+    import pyarrow.parquet as pq
+
     name = f"part-{partition:05d}.parquet"
     tables = [pq.read_table(os.path.join(d, name)) for d in map_dirs]
     t = _sum_by_ngram(_concat(tables))
