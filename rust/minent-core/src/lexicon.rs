@@ -17,6 +17,8 @@ use std::path::Path;
 use crate::atomic::write_atomic;
 use crate::error::{Error, Result};
 
+/// crawdad's reserved end-of-key marker: no word may contain it.
+const END_MARKER: char = '\u{ffff}';
 const BINARY_MAGIC: &[u8; 8] = b"MINENTLX";
 /// Bumped whenever the layout or the crawdad version changes.
 const BINARY_VERSION: u32 = 1;
@@ -43,6 +45,9 @@ impl Lexicon {
             let w = w.as_ref();
             if w.is_empty() {
                 return Err(Error::arg("a lexicon word cannot be empty"));
+            }
+            if w.contains(END_MARKER) {
+                return Err(Error::arg(format!("a lexicon word cannot contain U+FFFF (a noncharacter): {w:?}")));
             }
             last.insert(w.to_string(), c);
         }
@@ -127,6 +132,9 @@ impl Lexicon {
         &self.counts
     }
     pub fn id(&self, word: &str) -> Option<usize> {
+        if word.contains(END_MARKER) {
+            return None; // crawdad reads it as its end marker, which would match the prefix
+        }
         self.trie.as_ref()?.exact_match(word.chars()).map(|v| v as usize)
     }
     pub fn get(&self, word: &str) -> u64 {
@@ -254,6 +262,15 @@ mod tests {
         assert_eq!(lex.get("中国"), 5);
         assert_eq!(lex.get("人"), 0);
         assert_eq!(lex.total(), 5);
+    }
+
+    #[test]
+    fn end_marker_is_not_a_character_of_words() {
+        let lex = Lexicon::from_pairs([("ab", 3)]).unwrap();
+        assert_eq!(lex.get("ab"), 3);
+        assert_eq!(lex.get("ab\u{ffff}"), 0); // crawdad alone would answer 3
+        let err = Lexicon::from_pairs([("a\u{ffff}", 1)]).unwrap_err();
+        assert!(err.to_string().contains("U+FFFF"), "{err}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod index;
 pub mod ngram;
 pub mod sa;
+pub mod segtrie;
 pub mod lexicon;
 pub mod stats;
 pub mod templates;

@@ -30,6 +30,7 @@ use crate::corpus::{split_lines, SourceFile};
 use crate::error::{Error, Result};
 use crate::index::in_pool;
 use crate::lexicon::Lexicon;
+use crate::segtrie::SegTrie;
 
 /// nlp-zero's sentence separators `[。，、！？\n ]`.
 #[inline]
@@ -77,9 +78,9 @@ fn is_decimal_digit(c: char) -> bool {
 pub struct Scratch {
     chars: Vec<char>,
     byte_at: Vec<usize>,
+    codes: Vec<u32>,
     score: Vec<f64>,
     back: Vec<usize>,
-    spans: Vec<Range<usize>>,
 }
 
 #[derive(Clone)]
@@ -87,6 +88,8 @@ pub struct Tokenizer {
     lexicon: Arc<Lexicon>,
     /// ln(count) − ln(total) per word id.
     scores: Vec<f64>,
+    /// The lexicon's trie with these scores inline (see [`SegTrie`]).
+    seg: Option<Arc<SegTrie>>,
     pub null_score: f64,
     pub combine_alnum: bool,
 }
@@ -101,7 +104,7 @@ impl Tokenizer {
     pub fn new(lexicon: Arc<Lexicon>, null_score: f64, combine_alnum: bool) -> Self {
         let log_total = ln_or_sentinel(lexicon.total());
         let scores = lexicon.counts().iter().map(|&c| ln_or_sentinel(c) - log_total).collect();
-        Tokenizer { lexicon, scores, null_score, combine_alnum }
+        Self::assemble(lexicon, scores, null_score, combine_alnum)
     }
 
     /// A tokenizer maximising the sum of arbitrary per-word `scores` (by lexicon id)
@@ -113,7 +116,15 @@ impl Tokenizer {
         if scores.iter().any(|s| !s.is_finite()) {
             return Err(Error::arg("word scores must be finite"));
         }
-        Ok(Tokenizer { lexicon, scores, null_score, combine_alnum })
+        Ok(Self::assemble(lexicon, scores, null_score, combine_alnum))
+    }
+
+    fn assemble(lexicon: Arc<Lexicon>, scores: Vec<f64>, null_score: f64, combine_alnum: bool) -> Self {
+        let seg = lexicon
+            .trie()
+            .and_then(|t| SegTrie::from_crawdad(t, |id| scores.get(id as usize).copied()))
+            .map(Arc::new);
+        Tokenizer { lexicon, scores, seg, null_score, combine_alnum }
     }
 
     /// Segment every line of `paths` and count the tokens made only of
@@ -166,15 +177,15 @@ impl Tokenizer {
 
     /// [`tokenize_spans`](Self::tokenize_spans) into a reused vector.
     pub fn tokenize_spans_into(&self, sent: &str, scratch: &mut Scratch, out: &mut Vec<Range<usize>>) {
-        tokenize_into(
-            sent,
-            self.lexicon.trie(),
-            |id| Some(self.scores[id as usize]),
-            self.null_score,
-            self.combine_alnum,
-            scratch,
-            out,
-        );
+        let (null, combine) = (self.null_score, self.combine_alnum);
+        match (&self.seg, self.lexicon.trie()) {
+            (Some(seg), _) => tokenize_into(sent, Some(&**seg), null, combine, scratch, out),
+            (None, Some(trie)) => {
+                let words = TrieWords { trie, scores: &self.scores };
+                tokenize_into(sent, Some(&words), null, combine, scratch, out)
+            }
+            (None, None) => tokenize_into::<SegTrie>(sent, None, null, combine, scratch, out),
+        }
     }
 
     pub fn tokenize<'a>(&self, sent: &'a str, scratch: &mut Scratch) -> Vec<&'a str> {
@@ -182,121 +193,159 @@ impl Tokenizer {
     }
 }
 
-/// Where the words of a piece come from: every (word id, length in chars) starting at
-/// `start`, shortest first.
-pub trait Prefixes {
-    fn for_each_prefix(&self, sent: &str, chars: &[char], byte_at: &[usize], start: usize, f: impl FnMut(u32, usize));
+/// A decoded sentence: its text, characters, each character's byte offset (plus the
+/// end), and the characters' codes when the word source asked for them.
+pub struct Sentence<'a> {
+    pub text: &'a str,
+    pub chars: &'a [char],
+    pub byte_at: &'a [usize],
+    pub codes: &'a [u32],
 }
 
-impl Prefixes for crawdad::Trie {
+/// Where the words of a piece come from, with their scores.
+pub trait Words {
+    /// Called once per sentence before any `for_each_word` (e.g. to code its characters).
     #[inline]
-    fn for_each_prefix(&self, _sent: &str, chars: &[char], _byte_at: &[usize], start: usize, mut f: impl FnMut(u32, usize)) {
-        for (id, len) in self.common_prefix_search(chars[start..].iter().copied()) {
-            f(id, len);
+    fn prepare(&self, _chars: &[char], _codes: &mut Vec<u32>) {}
+
+    /// Every (length in chars, score) of a word starting at char `start` of `s` and
+    /// ending by `s.chars.len()`, shortest first.
+    fn for_each_word(&self, s: &Sentence<'_>, start: usize, f: impl FnMut(usize, f64));
+}
+
+impl Words for SegTrie {
+    #[inline]
+    fn prepare(&self, chars: &[char], codes: &mut Vec<u32>) {
+        self.encode(chars, codes);
+    }
+
+    #[inline]
+    fn for_each_word(&self, s: &Sentence<'_>, start: usize, f: impl FnMut(usize, f64)) {
+        self.for_each_prefix(&s.codes[start..s.chars.len()], f);
+    }
+}
+
+/// crawdad's own walk with a score table by word id: the fallback when a [`SegTrie`]
+/// cannot be laid out.
+struct TrieWords<'a> {
+    trie: &'a crawdad::Trie,
+    scores: &'a [f64],
+}
+
+impl Words for TrieWords<'_> {
+    #[inline]
+    fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
+        for (id, len) in self.trie.common_prefix_search(s.chars[start..].iter().copied()) {
+            f(len, self.scores[id as usize]);
         }
     }
 }
 
-/// nlp-zero `Tokenizer.tokenize` over any word source whose ids are scored by `score_of`
-/// (None = the word is absent, as if deleted): separator split, Viterbi per piece,
-/// optional alphanumeric gluing. Token byte ranges of `sent`.
-pub fn tokenize_with<P: Prefixes>(
+/// nlp-zero `Tokenizer.tokenize` over any scored word source: separator split, Viterbi
+/// per piece, optional alphanumeric gluing. Token byte ranges of `sent`.
+pub fn tokenize_with<W: Words>(
     sent: &str,
-    trie: Option<&P>,
-    score_of: impl Fn(u32) -> Option<f64>,
+    words: Option<&W>,
     null_score: f64,
     combine: bool,
     scratch: &mut Scratch,
 ) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    tokenize_into(sent, trie, score_of, null_score, combine, scratch, &mut out);
+    tokenize_into(sent, words, null_score, combine, scratch, &mut out);
     out
 }
 
 /// [`tokenize_with`] appending to a reused `out` (cleared first).
-pub fn tokenize_into<P: Prefixes>(
+pub fn tokenize_into<W: Words>(
     sent: &str,
-    trie: Option<&P>,
-    score_of: impl Fn(u32) -> Option<f64>,
+    words: Option<&W>,
     null_score: f64,
     combine: bool,
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
     out.clear();
-    let mut piece_start = 0;
+    // decode the sentence once; pieces are char ranges of it
+    let Scratch { chars, byte_at, codes, score, back } = scratch;
+    chars.clear();
+    byte_at.clear();
     for (i, c) in sent.char_indices() {
-        if is_separator(c) {
-            if piece_start < i {
-                segment_piece(sent, piece_start, i, trie, &score_of, null_score, scratch, out);
+        chars.push(c);
+        byte_at.push(i);
+    }
+    byte_at.push(sent.len());
+    if let Some(w) = words {
+        w.prepare(chars, codes);
+    }
+    let n = chars.len();
+    let mut piece_start = 0;
+    let mut piece = |from: usize, to: usize, out: &mut Vec<Range<usize>>| {
+        let s = Sentence { text: sent, chars: &chars[..to], byte_at, codes };
+        segment_piece(&s, from, words, null_score, score, back, out);
+    };
+    for k in 0..n {
+        if is_separator(chars[k]) {
+            if piece_start < k {
+                piece(piece_start, k, out);
             }
-            out.push(i..i + c.len_utf8());
-            piece_start = i + c.len_utf8();
+            out.push(byte_at[k]..byte_at[k + 1]);
+            piece_start = k + 1;
         }
     }
-    if piece_start < sent.len() {
-        segment_piece(sent, piece_start, sent.len(), trie, &score_of, null_score, scratch, out);
+    if piece_start < n {
+        piece(piece_start, n, out);
     }
     if combine {
         combine_alnum(sent, out);
     }
 }
 
-/// nlp-zero `simple_tokenize` of sent[from..to] (no separators inside), appended to `out`.
-#[allow(clippy::too_many_arguments)]
+/// nlp-zero `simple_tokenize` of the chars `from..` of `s` (its chars end where the piece
+/// does; no separators inside), appended to `out`.
 #[inline]
-fn segment_piece<P: Prefixes>(
-    sent: &str,
+fn segment_piece<W: Words>(
+    s: &Sentence<'_>,
     from: usize,
-    to: usize,
-    trie: Option<&P>,
-    score_of: &impl Fn(u32) -> Option<f64>,
+    words: Option<&W>,
     null_score: f64,
-    s: &mut Scratch,
+    score: &mut Vec<f64>,
+    back: &mut Vec<usize>,
     out: &mut Vec<Range<usize>>,
 ) {
-    s.chars.clear();
-    s.byte_at.clear();
-    for (i, c) in sent[from..to].char_indices() {
-        s.chars.push(c);
-        s.byte_at.push(from + i);
-    }
-    s.byte_at.push(to);
-    let n = s.chars.len();
-    // score −∞ marks "not reached yet" (every real path score is finite)
-    s.score.clear();
-    s.score.resize(n + 1, f64::NEG_INFINITY);
-    s.back.clear();
-    s.back.resize(n + 1, 0);
-    s.score[0] = 1.0;
-    for start in 0..n {
-        let base = s.score[start];
-        if let Some(trie) = trie {
-            let (score, back) = (&mut s.score, &mut s.back);
-            trie.for_each_prefix(sent, &s.chars, &s.byte_at, start, |id, len| {
-                if let Some(w) = score_of(id) {
-                    let end = start + len;
-                    let sc = base + w;
-                    if sc > score[end] {
-                        score[end] = sc;
-                        back[end] = start;
-                    }
+    let n = s.chars.len() - from;
+    // score[k], back[k] are for char position from + k; −∞ marks "not reached yet"
+    // (every real path score is finite)
+    score.clear();
+    score.resize(n + 1, f64::NEG_INFINITY);
+    back.clear();
+    back.resize(n + 1, 0);
+    score[0] = 1.0;
+    for k in 0..n {
+        let base = score[k];
+        if let Some(words) = words {
+            words.for_each_word(s, from + k, |len, w| {
+                let end = k + len;
+                let sc = base + w;
+                if sc > score[end] {
+                    score[end] = sc;
+                    back[end] = k;
                 }
             });
         }
-        if s.score[start + 1] == f64::NEG_INFINITY {
-            s.score[start + 1] = base + null_score;
-            s.back[start + 1] = start;
+        if score[k + 1] == f64::NEG_INFINITY {
+            score[k + 1] = base + null_score;
+            back[k + 1] = k;
         }
     }
-    s.spans.clear();
+    // walk back from the end, then emit the spans in order
+    let first = out.len();
     let mut end = n;
     while end > 0 {
-        let start = s.back[end];
-        s.spans.push(s.byte_at[start]..s.byte_at[end]);
+        let start = back[end];
+        out.push(s.byte_at[from + start]..s.byte_at[from + end]);
         end = start;
     }
-    out.extend(s.spans.drain(..).rev());
+    out[first..].reverse();
 }
 
 /// Lines, input bytes and output bytes of a `tokenize_file` run.
@@ -466,6 +515,13 @@ mod tests {
         assert_eq!(t.tokenize("。。", &mut s), vec!["。", "。"]);
     }
 
+    #[test]
+    fn end_marker_char_is_not_part_of_a_word() {
+        let t = tok(&[("ab", 5), ("c", 2)]);
+        let mut s = Scratch::default();
+        assert_eq!(t.tokenize("ab\u{ffff}c", &mut s), vec!["ab", "\u{ffff}", "c"]);
+    }
+
     /// Score of a segmentation as nlp-zero accumulates it.
     fn path_score(t: &Tokenizer, words: &[String]) -> f64 {
         words.iter().fold(1.0, |acc, w| {
@@ -489,6 +545,24 @@ mod tests {
             }
         }
         out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The SegTrie walk segments exactly as crawdad's own walk with the score table.
+        #[test]
+        fn segtrie_path_equals_crawdad_path(
+            text in "[abc世界中。 1x]{0,40}",
+            words in prop::collection::vec(("[abc世界中1x]{1,4}", 1u64..1000), 1..30),
+        ) {
+            let t = Tokenizer::new(Arc::new(Lexicon::from_pairs(words).unwrap()), -100.0, true);
+            prop_assert!(t.seg.is_some());
+            let mut s = Scratch::default();
+            let fast = t.tokenize_spans(&text, &mut s);
+            let trie = TrieWords { trie: t.lexicon.trie().unwrap(), scores: &t.scores };
+            let slow = tokenize_with(&text, Some(&trie), t.null_score, true, &mut s);
+            prop_assert_eq!(fast, slow);
+        }
     }
 
     proptest! {

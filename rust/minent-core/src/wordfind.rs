@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::control::Control;
 use crate::corpus::is_han_char;
 use crate::error::{Error, Result};
-use crate::viterbi::{ln_or_sentinel, tokenize_with, Prefixes, Scratch};
+use crate::viterbi::{ln_or_sentinel, tokenize_with, Scratch, Sentence, Words};
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
 fn log_f(x: f64) -> f64 {
@@ -271,13 +271,22 @@ struct MutableLexicon {
     total: u64,
 }
 
-impl Prefixes for MutableLexicon {
+/// The live words of a [`MutableLexicon`] scored ln(count) − `log_total`.
+struct LiveWords<'a> {
+    lex: &'a MutableLexicon,
+    log_total: f64,
+}
+
+impl Words for LiveWords<'_> {
     #[inline]
-    fn for_each_prefix(&self, sent: &str, chars: &[char], byte_at: &[usize], start: usize, mut f: impl FnMut(u32, usize)) {
-        let last = chars.len().min(start + self.max_chars);
+    fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
+        let last = s.chars.len().min(start + self.lex.max_chars);
         for end in start + 1..=last {
-            if let Some(&id) = self.index.get(&sent[byte_at[start]..byte_at[end]]) {
-                f(id, end - start);
+            if let Some(&id) = self.lex.index.get(&s.text[s.byte_at[start]..s.byte_at[end]]) {
+                let c = self.lex.counts[id as usize];
+                if c > 0 {
+                    f(end - start, ln_or_sentinel(c) - self.log_total);
+                }
             }
         }
     }
@@ -372,20 +381,7 @@ pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<
         let mut pmi = ln_or_sentinel(num) - big_l;
         lex.set_count(id, 0);
         lex.total -= num;
-        let spans = {
-            let counts = &lex.counts;
-            tokenize_with(
-                w,
-                Some(&lex),
-                |k| {
-                    let c = counts[k as usize];
-                    (c > 0).then(|| ln_or_sentinel(c) - big_l)
-                },
-                -100.0,
-                true,
-                &mut scratch,
-            )
-        };
+        let spans = tokenize_with(w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch);
         let subs: Vec<&str> = spans.into_iter().map(|r| &w[r]).collect();
         for k in &subs {
             pmi -= ln_or_sentinel(lex.count(k)) - big_l;

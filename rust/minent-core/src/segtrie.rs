@@ -1,0 +1,198 @@
+//! `SegTrie`: the lexicon's double array laid out for Viterbi segmentation.
+//!
+//! Segmentation walks the trie from every character of the text, and that walk is most of
+//! its time. In crawdad (the lexicon's trie) a step reads the character's code from the
+//! code table, then the child node; a word's value sits in a separate leaf node, and the
+//! tokenizer then reads the word's score from its own table: up to four dependent loads,
+//! three of them likely cache misses in a 495k-word dictionary. `SegTrie` copies
+//! crawdad's array (read from its serialized form, the crate's stable persistence format;
+//! the crate version is pinned) into 16-byte cells holding base, check *and the score of
+//! the word ending at that node*, and a sentence's characters are mapped to codes once,
+//! so a step is one load. The walk visits exactly the nodes crawdad's
+//! `common_prefix_search` visits (tested against it), so the words found, their order
+//! and hence the segmentation are unchanged.
+
+/// crawdad's node layout: the low 31 bits are the offset, the high bit a flag
+/// (`base`: the node is a leaf holding a value; `check`: the node has a leaf child).
+const OFFSET_MASK: u32 = 0x7fff_ffff;
+/// A code no character has; `base ^ NO_CODE` is beyond any array (bases are < 2^31).
+const NO_CODE: u32 = u32::MAX;
+/// crawdad reserves U+FFFF as its end marker, coded 0 (the edge to a leaf node).
+const END_MARKER: usize = 0xFFFF;
+
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+struct Cell {
+    /// children are at `base ^ code`; u32::MAX for nodes without children
+    base: u32,
+    /// the parent's index; u32::MAX for the root and unused cells
+    check: u32,
+    /// score of the word ending at this node; NaN if none ends here
+    score: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SegTrie {
+    /// char as u32 → code (NO_CODE if no word contains the character)
+    codes: Vec<u32>,
+    cells: Vec<Cell>,
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn u32(&mut self) -> Option<u32> {
+        let (head, rest) = self.0.split_first_chunk::<4>()?;
+        self.0 = rest;
+        Some(u32::from_le_bytes(*head))
+    }
+}
+
+impl SegTrie {
+    /// Lay out `trie` with the score of each word value (`None` = the word is skipped).
+    /// `None` if the serialized form is not the layout this code reads (then callers
+    /// walk crawdad itself).
+    pub fn from_crawdad(trie: &crawdad::Trie, score_of: impl Fn(u32) -> Option<f64>) -> Option<SegTrie> {
+        let bytes = trie.serialize_to_vec();
+        let mut rd = Reader(&bytes);
+        let table_len = rd.u32()? as usize;
+        if rd.0.len() < table_len.checked_mul(4)? {
+            return None;
+        }
+        let mut codes = Vec::with_capacity(table_len);
+        for _ in 0..table_len {
+            codes.push(rd.u32()?);
+        }
+        let _alphabet_size = rd.u32()?;
+        let n = rd.u32()? as usize;
+        if n == 0 || n > OFFSET_MASK as usize || rd.0.len() != n * 8 {
+            return None;
+        }
+        let mut raw = Vec::with_capacity(n);
+        for _ in 0..n {
+            raw.push((rd.u32()?, rd.u32()?));
+        }
+        // text never walks into leaf nodes through crawdad's end-marker code
+        if let Some(c) = codes.get_mut(END_MARKER) {
+            *c = NO_CODE;
+        }
+        if codes.iter().any(|&c| c != NO_CODE && c > OFFSET_MASK) {
+            return None;
+        }
+        let mut cells = Vec::with_capacity(n);
+        for (i, &(base, check)) in raw.iter().enumerate() {
+            let vacant = base == OFFSET_MASK && check == OFFSET_MASK;
+            let is_leaf = base & !OFFSET_MASK != 0;
+            let has_leaf = check & !OFFSET_MASK != 0;
+            let value = if vacant {
+                None
+            } else if is_leaf {
+                Some(base & OFFSET_MASK)
+            } else if has_leaf {
+                let leaf = raw.get((base & OFFSET_MASK) as usize)?;
+                Some(leaf.0 & OFFSET_MASK)
+            } else {
+                None
+            };
+            cells.push(Cell {
+                base: if is_leaf || vacant { u32::MAX } else { base & OFFSET_MASK },
+                check: if vacant || i == 0 { u32::MAX } else { check & OFFSET_MASK },
+                score: value.and_then(&score_of).unwrap_or(f64::NAN),
+            });
+        }
+        Some(SegTrie { codes, cells })
+    }
+
+    /// Codes of `chars` into `out` (cleared first).
+    #[inline]
+    pub fn encode(&self, chars: &[char], out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(chars.iter().map(|&c| self.codes.get(c as usize).copied().unwrap_or(NO_CODE)));
+    }
+
+    /// Every (length, score) of a word that is a prefix of the coded text `codes`,
+    /// shortest first (crawdad's `common_prefix_search` order).
+    #[inline]
+    pub fn for_each_prefix(&self, codes: &[u32], mut f: impl FnMut(usize, f64)) {
+        let cells = &self.cells[..];
+        let mut node = 0u32;
+        for (d, &code) in codes.iter().enumerate() {
+            let child = cells[node as usize].base ^ code;
+            match cells.get(child as usize) {
+                Some(cell) if cell.check == node => {
+                    node = child;
+                    if !cell.score.is_nan() {
+                        f(d + 1, cell.score);
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.codes.len() * 4 + self.cells.len() * std::mem::size_of::<Cell>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn both(keys: &[String], text: &str) -> (Vec<Vec<(usize, u32)>>, Vec<Vec<(usize, u32)>>) {
+        let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let records: Vec<(&str, u32)> = keys.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
+        let trie = crawdad::Trie::from_records(records).unwrap();
+        // score = value, so the walk's scores name the words it found
+        let seg = SegTrie::from_crawdad(&trie, |v| Some(v as f64)).unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        let mut codes = Vec::new();
+        seg.encode(&chars, &mut codes);
+        let (mut want, mut got) = (Vec::new(), Vec::new());
+        for s in 0..chars.len() {
+            // crawdad reads its end marker U+FFFF as the edge to a leaf: not a character
+            // of any word, so stop the reference walk there
+            let end = chars[s..].iter().position(|&c| c == '\u{ffff}').map_or(chars.len(), |p| s + p);
+            want.push(trie.common_prefix_search(chars[s..end].iter().copied()).map(|(v, l)| (l, v)).collect());
+            let mut mine = Vec::new();
+            seg.for_each_prefix(&codes[s..], |l, sc| mine.push((l, sc as u32)));
+            got.push(mine);
+        }
+        (want, got)
+    }
+
+    #[test]
+    fn same_words_as_crawdad() {
+        let keys: Vec<String> = ["世界", "世界中", "世", "世論調査", "統計調査", "中", "a", "ab", "abc"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (want, got) = both(&keys, "世界中の統計世論調査abcab\u{ffff}世界");
+        assert_eq!(want, got);
+        // values are ranks of the sorted keys a ab abc 世 世界 世界中 世論調査 中 統計調査
+        assert_eq!(got[0], vec![(1, 3), (2, 4), (3, 5)]);
+    }
+
+    #[test]
+    fn end_marker_in_text_matches_nothing() {
+        let keys = vec!["ab".to_string()];
+        let (_, got) = both(&keys, "ab\u{ffff}");
+        assert_eq!(got[0], vec![(2, 0)]);
+        assert!(got[2].is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn walks_like_crawdad(
+            keys in prop::collection::vec("[abc世界中\u{20000}]{1,5}", 1..40),
+            text in "[abcd世界中\u{20000}\u{ffff}]{0,30}",
+        ) {
+            let (want, got) = both(&keys, &text);
+            prop_assert_eq!(want, got);
+        }
+    }
+}
