@@ -133,13 +133,13 @@ impl SourceFile {
     /// The file as `&str`, or `InvalidUtf8` with the offset of the first bad byte.
     pub fn text(&self) -> Result<&str> {
         let bytes = self.bytes();
-        // Validate in parallel blocks; on failure, re-check sequentially from the start of
-        // the failing block to report the exact first offset.
+        // Validate in parallel blocks (SIMD); on failure, re-check sequentially from the
+        // start of the failing block to report the exact first offset.
         const BLOCK: usize = 16 << 20;
         let starts: Vec<usize> = char_block_starts(bytes, BLOCK);
         let bad = starts.par_iter().enumerate().find_map_first(|(i, &s)| {
             let e = starts.get(i + 1).copied().unwrap_or(bytes.len());
-            std::str::from_utf8(&bytes[s..e]).err().map(|_| s)
+            simdutf8::basic::from_utf8(&bytes[s..e]).err().map(|_| s)
         });
         match bad {
             // SAFETY: every block is valid UTF-8 and a concatenation of valid UTF-8
