@@ -37,6 +37,20 @@ fn log_f(x: f64) -> f64 {
     }
 }
 
+/// nlp-zero's `log` of a count, from a table for small counts (the same f64 values:
+/// the table is filled by the same function), since most counts are small.
+struct LnTable(Vec<f64>);
+
+impl LnTable {
+    fn new() -> Self {
+        LnTable((0..4096).map(ln_or_sentinel).collect())
+    }
+    #[inline]
+    fn ln(&self, n: u64) -> f64 {
+        self.0.get(n as usize).copied().unwrap_or_else(|| ln_or_sentinel(n))
+    }
+}
+
 /// `a + b` for count maps (the larger map absorbs the smaller one).
 pub(crate) fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap<K, u64>) -> HashMap<K, u64> {
     let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
@@ -54,13 +68,6 @@ fn block_len(n: usize) -> usize {
 #[inline]
 fn pack(a: char, b: char) -> u64 {
     ((a as u64) << 32) | b as u64
-}
-
-/// Chunks of a sentence: nlp-zero's `texts()`; empty chunks are dropped (they count nothing).
-fn chunks(sent: &str, filtering: bool) -> impl Iterator<Item = &str> {
-    let split: Box<dyn Iterator<Item = &str>> =
-        if filtering { Box::new(sent.split(|c: char| !is_han_char(c))) } else { Box::new(std::iter::once(sent)) };
-    split.filter(|s| !s.is_empty())
 }
 
 /// Counts that remember the order in which keys first appeared (a Python dict's order).
@@ -117,7 +124,15 @@ impl OrderedCounts {
     }
 
     pub fn into_entries(self) -> Vec<(String, u64)> {
-        (0..self.entries.len() as u32).map(|i| (self.key(i).to_string(), self.entries[i as usize].2)).collect()
+        self.into_entries_where(|_| true)
+    }
+
+    /// The entries whose count passes `keep`, in order (only those are copied out).
+    pub fn into_entries_where(self, keep: impl Fn(u64) -> bool) -> Vec<(String, u64)> {
+        (0..self.entries.len() as u32)
+            .filter(|&i| keep(self.entries[i as usize].2))
+            .map(|i| (self.key(i).to_string(), self.entries[i as usize].2))
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -163,20 +178,37 @@ impl WordFinder {
         let (chars, pairs): Counts = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
-                let (mut ch, mut pa) = Counts::default();
+                // characters of the Basic Multilingual Plane (all of them when filtering)
+                // are counted in a dense table, the rest in a map
+                let mut dense = vec![0u64; 0x1_0000];
+                let (mut wide, mut pa) = Counts::default();
+                pa.reserve(1 << 14);
                 for sent in block {
-                    for chunk in chunks(sent.as_ref(), filtering) {
-                        let mut prev: Option<char> = None;
-                        for c in chunk.chars() {
-                            *ch.entry(c).or_insert(0) += 1;
-                            if let Some(p) = prev {
-                                *pa.entry(pack(p, c)).or_insert(0) += 1;
-                            }
-                            prev = Some(c);
+                    // one pass: a character outside the filter ends the chunk
+                    let mut prev: Option<char> = None;
+                    for c in sent.as_ref().chars() {
+                        if filtering && !is_han_char(c) {
+                            prev = None;
+                            continue;
+                        }
+                        match dense.get_mut(c as usize) {
+                            Some(n) => *n += 1,
+                            None => *wide.entry(c).or_insert(0) += 1,
+                        }
+                        if let Some(p) = prev {
+                            *pa.entry(pack(p, c)).or_insert(0) += 1;
+                        }
+                        prev = Some(c);
+                    }
+                }
+                for (cp, &n) in dense.iter().enumerate() {
+                    if n > 0 {
+                        if let Some(c) = char::from_u32(cp as u32) {
+                            *wide.entry(c).or_insert(0) += n;
                         }
                     }
                 }
-                (ch, pa)
+                (wide, pa)
             })
             .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
         self.chars = add_counts(std::mem::take(&mut self.chars), chars);
@@ -188,11 +220,13 @@ impl WordFinder {
         let log_min = log_f(self.min_proba);
         let ltc = ln_or_sentinel(self.chars.values().sum());
         let ltp = ln_or_sentinel(self.pairs.values().sum());
-        let lc = |c: char| ln_or_sentinel(self.chars.get(&c).copied().unwrap_or(0)) - ltc;
+        let lc: HashMap<char, f64> = self.chars.iter().map(|(&c, &n)| (c, ln_or_sentinel(n) - ltc)).collect();
+        let lc = |c: char| lc.get(&c).copied().unwrap_or(-100.0 - ltc);
+        let ln = LnTable::new();
         let mut strong_freq = HashSet::default();
         let mut strong = HashSet::default();
         for (&ab, &n) in &self.pairs {
-            let lp = ln_or_sentinel(n) - ltp;
+            let lp = ln.ln(n) - ltp;
             if lp > log_min {
                 strong_freq.insert(ab);
                 let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32 & 0xFFFF_FFFF));
@@ -217,25 +251,30 @@ impl WordFinder {
             .par_chunks(block_len(sents.len()))
             .map(|block| {
                 let mut local = OrderedCounts::default();
-                let mut piece = String::new();
                 for sent in block {
-                    for chunk in chunks(sent.as_ref(), filtering) {
-                        let mut chars = chunk.chars();
-                        let Some(first) = chars.next() else { continue };
-                        piece.clear();
-                        piece.push(first);
-                        let mut prev = first;
-                        for c in chars {
-                            if strong.contains(&pack(prev, c)) {
-                                piece.push(c);
-                            } else {
-                                local.add(&piece, 1);
-                                piece.clear();
-                                piece.push(c);
+                    // one pass over the sentence; pieces are byte ranges of it
+                    let s = sent.as_ref();
+                    let mut piece: Option<usize> = None;
+                    let mut prev = '\0';
+                    for (i, c) in s.char_indices() {
+                        if filtering && !is_han_char(c) {
+                            if let Some(p) = piece.take() {
+                                local.add(&s[p..i], 1);
                             }
-                            prev = c;
+                            continue;
                         }
-                        local.add(&piece, 1);
+                        match piece {
+                            None => piece = Some(i),
+                            Some(p) if !strong.contains(&pack(prev, c)) => {
+                                local.add(&s[p..i], 1);
+                                piece = Some(i);
+                            }
+                            Some(_) => {}
+                        }
+                        prev = c;
+                    }
+                    if let Some(p) = piece {
+                        local.add(&s[p..], 1);
                     }
                 }
                 local
@@ -248,10 +287,11 @@ impl WordFinder {
 
     /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
     pub fn finish_find(&mut self, ctl: &Control) -> Result<Vec<(String, u64)>> {
-        let cut = std::mem::take(&mut self.cut).into_entries();
+        let cut = std::mem::take(&mut self.cut);
         let log_min = log_f(self.min_proba);
-        let ltw = ln_or_sentinel(cut.iter().map(|e| e.1).sum());
-        let words: Vec<(String, u64)> = cut.into_iter().filter(|(_, n)| ln_or_sentinel(*n) - ltw > log_min).collect();
+        let ltw = ln_or_sentinel(cut.entries.iter().map(|e| e.2).sum());
+        let ln = LnTable::new();
+        let words = cut.into_entries_where(|n| ln.ln(n) - ltw > log_min);
         remove_redundant(words, ctl)
     }
 }
