@@ -55,6 +55,11 @@ def batches(texts: Iterable[str], size: int = 200_000) -> Iterator[list[str]]:
     """Lists of up to ``size`` strings from ``texts`` (type-checked: one str is refused)."""
     if isinstance(texts, str):
         raise TypeError("texts must be an iterable of str (e.g. a list of lines), not one str")
+    if isinstance(texts, (list, tuple)) and set(map(type, texts)) <= {str}:
+        # the common case, without a Python-level loop over the lines
+        for i in range(0, len(texts), size):
+            yield list(texts[i : i + size])
+        return
     batch: list[str] = []
     for t in texts:
         if not isinstance(t, str):
