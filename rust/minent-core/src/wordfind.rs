@@ -89,6 +89,17 @@ impl std::fmt::Debug for OrderedCounts {
 }
 
 impl OrderedCounts {
+    /// Room for `keys` keys and `bytes` bytes of key text before any rehash (a rehash
+    /// recomputes every key's hash from the arena: random reads).
+    pub fn with_capacity(keys: usize, bytes: usize) -> Self {
+        OrderedCounts {
+            arena: String::with_capacity(bytes),
+            entries: Vec::with_capacity(keys),
+            table: hashbrown::HashTable::with_capacity(keys),
+            ..Default::default()
+        }
+    }
+
     fn key(&self, i: u32) -> &str {
         let (a, b, _) = self.entries[i as usize];
         &self.arena[a as usize..b as usize]
@@ -250,7 +261,9 @@ impl WordFinder {
         let blocks: Vec<OrderedCounts> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
-                let mut local = OrderedCounts::default();
+                // distinct pieces are a fraction of the text: typically < 1 per 8 bytes
+                let bytes: usize = block.iter().map(|s| s.as_ref().len()).sum();
+                let mut local = OrderedCounts::with_capacity((bytes / 8).min(1 << 22), bytes / 4);
                 for sent in block {
                     // one pass over the sentence; pieces are byte ranges of it
                     let s = sent.as_ref();
