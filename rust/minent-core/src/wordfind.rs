@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::control::Control;
 use crate::corpus::is_han_char;
 use crate::error::{Error, Result};
-use crate::viterbi::{ln_or_sentinel, tokenize_with, Scratch, Sentence, Words};
+use crate::viterbi::{ln_or_sentinel, tokenize_into, Scratch, Sentence, Words};
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
 fn log_f(x: f64) -> f64 {
@@ -408,42 +408,43 @@ impl MutableLexicon {
 
 /// The 去冗 loop over candidate `words` (in dict order); returns the kept words in order.
 pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<(String, u64)>> {
+    // the words are distinct, so word i has id i in `lex` (and entry i in `out`)
     let mut lex = MutableLexicon::new(words.iter().map(|w| w.0.clone()).collect(), words.iter().map(|w| w.1).collect());
 
-    let mut out = OrderedCounts::default();
+    let mut out = OrderedCounts::with_capacity(words.len(), words.iter().map(|w| w.0.len()).sum());
     for (w, n) in &words {
         out.add(w, *n);
     }
     let mut removed: HashSet<String> = HashSet::default();
     let mut order: Vec<usize> = (0..words.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(words[i].0.chars().count()));
+    order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
     ctl.stage("redundancy", order.len() as u64)?;
     let mut scratch = Scratch::default();
-    for (step, &i) in order.iter().enumerate() {
+    let mut spans = Vec::new();
+    for (step, &id) in order.iter().enumerate() {
         if step % 4096 == 0 {
             ctl.advance(4096.min(order.len() - step) as u64)?;
         }
-        let w = words[i].0.as_str();
-        let len = w.chars().count();
+        let len = lex.lengths[id] as usize;
         if len == 1 {
             continue;
         }
-        let id = lex.index[w] as usize;
+        let w = words[id].0.as_str();
         let num = lex.counts[id];
         let big_l = ln_or_sentinel(lex.total);
         let mut pmi = ln_or_sentinel(num) - big_l;
         lex.set_count(id, 0);
         lex.total -= num;
-        let spans = tokenize_with(w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch);
-        let subs: Vec<&str> = spans.into_iter().map(|r| &w[r]).collect();
-        for k in &subs {
-            pmi -= ln_or_sentinel(lex.count(k)) - big_l;
+        tokenize_into(w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch, &mut spans);
+        for r in &spans {
+            pmi -= ln_or_sentinel(lex.count(&w[r.clone()])) - big_l;
         }
         if pmi < (len - 1) as f64 {
-            for k in &subs {
+            for r in &spans {
+                let k = &w[r.clone()];
                 lex.add(k, num);
                 out.add(k, num);
-                removed.remove(*k);
+                removed.remove(k);
             }
             removed.insert(w.to_string());
         } else {
