@@ -294,7 +294,11 @@ impl WordFinder {
             })
             .collect();
         for b in blocks {
-            self.cut.merge(b);
+            if self.cut.is_empty() {
+                self.cut = b; // the first block of a find: nothing to merge into
+            } else {
+                self.cut.merge(b);
+            }
         }
     }
 
