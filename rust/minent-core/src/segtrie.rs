@@ -6,11 +6,14 @@
 //! tokenizer then reads the word's score from its own table: up to four dependent loads,
 //! three of them likely cache misses in a 495k-word dictionary. `SegTrie` copies
 //! crawdad's array (read from its serialized form, the crate's stable persistence format;
-//! the crate version is pinned) into 16-byte cells holding base, check *and the score of
-//! the word ending at that node*, and a sentence's characters are mapped to codes once,
-//! so a step is one load. The walk visits exactly the nodes crawdad's
-//! `common_prefix_search` visits (tested against it), so the words found, their order
-//! and hence the segmentation are unchanged.
+//! the crate version is pinned) into 16-byte cells holding base, check, the word ending at
+//! that node (as an index into a small table of the distinct scores, which stays in cache)
+//! and a 32-bit signature of the node's children (bit `code % 32` per child). A sentence's
+//! characters are mapped to codes once. A step is then one load, and the last step of a
+//! walk, which usually fails, is mostly decided by the signature of the node already in
+//! hand, without loading the child's cell. The walk visits exactly the nodes crawdad's
+//! `common_prefix_search` visits (tested against it), so the words found, their order and
+//! hence the segmentation are unchanged.
 
 /// crawdad's node layout: the low 31 bits are the offset, the high bit a flag
 /// (`base`: the node is a leaf holding a value; `check`: the node has a leaf child).
@@ -20,6 +23,9 @@ const NO_CODE: u32 = u32::MAX;
 /// crawdad reserves U+FFFF as its end marker, coded 0 (the edge to a leaf node).
 const END_MARKER: usize = 0xFFFF;
 
+/// `Cell::word` of a node where no word ends.
+const NO_WORD: u32 = u32::MAX;
+
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(16))]
 struct Cell {
@@ -27,8 +33,10 @@ struct Cell {
     base: u32,
     /// the parent's index; u32::MAX for the root and unused cells
     check: u32,
-    /// score of the word ending at this node; NaN if none ends here
-    score: f64,
+    /// the score (index into `SegTrie::scores`) of the word ending here, or NO_WORD
+    word: u32,
+    /// bit `code % 32` is set for the code of every child
+    children: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +44,8 @@ pub struct SegTrie {
     /// char as u32 → code (NO_CODE if no word contains the character)
     codes: Vec<u32>,
     cells: Vec<Cell>,
+    /// the distinct word scores
+    scores: Vec<f64>,
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -80,6 +90,8 @@ impl SegTrie {
             return None;
         }
         let mut cells = Vec::with_capacity(n);
+        let mut scores = Vec::new();
+        let mut score_ids: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
         for (i, &(base, check)) in raw.iter().enumerate() {
             let vacant = base == OFFSET_MASK && check == OFFSET_MASK;
             let is_leaf = base & !OFFSET_MASK != 0;
@@ -94,13 +106,36 @@ impl SegTrie {
             } else {
                 None
             };
+            let word = match value.and_then(&score_of) {
+                Some(sc) => *score_ids.entry(sc.to_bits()).or_insert_with(|| {
+                    scores.push(sc);
+                    (scores.len() - 1) as u32
+                }),
+                None => NO_WORD,
+            };
             cells.push(Cell {
                 base: if is_leaf || vacant { u32::MAX } else { base & OFFSET_MASK },
                 check: if vacant || i == 0 { u32::MAX } else { check & OFFSET_MASK },
-                score: value.and_then(&score_of).unwrap_or(f64::NAN),
+                word,
+                children: 0,
             });
         }
-        Some(SegTrie { codes, cells })
+        if scores.len() >= NO_WORD as usize {
+            return None;
+        }
+        // children signatures: node i is the child of check(i) through code base(parent) ^ i
+        for i in 0..n {
+            let parent = cells[i].check;
+            if parent == u32::MAX {
+                continue;
+            }
+            let code = cells.get(parent as usize)?.base ^ i as u32;
+            if code != 0 {
+                // code 0 is crawdad's edge to a leaf, which text never takes
+                cells[parent as usize].children |= 1 << (code % 32);
+            }
+        }
+        Some(SegTrie { codes, cells, scores })
     }
 
     /// Codes of `chars` into `out` (cleared first).
@@ -116,13 +151,18 @@ impl SegTrie {
     pub fn for_each_prefix(&self, codes: &[u32], mut f: impl FnMut(usize, f64)) {
         let cells = &self.cells[..];
         let mut node = 0u32;
+        let mut here = cells[0];
         for (d, &code) in codes.iter().enumerate() {
-            let child = cells[node as usize].base ^ code;
+            if here.children & (1 << (code % 32)) == 0 {
+                break; // no child has this code (the signature has no false negatives)
+            }
+            let child = here.base ^ code;
             match cells.get(child as usize) {
-                Some(cell) if cell.check == node => {
+                Some(&cell) if cell.check == node => {
                     node = child;
-                    if !cell.score.is_nan() {
-                        f(d + 1, cell.score);
+                    here = cell;
+                    if cell.word != NO_WORD {
+                        f(d + 1, self.scores[cell.word as usize]);
                     }
                 }
                 _ => break,
@@ -131,7 +171,7 @@ impl SegTrie {
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.codes.len() * 4 + self.cells.len() * std::mem::size_of::<Cell>()
+        self.codes.len() * 4 + self.cells.len() * std::mem::size_of::<Cell>() + self.scores.len() * 8
     }
 }
 
