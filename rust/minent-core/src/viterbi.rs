@@ -269,9 +269,11 @@ pub fn tokenize_into<W: Words>(
     let Scratch { chars, byte_at, codes, score, back } = scratch;
     chars.clear();
     byte_at.clear();
+    let mut any_alnum = false;
     for (i, c) in sent.char_indices() {
         chars.push(c);
         byte_at.push(i);
+        any_alnum |= c.is_ascii_alphanumeric();
     }
     byte_at.push(sent.len());
     if let Some(w) = words {
@@ -295,7 +297,8 @@ pub fn tokenize_into<W: Words>(
     if piece_start < n {
         piece(piece_start, n, out);
     }
-    if combine {
+    // gluing starts only at a token ending in an ASCII letter or digit
+    if combine && any_alnum {
         combine_alnum(sent, out);
     }
 }
