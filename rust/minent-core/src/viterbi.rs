@@ -372,19 +372,31 @@ impl Tokenizer {
             ctl.stage("segment", text.len() as u64)?;
             write_atomic(dst, |w, tmp| {
                 let mut stats = FileStats { bytes_in: text.len() as u64, ..Default::default() };
-                for window in split_lines(text, 32 << 20) {
-                    let jobs = split_lines(window, 256 << 10);
-                    let outs: Vec<(String, u64)> = jobs
-                        .par_iter()
-                        .map_init(Scratch::default, |scratch, chunk| self.segment_lines(chunk, scratch))
-                        .collect();
+                let mut write = |outs: Vec<(String, u64)>| -> Result<()> {
                     for (out, lines) in outs {
                         w.write_all(out.as_bytes()).map_err(|e| Error::io(tmp, e))?;
                         stats.lines += lines;
                         stats.bytes_out += out.len() as u64;
                     }
+                    Ok(())
+                };
+                // window k is written while window k + 1 is segmented
+                let mut pending = Vec::new();
+                for window in split_lines(text, 32 << 20) {
+                    let jobs = split_lines(window, 256 << 10);
+                    let (written, outs) = rayon::join(
+                        || write(std::mem::take(&mut pending)),
+                        || {
+                            jobs.par_iter()
+                                .map_init(Scratch::default, |scratch, chunk| self.segment_lines(chunk, scratch))
+                                .collect::<Vec<(String, u64)>>()
+                        },
+                    );
+                    written?;
+                    pending = outs;
                     ctl.advance(window.len() as u64)?;
                 }
+                write(pending)?;
                 ctl.check()?; // a cancelled run must not publish its output
                 Ok(stats)
             })
