@@ -38,13 +38,17 @@ CHILD = textwrap.dedent("""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     src, small = sys.argv[1], sys.argv[2]
     print("ready", flush=True)
-    i = 0
+    i, returned = 0, False
     try:
-        for i in range(3):  # long enough that the signal always lands inside a call
+        for i in range(20):  # long enough that the signal always lands inside the loop
+            returned = False
             {call}
+            returned = True
         print("finished", flush=True)
     except KeyboardInterrupt:
-        print("interrupted", i, flush=True)
+        # returned: the call had committed its output when Ctrl-C came, so it completed
+        # and the interrupt was delivered as it returned
+        print("interrupted", i, returned, flush=True)
     idx = mf.CorpusIndex.build(small)
     print("usable", idx.count("宝玉") > 0, flush=True)
 """)
@@ -73,8 +77,15 @@ def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, call):
     assert line.startswith("interrupted"), (line, err)
     assert latency < 1.0, f"stopped {latency:.2f} s after Ctrl-C"
     assert "usable True" in rest
-    i = line.split()[1]
-    assert not Path(f"{src}.seg{i}").exists()  # a cancelled tokenize_file publishes no output
+    _, i, returned = line.split()
+    out = Path(f"{src}.seg{i}")
+    if returned == "False":
+        assert not out.exists()  # a call that was cancelled published nothing
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]  # no temporary files left
+    published = range(int(i) + (returned == "True")) if "tokenize_file" in call else []
+    for k in published:  # every published output is complete
+        seg = Path(f"{src}.seg{k}")
+        assert seg.exists() and seg.read_text(encoding="utf-8").count("\n") == src.read_text(encoding="utf-8").count("\n") + 1
 
 
 def test_sigkill_during_index_writes_never_leaves_a_bad_index(tmp_path):

@@ -3,8 +3,17 @@
 //! Long loops call [`Control::check`] every few million steps; the Python bindings poll
 //! [`Control::snapshot`] from the interpreter thread to draw progress bars and set the
 //! cancel flag on Ctrl-C. All fields are atomics, so a `&Control` is all a worker needs.
+//!
+//! Publishing output (renaming a finished file into place) is guarded by
+//! [`Control::commit`]: once a worker has committed, [`Control::cancel`] says so and the
+//! caller lets the work complete; once a caller has cancelled, `commit` fails. So a call
+//! that reports cancellation never published anything, whatever the timing.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+
+const RUNNING: u8 = 0;
+const CANCELLED: u8 = 1;
+const COMMITTED: u8 = 2;
 
 use crate::error::{Error, Result};
 
@@ -26,7 +35,8 @@ pub const STAGES: &[&str] = &[
 
 #[derive(Default, Debug)]
 pub struct Control {
-    cancelled: AtomicBool,
+    /// RUNNING, CANCELLED or COMMITTED
+    state: AtomicU8,
     stage: AtomicUsize,
     done: AtomicU64,
     total: AtomicU64,
@@ -37,12 +47,26 @@ impl Control {
         Self::default()
     }
 
-    pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Relaxed);
+    /// Ask the work to stop. `true`: it will stop without publishing anything; `false`:
+    /// it had already committed its output and will complete.
+    pub fn cancel(&self) -> bool {
+        match self.state.compare_exchange(RUNNING, CANCELLED, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => true,
+            Err(state) => state == CANCELLED,
+        }
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
+        self.state.load(Ordering::Acquire) == CANCELLED
+    }
+
+    /// The point of no return before publishing output: `Err(Cancelled)` if the work was
+    /// cancelled; afterwards [`cancel`](Self::cancel) can no longer stop it.
+    pub fn commit(&self) -> Result<()> {
+        match self.state.compare_exchange(RUNNING, COMMITTED, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) | Err(COMMITTED) => Ok(()),
+            Err(_) => Err(Error::Cancelled),
+        }
     }
 
     /// `Err(Cancelled)` once [`cancel`](Self::cancel) was called.

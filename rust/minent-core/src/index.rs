@@ -302,7 +302,7 @@ impl CorpusIndex {
             w.write_all(&[0u8; ALIGN][..pad]).map_err(io)?;
             written += pad;
         }
-        ctl.check() // a cancelled save must not replace the destination
+        ctl.commit() // a cancelled save must not replace the destination
     }
 
     /// Memory-map a saved index. `path` is the index directory (or the index file itself).

@@ -397,7 +397,7 @@ impl Tokenizer {
                     ctl.advance(window.len() as u64)?;
                 }
                 write(pending)?;
-                ctl.check()?; // a cancelled run must not publish its output
+                ctl.commit()?; // a cancelled run must not publish its output
                 Ok(stats)
             })
         })
