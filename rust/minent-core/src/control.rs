@@ -103,3 +103,36 @@ impl Control {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancel_and_commit_exclude_each_other() {
+        let ctl = Control::new();
+        assert!(ctl.check().is_ok());
+        assert!(ctl.cancel()); // running: the work will stop
+        assert!(ctl.cancel()); // asking twice changes nothing
+        assert!(ctl.is_cancelled() && ctl.check().is_err() && ctl.advance(1).is_err());
+        assert!(matches!(ctl.commit(), Err(Error::Cancelled))); // nothing may be published
+
+        let ctl = Control::new();
+        assert!(ctl.commit().is_ok());
+        assert!(ctl.commit().is_ok()); // several outputs may be published
+        assert!(!ctl.cancel()); // too late: the work completes
+        assert!(!ctl.is_cancelled() && ctl.check().is_ok());
+    }
+
+    #[test]
+    fn racing_cancel_and_commit_agree() {
+        for _ in 0..200 {
+            let ctl = Control::new();
+            let (stopped, committed) = std::thread::scope(|s| {
+                let c = s.spawn(|| ctl.commit().is_ok());
+                (ctl.cancel(), c.join().unwrap_or(false))
+            });
+            assert!(stopped != committed, "cancel {stopped}, commit {committed}");
+        }
+    }
+}
