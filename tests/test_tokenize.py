@@ -263,3 +263,11 @@ def test_segment_cli_matches_api(tmp_path, mf_default):
     r = subprocess.run([sys.executable, "-m", "minent_fast", "segment", str(tmp_path / "nope.txt"), "-o", "x"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.startswith("minent-fast: error")
+
+
+def test_default_tokenizer_is_built_once_and_shared():
+    a, b = mf.Tokenizer.default(), mf.Tokenizer.default()
+    assert a is b  # immutable, so one instance per process
+    assert a.tokenize("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
+    with pytest.raises(AttributeError):
+        a.null_score = 0.0  # type: ignore[misc]

@@ -8,6 +8,7 @@ covers, and runs of ASCII letters/digits are glued back (``combine_alnum``).
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any, Iterable, Optional, Union
 
@@ -33,8 +34,10 @@ class Tokenizer:
 
     @classmethod
     def default(cls) -> "Tokenizer":
-        """A tokenizer over the bundled general dictionary (nlp-zero's dic.txt, MIT)."""
-        return cls(Lexicon.default())
+        """A tokenizer over the bundled general dictionary (nlp-zero's dic.txt, MIT).
+        Built once per process (laying out its 495k-word trie takes ~50 ms); tokenizers
+        are immutable, so the one instance is shared."""
+        return _default() if cls is Tokenizer else cls(Lexicon.default())
 
     @property
     def lexicon(self) -> Lexicon:
@@ -85,3 +88,8 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"<Tokenizer {self._lexicon!r}, null_score={self.null_score}, combine_alnum={self.combine_alnum}>"
+
+
+@functools.lru_cache(maxsize=1)
+def _default() -> Tokenizer:
+    return Tokenizer(Lexicon.default())
