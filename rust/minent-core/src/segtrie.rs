@@ -170,9 +170,31 @@ impl SegTrie {
         }
     }
 
+    /// Start loading the node of the two-character prefix `c1 c2` (the first step of a
+    /// walk is the root's child, which stays in cache; the second is the first miss).
+    #[inline]
+    pub fn prefetch_second(&self, c1: u32, c2: u32) {
+        let Some(first) = self.cells.get((self.cells[0].base ^ c1) as usize) else { return };
+        if let Some(cell) = self.cells.get((first.base ^ c2) as usize) {
+            prefetch(cell);
+        }
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.codes.len() * 4 + self.cells.len() * std::mem::size_of::<Cell>() + self.scores.len() * 8
     }
+}
+
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 #[cfg(test)]

@@ -211,6 +211,10 @@ pub trait Words {
     /// Every (length in chars, score) of a word starting at char `start` of `s` and
     /// ending by `s.chars.len()`, shortest first.
     fn for_each_word(&self, s: &Sentence<'_>, start: usize, f: impl FnMut(usize, f64));
+
+    /// A hint that the words at `start` will be asked for soon.
+    #[inline]
+    fn prefetch(&self, _s: &Sentence<'_>, _start: usize) {}
 }
 
 impl Words for SegTrie {
@@ -222,6 +226,13 @@ impl Words for SegTrie {
     #[inline]
     fn for_each_word(&self, s: &Sentence<'_>, start: usize, f: impl FnMut(usize, f64)) {
         self.for_each_prefix(&s.codes[start..s.chars.len()], f);
+    }
+
+    #[inline]
+    fn prefetch(&self, s: &Sentence<'_>, start: usize) {
+        if start + 1 < s.chars.len() {
+            self.prefetch_second(s.codes[start], s.codes[start + 1]);
+        }
     }
 }
 
@@ -303,6 +314,9 @@ pub fn tokenize_into<W: Words>(
     }
 }
 
+/// How many starts ahead the trie node of a start's first two characters is prefetched.
+const PREFETCH_AHEAD: usize = 2;
+
 /// nlp-zero `simple_tokenize` of the chars `from..` of `s` (its chars end where the piece
 /// does; no separators inside), appended to `out`.
 #[inline]
@@ -326,6 +340,7 @@ fn segment_piece<W: Words>(
     for k in 0..n {
         let base = score[k];
         if let Some(words) = words {
+            words.prefetch(s, from + k + PREFETCH_AHEAD);
             words.for_each_word(s, from + k, |len, w| {
                 let end = k + len;
                 let sc = base + w;
