@@ -159,8 +159,50 @@ def test_loss_finite_and_decreasing(digits):
 def test_pretraining_clusters_digits_above_chance(digits):
     x, y = digits
     model = ClusterVAE(num_clusters=10, latent_dim=8, input_shape=(1, 8, 8), hidden=(128, 64), seed=0)
-    model.fit(x, epochs=0, pretrain_epochs=15, batch_size=32)  # pre-training + k-means init only
+    model.fit(x, epochs=0, pretrain_epochs=15, batch_size=32)  # pre-training + initial clustering only
     assert cluster_accuracy(y, model.predict(x)).hungarian > 0.3  # random labels score ~0.15
+
+
+def test_tsne_init_separates_elongated_clusters():
+    # three parallel segments 20 long and 5 apart in 5-D: k-means cuts across them (its
+    # clusters are balls), the GMM on the t-SNE map of the points recovers them exactly
+    from sklearn.cluster import KMeans
+
+    from minent_fast.vae.models import _tsne_gmm_labels
+
+    rng = np.random.default_rng(0)
+    n = 100
+    along = rng.uniform(0, 20, size=(3, n))
+    pts = np.concatenate([np.stack([along[i], np.full(n, 5.0 * i)], 1) for i in range(3)])
+    x = np.concatenate([pts, np.zeros((3 * n, 3))], 1) + rng.normal(0, 0.05, (3 * n, 5))
+    y = np.repeat(np.arange(3), n)
+    labels = _tsne_gmm_labels(x, 3, seed=0)
+    assert labels.shape == (3 * n,) and labels.dtype == np.int64
+    assert cluster_accuracy(y, labels).hungarian == 1.0
+    assert cluster_accuracy(y, KMeans(3, n_init=10, random_state=0).fit_predict(x)).hungarian < 0.7
+    assert np.array_equal(_tsne_gmm_labels(x, 3, seed=0), labels)  # seeded
+
+
+def test_default_init_is_tsne_and_anchoring_keeps_it(digits, monkeypatch):
+    from minent_fast.vae import models
+
+    seen = {}
+    real = models._tsne_gmm_labels
+
+    def spy(codes, k, seed, **kw):
+        seen["labels"] = real(codes, k, seed, **kw)
+        return seen["labels"]
+
+    monkeypatch.setattr(models, "_tsne_gmm_labels", spy)
+    x, _ = digits
+    model = ClusterVAE(num_clusters=10, latent_dim=8, input_shape=(1, 8, 8), hidden=(128, 64), seed=0)
+    model.fit(x, epochs=20, anchor_epochs=20, pretrain_epochs=15, batch_size=32)  # default init
+    assert "labels" in seen and len(seen["labels"]) == len(x)
+    assert [r["stage"] for r in model.history_].count("anchor") == 20
+    # the final prediction (argmax p(y|z = μ(x))) reproduces the t-SNE + GMM clusters
+    assert cluster_accuracy(seen["labels"], model.predict(x)).hungarian > 0.9
+    with pytest.raises(ValueError, match="init must be one of"):
+        model.fit(x, init="umap")
 
 
 def test_save_load_identical(tmp_path, fitted, digits):
@@ -271,7 +313,8 @@ def test_cli_run(tmp_path, capsys):
 
     out = tmp_path / "out"
     argv = ["vae-cluster", "--data", "digits", "-o", str(out), "--limit", "300", "--epochs", "2",
-            "--pretrain-epochs", "3", "--clusters", "10", "--per-cluster", "6", "--threads", "1", "-q"]
+            "--pretrain-epochs", "3", "--clusters", "10", "--per-cluster", "6", "--threads", "1", "-q",
+            "--init", "spectral"]
     wired = "vae-cluster" in main_cli.build_parser().format_help()
     rc = main_cli.main(argv) if wired else vae_cli.run(_cli_args(argv))
     assert rc == 0
@@ -285,6 +328,7 @@ def test_cli_run(tmp_path, capsys):
     report = json.loads((out / "report.json").read_text())
     assert report["accuracy_hungarian"] == pytest.approx(float(lines[0].split()[1]), abs=1e-3)
     assert report["n"] == 300 and sum(report["cluster_sizes"]) == 300
+    assert report["fit"]["init"] == "spectral"
     assert ClusterVAE.load(out / "model.pt").num_clusters == 10
 
 

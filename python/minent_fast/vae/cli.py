@@ -48,6 +48,9 @@ def add_parser(sub: Any, parser_class: Any = None) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="epochs of the clustering loss (default: the recipe's)")
     p.add_argument("--pretrain-epochs", type=int, default=None,
                    help="autoencoder pre-training epochs, 0 = none (default: the recipe's)")
+    p.add_argument("--init", choices=["tsne", "spectral", "kmeans", "gmm", "random"], default=None,
+                   help="initial clustering of the pre-trained codes: tsne (GMM on a t-SNE map, default), "
+                        "spectral, kmeans, gmm, or random (the article's)")
     p.add_argument("--arch", choices=["mlp", "conv"], default="mlp",
                    help="mlp: 500-500-2000 encoder, mirrored decoder (default); conv: the article's conv net")
     p.add_argument("--latent-dim", type=int, default=20, help="latent dimension (default 20)")
@@ -130,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         fit_kwargs["epochs"] = args.epochs
     if args.pretrain_epochs is not None:
         fit_kwargs["pretrain_epochs"] = args.pretrain_epochs
+    if args.init is not None:
+        fit_kwargs["init"] = args.init
     model = ClusterVAE(num_clusters=args.clusters, latent_dim=args.latent_dim, input_shape=x.shape[1:],
                        arch=args.arch, seed=args.seed)
     progress = not args.quiet and sys.stderr.isatty()
