@@ -1,14 +1,34 @@
 //! Atomic file output: write to a temporary file in the destination's directory, fsync,
 //! rename over the destination, fsync the directory. A crash at any moment leaves either
-//! the old file or the complete new one; an error removes the temporary file.
+//! the old file or the complete new one; an error removes the temporary file. With a
+//! [`Control`], the rename waits for [`Control::commit`], taken once the data is on disk: a
+//! cancelled operation publishes nothing, and one that committed only has the rename left.
 
 use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use crate::control::Control;
 use crate::error::{Error, Result};
 
 pub fn write_atomic<T>(dest: &Path, write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>) -> Result<T> {
+    write_atomic_gated(dest, None, write)
+}
+
+/// [`write_atomic`] for a cancellable operation: nothing is published once `ctl` is cancelled.
+pub fn write_atomic_ctl<T>(
+    dest: &Path,
+    ctl: &Control,
+    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>,
+) -> Result<T> {
+    write_atomic_gated(dest, Some(ctl), write)
+}
+
+fn write_atomic_gated<T>(
+    dest: &Path,
+    ctl: Option<&Control>,
+    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>,
+) -> Result<T> {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -27,6 +47,9 @@ pub fn write_atomic<T>(dest: &Path, write: impl FnOnce(&mut BufWriter<File>, &Pa
         let file = w.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(file);
+        if let Some(ctl) = ctl {
+            ctl.commit()?; // the point of no return: from here on only the rename is left
+        }
         fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
@@ -37,4 +60,37 @@ pub fn write_atomic<T>(dest: &Path, write: impl FnOnce(&mut BufWriter<File>, &Pa
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_cancelled_write_publishes_nothing_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.txt");
+        fs::write(&dest, "old").unwrap();
+        let ctl = Control::new();
+        let r = write_atomic_ctl(&dest, &ctl, |w, tmp| {
+            w.write_all(b"new").map_err(|e| Error::io(tmp, e))?;
+            ctl.cancel(); // Ctrl-C arrives after the data was written, before the rename
+            Ok(())
+        });
+        assert!(matches!(r, Err(Error::Cancelled)));
+        assert_eq!(fs::read_to_string(&dest).unwrap(), "old"); // the user's file is untouched
+        assert_eq!(leftovers(dir.path()), vec!["out.txt".to_string()]);
+
+        let ctl = Control::new();
+        write_atomic_ctl(&dest, &ctl, |w, tmp| w.write_all(b"new").map_err(|e| Error::io(tmp, e))).unwrap();
+        assert_eq!(fs::read_to_string(&dest).unwrap(), "new");
+        assert!(!ctl.cancel()); // committed: too late to cancel
+    }
 }

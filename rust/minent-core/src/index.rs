@@ -24,7 +24,7 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use crate::atomic::write_atomic;
+use crate::atomic::write_atomic_ctl;
 use crate::control::Control;
 use crate::corpus::{self, Segmenter, SourceFile, Symbol};
 use crate::error::{Error, Result};
@@ -239,7 +239,7 @@ impl CorpusIndex {
     pub fn save(&self, dir: &Path, ctl: &Control) -> Result<PathBuf> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let dest = dir.join(INDEX_FILE);
-        write_atomic(&dest, |w, tmp| self.write_file(w, tmp, ctl))?;
+        write_atomic_ctl(&dest, ctl, |w, tmp| self.write_file(w, tmp, ctl))?;
         Ok(dest)
     }
 
@@ -302,7 +302,7 @@ impl CorpusIndex {
             w.write_all(&[0u8; ALIGN][..pad]).map_err(io)?;
             written += pad;
         }
-        ctl.commit() // a cancelled save must not replace the destination
+        ctl.check() // (write_atomic_ctl publishes nothing once cancelled)
     }
 
     /// Memory-map a saved index. `path` is the index directory (or the index file itself).

@@ -153,6 +153,7 @@ impl Lexicon {
     /// shortest first.
     #[inline]
     pub fn prefixes<'a>(&'a self, chars: &'a [char]) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let chars = &chars[..chars.iter().position(|&c| c == END_MARKER).unwrap_or(chars.len())];
         self.trie
             .as_ref()
             .into_iter()

@@ -13,7 +13,9 @@
 //! walk, which usually fails, is mostly decided by the signature of the node already in
 //! hand, without loading the child's cell. The walk visits exactly the nodes crawdad's
 //! `common_prefix_search` visits (tested against it), so the words found, their order and
-//! hence the segmentation are unchanged.
+//! hence the segmentation are unchanged — except at U+FFFF, crawdad's end marker, which
+//! crawdad's walk follows into a leaf (matching "word + U+FFFF" as the word) and this walk
+//! treats as a character no word contains.
 
 /// crawdad's node layout: the low 31 bits are the offset, the high bit a flag
 /// (`base`: the node is a leaf holding a value; `check`: the node has a leaf child).

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::atomic::write_atomic;
+use crate::atomic::write_atomic_ctl;
 use crate::control::Control;
 use crate::corpus::{split_lines, SourceFile};
 use crate::error::{Error, Result};
@@ -246,7 +246,10 @@ struct TrieWords<'a> {
 impl Words for TrieWords<'_> {
     #[inline]
     fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
-        for (id, len) in self.trie.common_prefix_search(s.chars[start..].iter().copied()) {
+        // crawdad reads U+FFFF as its end marker (an edge into a leaf): no word has it
+        let text = &s.chars[start..];
+        let text = &text[..text.iter().position(|&c| c == '\u{ffff}').unwrap_or(text.len())];
+        for (id, len) in self.trie.common_prefix_search(text.iter().copied()) {
             f(len, self.scores[id as usize]);
         }
     }
@@ -385,7 +388,7 @@ impl Tokenizer {
             ctl.stage("validate", file.bytes().len() as u64)?;
             let text = file.text()?;
             ctl.stage("segment", text.len() as u64)?;
-            write_atomic(dst, |w, tmp| {
+            write_atomic_ctl(dst, ctl, |w, tmp| {
                 let mut stats = FileStats { bytes_in: text.len() as u64, ..Default::default() };
                 let mut write = |outs: Vec<(String, u64)>| -> Result<()> {
                     for (out, lines) in outs {
@@ -403,7 +406,14 @@ impl Tokenizer {
                         || write(std::mem::take(&mut pending)),
                         || {
                             jobs.par_iter()
-                                .map_init(Scratch::default, |scratch, chunk| self.segment_lines(chunk, scratch))
+                                .map_init(Scratch::default, |scratch, chunk| {
+                                    // once cancelled, skip the rest of the window (the
+                                    // advance below then stops the run): Ctrl-C within ms
+                                    if ctl.is_cancelled() {
+                                        return (String::new(), 0);
+                                    }
+                                    self.segment_lines(chunk, scratch)
+                                })
                                 .collect::<Vec<(String, u64)>>()
                         },
                     );
@@ -412,7 +422,6 @@ impl Tokenizer {
                     ctl.advance(window.len() as u64)?;
                 }
                 write(pending)?;
-                ctl.commit()?; // a cancelled run must not publish its output
                 Ok(stats)
             })
         })
@@ -582,7 +591,7 @@ mod tests {
         /// The SegTrie walk segments exactly as crawdad's own walk with the score table.
         #[test]
         fn segtrie_path_equals_crawdad_path(
-            text in "[abc世界中。 1x]{0,40}",
+            text in "[abc世界中。 1x\u{ffff}]{0,40}",
             words in prop::collection::vec(("[abc世界中1x]{1,4}", 1u64..1000), 1..30),
         ) {
             let t = Tokenizer::new(Arc::new(Lexicon::from_pairs(words).unwrap()), -100.0, true);

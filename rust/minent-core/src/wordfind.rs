@@ -414,6 +414,7 @@ impl MutableLexicon {
 pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<(String, u64)>> {
     // the words are distinct, so word i has id i in `lex` (and entry i in `out`)
     let mut lex = MutableLexicon::new(words.iter().map(|w| w.0.clone()).collect(), words.iter().map(|w| w.1).collect());
+    debug_assert_eq!(lex.index.len(), words.len(), "remove_redundant needs distinct words");
 
     let mut out = OrderedCounts::with_capacity(words.len(), words.iter().map(|w| w.0.len()).sum());
     for (w, n) in &words {

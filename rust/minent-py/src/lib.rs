@@ -118,23 +118,11 @@ fn run_heavy<T: Send + 'static>(
                         let _ = py.detach(move || rx.recv_timeout(Duration::from_millis(500)));
                         return Err(e);
                     }
-                    // The worker had already committed its output (it is renaming a finished
-                    // file into place): let it complete and report that, then deliver a
-                    // Ctrl-C right after the call returns instead of during it.
-                    let got = py.detach(move || rx.recv());
-                    if e.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) {
-                        // SAFETY: called with the GIL held, as the C API requires.
-                        unsafe { pyo3::ffi::PyErr_SetInterrupt() };
-                    } else {
-                        return Err(e);
-                    }
-                    return match got {
-                        Ok(Ok(result)) => result.map_err(|e| to_py(py, e)),
-                        Ok(Err(_panic)) => Err(PyRuntimeError::new_err(
-                            "internal error in minent_fast (a bug: please report it with the input that caused it)",
-                        )),
-                        Err(_) => Err(PyRuntimeError::new_err("minent_fast worker thread vanished")),
-                    };
+                    // The worker had already committed (its output is complete and on disk;
+                    // only the rename is left): let it finish, then raise. So the output is
+                    // either absent or complete, never half-written.
+                    let _ = py.detach(move || rx.recv());
+                    return Err(e);
                 }
             }
         }
