@@ -58,7 +58,8 @@ def batches(texts: Iterable[str], size: int = 200_000) -> Iterator[list[str]]:
     if isinstance(texts, (list, tuple)) and set(map(type, texts)) <= {str}:
         # the common case, without a Python-level loop over the lines
         for i in range(0, len(texts), size):
-            yield list(texts[i : i + size])
+            part = texts[i : i + size]
+            yield part if isinstance(part, list) else list(part)
         return
     batch: list[str] = []
     for t in texts:

@@ -19,6 +19,12 @@ use crate::error::{Error, Result};
 
 /// crawdad's reserved end-of-key marker: no word may contain it.
 const END_MARKER: char = '\u{ffff}';
+/// `chars` up to the first U+FFFF: crawdad's walk would read it as the end of a key and
+/// step into a leaf, matching "word + U+FFFF" as the word.
+pub(crate) fn before_end_marker(chars: &[char]) -> &[char] {
+    &chars[..chars.iter().position(|&c| c == END_MARKER).unwrap_or(chars.len())]
+}
+
 const BINARY_MAGIC: &[u8; 8] = b"MINENTLX";
 /// Bumped whenever the layout or the crawdad version changes.
 const BINARY_VERSION: u32 = 1;
@@ -153,7 +159,7 @@ impl Lexicon {
     /// shortest first.
     #[inline]
     pub fn prefixes<'a>(&'a self, chars: &'a [char]) -> impl Iterator<Item = (usize, usize)> + 'a {
-        let chars = &chars[..chars.iter().position(|&c| c == END_MARKER).unwrap_or(chars.len())];
+        let chars = before_end_marker(chars);
         self.trie
             .as_ref()
             .into_iter()

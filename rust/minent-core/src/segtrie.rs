@@ -181,10 +181,6 @@ impl SegTrie {
             prefetch(cell);
         }
     }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.codes.len() * 4 + self.cells.len() * std::mem::size_of::<Cell>() + self.scores.len() * 8
-    }
 }
 
 #[inline(always)]

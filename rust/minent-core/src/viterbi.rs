@@ -29,7 +29,7 @@ use crate::control::Control;
 use crate::corpus::{split_lines, SourceFile};
 use crate::error::{Error, Result};
 use crate::index::in_pool;
-use crate::lexicon::Lexicon;
+use crate::lexicon::{before_end_marker, Lexicon};
 use crate::segtrie::SegTrie;
 
 /// nlp-zero's sentence separators `[。，、！？\n ]`.
@@ -246,9 +246,7 @@ struct TrieWords<'a> {
 impl Words for TrieWords<'_> {
     #[inline]
     fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
-        // crawdad reads U+FFFF as its end marker (an edge into a leaf): no word has it
-        let text = &s.chars[start..];
-        let text = &text[..text.iter().position(|&c| c == '\u{ffff}').unwrap_or(text.len())];
+        let text = before_end_marker(&s.chars[start..]);
         for (id, len) in self.trie.common_prefix_search(text.iter().copied()) {
             f(len, self.scores[id as usize]);
         }
