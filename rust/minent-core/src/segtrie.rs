@@ -48,7 +48,19 @@ pub struct SegTrie {
     cells: Vec<Cell>,
     /// the distinct word scores
     scores: Vec<f64>,
+    /// The two-character prefixes of words, for codes below `1 << pair_bits`: bit
+    /// `c1 << pair_bits | c2` is set iff some word starts with the characters coded c1 c2.
+    /// Most second steps of a walk fail (the pair starts no word), and the signature of a
+    /// frequent first character, which has hundreds of children, cannot tell: without this
+    /// table each such step loads an arbitrary cell, a cache miss. The rows of frequent
+    /// characters (small codes) stay in cache.
+    pairs: Vec<u64>,
+    pair_bits: u32,
 }
+
+/// At most 4096 codes per side (2 MB): covers ~97% of the character pairs of Chinese text
+/// with nlp-zero's dictionary (crawdad numbers characters by frequency).
+const MAX_PAIR_BITS: u32 = 12;
 
 struct Reader<'a>(&'a [u8]);
 
@@ -137,20 +149,60 @@ impl SegTrie {
                 cells[parent as usize].children |= 1 << (code % 32);
             }
         }
-        Some(SegTrie { codes, cells, scores })
+        // pairs: every depth-2 node's path c1 c2 (depth-1 nodes are the root's children)
+        let alphabet = codes.iter().filter(|&&c| c != NO_CODE).max().map_or(1, |&c| c + 1);
+        let pair_bits = alphabet.next_power_of_two().trailing_zeros().clamp(3, MAX_PAIR_BITS);
+        let mut pairs = vec![0u64; (1usize << (2 * pair_bits)) / 64];
+        let root_base = cells[0].base;
+        for i in 0..n {
+            let parent = cells[i].check;
+            if parent == u32::MAX || parent == 0 {
+                continue;
+            }
+            let p = &cells[parent as usize];
+            if p.check != 0 {
+                continue;
+            }
+            let (c1, c2) = (root_base ^ parent, p.base ^ i as u32);
+            if c2 != 0 && c1 >> pair_bits == 0 && c2 >> pair_bits == 0 {
+                let bit = (c1 << pair_bits | c2) as usize;
+                pairs[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        Some(SegTrie { codes, cells, scores, pairs, pair_bits })
+    }
+
+    /// False if no word starts with the characters coded c1 c2 (true when unknown).
+    #[inline]
+    fn may_start(&self, c1: u32, c2: u32) -> bool {
+        if (c1 | c2) >> self.pair_bits != 0 {
+            return true;
+        }
+        let bit = (c1 << self.pair_bits | c2) as usize;
+        self.pairs[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The code of `c` (a code no word has if no word contains `c`).
+    #[inline]
+    pub fn code_of(&self, c: char) -> u32 {
+        self.codes.get(c as usize).copied().unwrap_or(NO_CODE)
     }
 
     /// Codes of `chars` into `out` (cleared first).
     #[inline]
     pub fn encode(&self, chars: &[char], out: &mut Vec<u32>) {
         out.clear();
-        out.extend(chars.iter().map(|&c| self.codes.get(c as usize).copied().unwrap_or(NO_CODE)));
+        out.extend(chars.iter().map(|&c| self.code_of(c)));
     }
 
     /// Every (length, score) of a word that is a prefix of the coded text `codes`,
     /// shortest first (crawdad's `common_prefix_search` order).
     #[inline]
     pub fn for_each_prefix(&self, codes: &[u32], mut f: impl FnMut(usize, f64)) {
+        let codes = match codes {
+            [c1, c2, ..] if !self.may_start(*c1, *c2) => &codes[..1],
+            _ => codes,
+        };
         let cells = &self.cells[..];
         let mut node = 0u32;
         let mut here = cells[0];
@@ -176,6 +228,9 @@ impl SegTrie {
     /// walk is the root's child, which stays in cache; the second is the first miss).
     #[inline]
     pub fn prefetch_second(&self, c1: u32, c2: u32) {
+        if !self.may_start(c1, c2) {
+            return;
+        }
         let Some(first) = self.cells.get((self.cells[0].base ^ c1) as usize) else { return };
         if let Some(cell) = self.cells.get((first.base ^ c2) as usize) {
             prefetch(cell);
@@ -242,6 +297,31 @@ mod tests {
         let (_, got) = both(&keys, "ab\u{ffff}");
         assert_eq!(got[0], vec![(2, 0)]);
         assert!(got[2].is_empty());
+    }
+
+    #[test]
+    fn large_alphabet_beyond_the_pair_table() {
+        // 6000 characters, so codes pass 4096 and some pairs are outside the pair table
+        let alphabet: Vec<char> = (0x4e00..0x4e00 + 6000).filter_map(char::from_u32).collect();
+        let mut x = 12345u64;
+        let mut next = |m: usize| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) as usize % m
+        };
+        let mut keys: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();
+        for _ in 0..20000 {
+            let len = 2 + next(3);
+            keys.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+        }
+        // text: the keys' own characters (so the walks go deep) and random pairs
+        let mut text = String::new();
+        for _ in 0..3000 {
+            text.push_str(&keys[alphabet.len() + next(20000)]);
+            text.push(alphabet[next(alphabet.len())]);
+        }
+        let (want, got) = both(&keys, &text);
+        assert_eq!(want, got);
+        assert!(got.iter().filter(|w| w.len() > 1).count() > 3000);
     }
 
     proptest! {
