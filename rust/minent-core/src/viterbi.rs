@@ -388,9 +388,9 @@ impl Tokenizer {
             ctl.stage("segment", text.len() as u64)?;
             write_atomic_ctl(dst, ctl, |w, tmp| {
                 let mut stats = FileStats { bytes_in: text.len() as u64, ..Default::default() };
-                let mut write = |outs: Vec<(String, u64)>| -> Result<()> {
+                let mut write = |outs: Vec<(Vec<u8>, u64)>| -> Result<()> {
                     for (out, lines) in outs {
-                        w.write_all(out.as_bytes()).map_err(|e| Error::io(tmp, e))?;
+                        w.write_all(&out).map_err(|e| Error::io(tmp, e))?;
                         stats.lines += lines;
                         stats.bytes_out += out.len() as u64;
                     }
@@ -408,11 +408,11 @@ impl Tokenizer {
                                     // once cancelled, skip the rest of the window (the
                                     // advance below then stops the run): Ctrl-C within ms
                                     if ctl.is_cancelled() {
-                                        return (String::new(), 0);
+                                        return (Vec::new(), 0);
                                     }
                                     self.segment_lines(chunk, scratch)
                                 })
-                                .collect::<Vec<(String, u64)>>()
+                                .collect::<Vec<(Vec<u8>, u64)>>()
                         },
                     );
                     written?;
@@ -474,21 +474,37 @@ impl Tokenizer {
         (toks, bounds)
     }
 
-    fn segment_lines(&self, chunk: &str, scratch: &mut Scratch) -> (String, u64) {
-        let mut out = String::with_capacity(chunk.len() + chunk.len() / 2);
+    fn segment_lines(&self, chunk: &str, scratch: &mut Scratch) -> (Vec<u8>, u64) {
+        /// tokens up to this many bytes are copied as one fixed-size block (the bytes past
+        /// the token are overwritten next) instead of by a memcpy call of their length
+        const BLOCK: usize = 16;
+        let src = chunk.as_bytes();
+        // at most one space or newline per input byte, a newline for a last line without
+        // one, and room for the last block's overrun
+        let mut out = vec![0u8; 2 * src.len() + 1 + BLOCK];
+        let mut pos = 0;
         let mut lines = 0;
         let mut spans = Vec::new();
         for line in chunk.lines() {
+            let at = line.as_ptr() as usize - chunk.as_ptr() as usize;
             self.tokenize_spans_into(line, scratch, &mut spans);
-            for (k, span) in spans.iter().enumerate() {
-                if k > 0 {
-                    out.push(' ');
+            for span in &spans {
+                let (from, len) = (at + span.start, span.len());
+                match src.get(from..from + BLOCK) {
+                    Some(block) if len <= BLOCK => out[pos..pos + BLOCK].copy_from_slice(block),
+                    _ => out[pos..pos + len].copy_from_slice(&src[from..from + len]),
                 }
-                out.push_str(&line[span.clone()]);
+                out[pos + len] = b' ';
+                pos += len + 1;
             }
-            out.push('\n');
+            // the line's last space becomes its newline
+            if spans.is_empty() {
+                pos += 1;
+            }
+            out[pos - 1] = b'\n';
             lines += 1;
         }
+        out.truncate(pos);
         (out, lines)
     }
 }
@@ -550,6 +566,28 @@ mod tests {
         assert_eq!(t.tokenize("abc123def", &mut s), vec!["abc123def"]);
         assert!(t.tokenize("", &mut s).is_empty());
         assert_eq!(t.tokenize("。。", &mut s), vec!["。", "。"]);
+    }
+
+    #[test]
+    fn segment_lines_is_tokens_joined_per_line() {
+        let t = tok(&[("中国", 5), ("人民", 3), ("Xy", 2), ("很长的一个词语啊", 4)]);
+        let mut s = Scratch::default();
+        // tokens of 1 to 20+ bytes, a token ending the chunk (no 16 bytes after it), empty
+        // lines, CRLF and LF endings, a last line with and without its newline
+        let long = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for chunk in [
+            String::new(),
+            "\n".to_string(),
+            "中国人民\r\n\n很长的一个词语啊Xy\n".to_string(),
+            format!("中国 {long}，人民\n\n{long}"),
+            format!("{long}\r\n中国"),
+            "中".to_string(),
+        ] {
+            let want: String = chunk.lines().map(|l| t.tokenize(l, &mut s).join(" ") + "\n").collect();
+            let (got, lines) = t.segment_lines(&chunk, &mut s);
+            assert_eq!(String::from_utf8(got).unwrap(), want, "{chunk:?}");
+            assert_eq!(lines, chunk.lines().count() as u64);
+        }
     }
 
     #[test]
