@@ -26,7 +26,9 @@ use rayon::prelude::*;
 use crate::control::Control;
 use crate::corpus::is_han_char;
 use crate::error::{Error, Result};
-use crate::viterbi::{ln_or_sentinel, tokenize_into, Scratch, Sentence, Words};
+use std::ops::Range;
+
+use crate::viterbi::{is_separator, ln_or_sentinel, tokenize_into, Scratch, Sentence, Words};
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
 fn log_f(x: f64) -> f64 {
@@ -126,6 +128,25 @@ impl OrderedCounts {
             let (a, b, _) = entries[j as usize];
             hasher.hash_one(&arena[a as usize..b as usize])
         });
+    }
+
+    /// The entry number of `key`, if present.
+    pub fn id(&self, key: &str) -> Option<u32> {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(key);
+        self.table.find(h, |&i| self.key(i) == key).copied()
+    }
+
+    /// The entries whose count passes `keep`, in order, as a new table (entry numbers
+    /// change; only the kept keys are copied).
+    pub fn filtered(&self, keep: impl Fn(u64) -> bool) -> OrderedCounts {
+        let kept: Vec<u32> = (0..self.entries.len() as u32).filter(|&i| keep(self.entries[i as usize].2)).collect();
+        let bytes = kept.iter().map(|&i| self.key(i).len()).sum();
+        let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
+        for i in kept {
+            out.add(self.key(i), self.entries[i as usize].2);
+        }
+        out
     }
 
     pub fn merge(&mut self, other: OrderedCounts) {
@@ -308,59 +329,42 @@ impl WordFinder {
         let log_min = log_f(self.min_proba);
         let ltw = ln_or_sentinel(cut.entries.iter().map(|e| e.2).sum());
         let ln = LnTable::new();
-        let words = cut.into_entries_where(|n| ln.ln(n) - ltw > log_min);
-        remove_redundant(words, ctl)
+        remove_redundant(cut.filtered(|n| ln.ln(n) - ltw > log_min), ctl)
     }
 }
 
-/// A lexicon whose counts change (count 0 = absent). Words are found by hashing the
-/// substrings of the (short) word being split, which costs far less than building a
-/// double-array trie over hundreds of thousands of candidates.
-struct MutableLexicon {
-    counts: Vec<u64>,
-    index: HashMap<String, u32>,
-    /// chars of each word, and how many live (count > 0) words have each length: the
+/// The lexicon of the 去冗 loop: nlp-zero's `tok.words` (live counts, 0 = deleted) over
+/// the keys of the candidates' table, whose own counts are nlp-zero's `words` (with
+/// removed words marked). Both gain the same pieces at the same time, so one key table
+/// (entry number = word id) serves both.
+struct LoopLexicon {
+    /// keys, and nlp-zero's `words` counts
+    out: OrderedCounts,
+    removed: Vec<bool>,
+    /// nlp-zero's `tok.words` counts
+    live: Vec<u64>,
+    total: u64,
+    /// chars of each word, and how many live words have each length: the slow path's
     /// prefix search stops at the longest live word, so deleting a huge candidate (a
     /// whole repetitive line on degenerate input) does not make splitting it quadratic.
     lengths: Vec<u32>,
     live_by_len: Vec<u32>,
     max_chars: usize,
-    total: u64,
 }
 
-/// The live words of a [`MutableLexicon`] scored ln(count) − `log_total`.
-struct LiveWords<'a> {
-    lex: &'a MutableLexicon,
-    log_total: f64,
-}
-
-impl Words for LiveWords<'_> {
-    #[inline]
-    fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
-        let last = s.chars.len().min(start + self.lex.max_chars);
-        for end in start + 1..=last {
-            if let Some(&id) = self.lex.index.get(&s.text[s.byte_at[start]..s.byte_at[end]]) {
-                let c = self.lex.counts[id as usize];
-                if c > 0 {
-                    f(end - start, ln_or_sentinel(c) - self.log_total);
-                }
-            }
-        }
-    }
-}
-
-impl MutableLexicon {
-    fn new(words: Vec<String>, counts: Vec<u64>) -> Self {
-        let total = counts.iter().sum();
-        let lengths: Vec<u32> = words.iter().map(|w| w.chars().count() as u32).collect();
+impl LoopLexicon {
+    fn new(out: OrderedCounts) -> Self {
+        let live: Vec<u64> = out.entries.iter().map(|e| e.2).collect();
+        let lengths: Vec<u32> = (0..out.len() as u32).map(|i| out.key(i).chars().count() as u32).collect();
         let mut live_by_len = vec![0u32; lengths.iter().max().map_or(0, |&m| m as usize) + 1];
-        for (&l, &c) in lengths.iter().zip(&counts) {
+        for (&l, &c) in lengths.iter().zip(&live) {
             if c > 0 {
                 live_by_len[l as usize] += 1;
             }
         }
-        let index = words.into_iter().enumerate().map(|(i, w)| (w, i as u32)).collect();
-        let mut lex = MutableLexicon { counts, index, lengths, live_by_len, max_chars: 0, total };
+        let removed = vec![false; out.len()];
+        let total = live.iter().sum();
+        let mut lex = LoopLexicon { out, removed, live, total, lengths, live_by_len, max_chars: 0 };
         lex.refresh_max();
         lex
     }
@@ -369,93 +373,296 @@ impl MutableLexicon {
         self.max_chars = self.live_by_len.iter().rposition(|&n| n > 0).unwrap_or(0);
     }
 
-    /// Set word `id`'s count, keeping the live-length bookkeeping.
-    fn set_count(&mut self, id: usize, c: u64) {
+    /// Set word `id`'s live count, keeping the live-length bookkeeping.
+    fn set_live(&mut self, id: usize, c: u64) {
         let l = self.lengths[id] as usize;
-        match (self.counts[id] > 0, c > 0) {
+        match (self.live[id] > 0, c > 0) {
             (true, false) => self.live_by_len[l] -= 1,
             (false, true) => self.live_by_len[l] += 1,
             _ => {}
         }
-        self.counts[id] = c;
+        self.live[id] = c;
         if l >= self.max_chars || c == 0 {
             self.refresh_max();
         }
     }
 
-    fn count(&self, w: &str) -> u64 {
-        self.index.get(w).map(|&i| self.counts[i as usize]).unwrap_or(0)
+    fn live_count(&self, w: &str) -> u64 {
+        self.out.id(w).map_or(0, |i| self.live[i as usize])
     }
 
-    /// nlp-zero `Trie.__setitem__(w, trie[w] + n)`.
-    fn add(&mut self, w: &str, n: u64) {
-        match self.index.get(w) {
-            Some(&i) => {
-                let i = i as usize;
-                self.set_count(i, self.counts[i] + n);
-            }
-            None => {
-                // a piece the lexicon never held (only in degenerate inputs): add it
-                let l = w.chars().count();
-                self.index.insert(w.to_string(), self.counts.len() as u32);
-                self.counts.push(0);
-                self.lengths.push(l as u32);
-                if self.live_by_len.len() <= l {
-                    self.live_by_len.resize(l + 1, 0);
-                }
-                self.set_count(self.counts.len() - 1, n);
+    /// A piece of a removed word gains `n`: nlp-zero's `tok.words[k] += n; words[k] += n`.
+    /// Returns false if the piece was not a key before (then it is added as one).
+    fn gain(&mut self, piece: &str, n: u64) -> bool {
+        let known = self.out.id(piece).is_some();
+        self.out.add(piece, n);
+        let id = self.out.id(piece).map_or(0, |i| i as usize);
+        if !known {
+            // a piece the lexicon never held (only in degenerate inputs)
+            let l = piece.chars().count();
+            self.live.push(0);
+            self.removed.push(false);
+            self.lengths.push(l as u32);
+            if self.live_by_len.len() <= l {
+                self.live_by_len.resize(l + 1, 0);
             }
         }
+        self.removed[id] = false;
+        self.set_live(id, self.live[id] + n);
         self.total += n;
+        known
     }
 }
 
-/// The 去冗 loop over candidate `words` (in dict order); returns the kept words in order.
-pub fn remove_redundant(words: Vec<(String, u64)>, ctl: &Control) -> Result<Vec<(String, u64)>> {
-    // the words are distinct, so word i has id i in `lex` (and entry i in `out`)
-    let mut lex = MutableLexicon::new(words.iter().map(|w| w.0.clone()).collect(), words.iter().map(|w| w.1).collect());
-    debug_assert_eq!(lex.index.len(), words.len(), "remove_redundant needs distinct words");
+/// The live words of a [`LoopLexicon`] scored ln(count) − `log_total`, found by hashing
+/// substrings (the slow path, for any word).
+struct LiveWords<'a> {
+    lex: &'a LoopLexicon,
+    log_total: f64,
+}
 
-    let mut out = OrderedCounts::with_capacity(words.len(), words.iter().map(|w| w.0.len()).sum());
-    for (w, n) in &words {
-        out.add(w, *n);
+impl Words for LiveWords<'_> {
+    #[inline]
+    fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
+        let last = s.chars.len().min(start + self.lex.max_chars);
+        for end in start + 1..=last {
+            let c = self.lex.live_count(&s.text[s.byte_at[start]..s.byte_at[end]]);
+            if c > 0 {
+                f(end - start, ln_or_sentinel(c) - self.log_total);
+            }
+        }
     }
-    let mut removed: HashSet<String> = HashSet::default();
-    let mut order: Vec<usize> = (0..words.len()).collect();
+}
+
+/// A word that is a substring of a candidate: chars `start..start + len` are word `id`.
+#[derive(Clone, Copy)]
+struct Sub {
+    start: u32,
+    len: u32,
+    id: u32,
+}
+
+/// Candidates longer than this go the slow path (their substrings are many; they are rare).
+const FAST_MAX_CHARS: usize = 32;
+
+/// Every proper substring of `w` that is a key of `keys`, by start then length, or `None`
+/// if `w` needs the slow path: a separator or an ASCII letter or digit in it (the
+/// tokenizer then cuts or glues), or more than FAST_MAX_CHARS chars.
+fn substring_words(keys: &OrderedCounts, w: &str, out: &mut Vec<Sub>) -> bool {
+    let mut at: Vec<usize> = Vec::with_capacity(w.len() + 1);
+    for (i, c) in w.char_indices() {
+        if is_separator(c) || c.is_ascii_alphanumeric() {
+            return false;
+        }
+        at.push(i);
+    }
+    let l = at.len();
+    if l > FAST_MAX_CHARS {
+        return false;
+    }
+    at.push(w.len());
+    for start in 0..l {
+        for end in start + 1..=l {
+            if end - start == l {
+                continue; // the word itself, deleted while it is split
+            }
+            if let Some(id) = keys.id(&w[at[start]..at[end]]) {
+                out.push(Sub { start: start as u32, len: (end - start) as u32, id });
+            }
+        }
+    }
+    true
+}
+
+/// The 去冗 loop over the candidates `words` (distinct keys in dict order); returns the
+/// kept words in order.
+///
+/// The loop is sequential (each decision changes the counts later, shorter words are
+/// split with), but which candidates' substrings are words does not change (the key
+/// set only grows on degenerate input): that is looked up for all candidates first, in
+/// parallel. The loop then runs nlp-zero's Viterbi (`Tokenizer` semantics: scores
+/// ln c − L with the stale L, strict `>`, the −100 single-character edge only where
+/// nothing reaches) on those lists with the current counts. Candidates containing
+/// separators or ASCII letters and digits, very long ones, and everything after a new
+/// key appeared, take the slow path: the full tokenizer over hashed substrings.
+pub fn remove_redundant(words: OrderedCounts, ctl: &Control) -> Result<Vec<(String, u64)>> {
+    redundancy_loop(words, ctl, true)
+}
+
+/// [`remove_redundant`]; `fast: false` sends every candidate the slow path (for tests).
+fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Vec<(String, u64)>> {
+    let mut lex = LoopLexicon::new(words);
+    let mut order: Vec<usize> = (0..lex.out.len()).filter(|&i| lex.lengths[i] > 1).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
     ctl.stage("redundancy", order.len() as u64)?;
-    let mut scratch = Scratch::default();
-    let mut spans = Vec::new();
-    for (step, &id) in order.iter().enumerate() {
-        if step % 4096 == 0 {
-            ctl.advance(4096.min(order.len() - step) as u64)?;
-        }
-        let len = lex.lengths[id] as usize;
-        if len == 1 {
-            continue;
-        }
-        let w = words[id].0.as_str();
-        let num = lex.counts[id];
-        let big_l = ln_or_sentinel(lex.total);
-        let mut pmi = ln_or_sentinel(num) - big_l;
-        lex.set_count(id, 0);
-        lex.total -= num;
-        tokenize_into(w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch, &mut spans);
-        for r in &spans {
-            pmi -= ln_or_sentinel(lex.count(&w[r.clone()])) - big_l;
-        }
-        if pmi < (len - 1) as f64 {
-            for r in &spans {
-                let k = &w[r.clone()];
-                lex.add(k, num);
-                out.add(k, num);
-                removed.remove(k);
+
+    // substring words of each candidate, in loop order (None: slow path)
+    let keys = &lex.out;
+    let parts: Vec<(Vec<Sub>, Vec<Option<(u32, u32)>>)> = order
+        .par_chunks(4096)
+        .map(|ids| {
+            let (mut subs, mut spans) = (Vec::new(), Vec::with_capacity(ids.len()));
+            for &id in ids {
+                let from = subs.len() as u32;
+                let fast = substring_words(keys, keys.key(id as u32), &mut subs);
+                spans.push(fast.then_some((from, subs.len() as u32)));
             }
-            removed.insert(w.to_string());
-        } else {
-            lex.set_count(id, num);
-            lex.total += num;
+            (subs, spans)
+        })
+        .collect();
+
+    let mut scratch = Scratch::default();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let (mut score, mut back, mut back_id): (Vec<f64>, Vec<usize>, Vec<u32>) = Default::default();
+    let mut pieces: Vec<(usize, usize, u32)> = Vec::new();
+    let mut at: Vec<usize> = Vec::new();
+    let mut w = String::new();
+    let mut late_keys = false;
+    let mut step = 0usize;
+    for (chunk, (subs, plans)) in order.chunks(4096).zip(parts) {
+        ctl.advance(chunk.len() as u64)?;
+        for (&id, plan) in chunk.iter().zip(plans) {
+            step += 1;
+            w.clear();
+            w.push_str(lex.out.key(id as u32));
+            let len = lex.lengths[id] as usize;
+            let num = lex.live[id];
+            let big_l = ln_or_sentinel(lex.total);
+            let mut pmi = ln_or_sentinel(num) - big_l;
+            lex.set_live(id, 0);
+            lex.total -= num;
+            match plan.filter(|_| fast && !late_keys) {
+                Some((from, to)) => {
+                    // nlp-zero's Viterbi over the substring words; pieces as (char range, id)
+                    let subs = &subs[from as usize..to as usize];
+                    score.clear();
+                    score.resize(len + 1, f64::NEG_INFINITY);
+                    back.clear();
+                    back.resize(len + 1, 0);
+                    back_id.clear();
+                    back_id.resize(len + 1, u32::MAX);
+                    score[0] = 1.0;
+                    let mut next = 0;
+                    for k in 0..len {
+                        let base = score[k];
+                        while next < subs.len() && subs[next].start as usize == k {
+                            let sub = subs[next];
+                            next += 1;
+                            let c = lex.live[sub.id as usize];
+                            if c > 0 {
+                                let end = k + sub.len as usize;
+                                let sc = base + (ln_or_sentinel(c) - big_l);
+                                if sc > score[end] {
+                                    score[end] = sc;
+                                    back[end] = k;
+                                    back_id[end] = sub.id;
+                                }
+                            }
+                        }
+                        if score[k + 1] == f64::NEG_INFINITY {
+                            score[k + 1] = base + -100.0;
+                            back[k + 1] = k;
+                            back_id[k + 1] = u32::MAX;
+                        }
+                    }
+                    // pieces in order: (end char, id or MAX for a single-character edge)
+                    pieces.clear();
+                    let mut end = len;
+                    while end > 0 {
+                        pieces.push((back[end], end, back_id[end]));
+                        end = back[end];
+                    }
+                    pieces.reverse();
+                    for &(_, _, pid) in &pieces {
+                        // a single-character edge is a char no live word is: count 0
+                        let c = if pid == u32::MAX { 0 } else { lex.live[pid as usize] };
+                        pmi -= ln_or_sentinel(c) - big_l;
+                    }
+                    if pmi < (len - 1) as f64 {
+                        at.clear();
+                        at.extend(w.char_indices().map(|(i, _)| i).chain([w.len()]));
+                        for &(a, b, _) in &pieces {
+                            late_keys |= !lex.gain(&w[at[a]..at[b]], num);
+                        }
+                        lex.removed[id] = true;
+                    } else {
+                        lex.set_live(id, num);
+                        lex.total += num;
+                    }
+                }
+                None => {
+                    tokenize_into(&w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch, &mut spans);
+                    for r in &spans {
+                        pmi -= ln_or_sentinel(lex.live_count(&w[r.clone()])) - big_l;
+                    }
+                    if pmi < (len - 1) as f64 {
+                        for r in &spans {
+                            late_keys |= !lex.gain(&w[r.clone()], num);
+                        }
+                        lex.removed[id] = true;
+                    } else {
+                        lex.set_live(id, num);
+                        lex.total += num;
+                    }
+                }
+            }
         }
     }
-    Ok(out.into_entries().into_iter().filter(|(w, _)| !removed.contains(w)).collect())
+    debug_assert_eq!(step, order.len());
+    let LoopLexicon { out, removed, .. } = lex;
+    Ok((0..out.len())
+        .filter(|&i| !removed[i])
+        .map(|i| (out.key(i as u32).to_string(), out.entries[i].2))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn table(words: &[(String, u64)]) -> OrderedCounts {
+        let mut t = OrderedCounts::default();
+        for (w, n) in words {
+            t.add(w, *n);
+        }
+        t
+    }
+
+    fn both(words: &[(String, u64)]) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
+        let ctl = Control::default();
+        let fast = redundancy_loop(table(words), &ctl, true).unwrap();
+        let slow = redundancy_loop(table(words), &ctl, false).unwrap();
+        (fast, slow)
+    }
+
+    #[test]
+    fn a_new_key_sends_later_candidates_the_slow_way() {
+        // "乙乙…乙甲" (201 chars) splits into 200 × 乙 and an unknown 甲 (−100), and its
+        // length threshold (200) still removes it: 甲 becomes a key with its 5000, so 丙甲,
+        // split later, is 丙 + 甲 and removed (were 甲 unknown, its −100 would keep it)
+        let long: String = "乙".repeat(200) + "甲";
+        let words: Vec<(String, u64)> = [(long.as_str(), 5000), ("丙甲", 3), ("乙", 1_000_000), ("丙", 100_000)]
+            .iter()
+            .map(|&(w, n)| (w.to_string(), n))
+            .collect();
+        let (fast, slow) = both(&words);
+        assert_eq!(fast, slow);
+        let kept: Vec<&str> = fast.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(kept, ["乙", "丙", "甲"]);
+        assert_eq!(fast[2].1, 5000 + 3);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn fast_path_equals_the_tokenizer_path(
+            words in prop::collection::vec(("[天地人和中国大小的了是a1。 ]{1,6}", 1u64..200), 1..60),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let words: Vec<(String, u64)> = words.into_iter().filter(|(w, _)| seen.insert(w.clone())).collect();
+            let (fast, slow) = both(&words);
+            prop_assert_eq!(fast, slow);
+        }
+    }
 }
