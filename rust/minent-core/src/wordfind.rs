@@ -252,16 +252,27 @@ impl WordFinder {
         let log_min = log_f(self.min_proba);
         let ltc = ln_or_sentinel(self.chars.values().sum());
         let ltp = ln_or_sentinel(self.pairs.values().sum());
-        let lc: HashMap<char, f64> = self.chars.iter().map(|(&c, &n)| (c, ln_or_sentinel(n) - ltc)).collect();
-        let lc = |c: char| lc.get(&c).copied().unwrap_or(-100.0 - ltc);
+        // ln p(c): a dense table for the Basic Multilingual Plane, a map beyond it
+        let absent = -100.0 - ltc;
+        let mut lc_bmp = vec![absent; 0x1_0000];
+        let mut lc_wide: HashMap<char, f64> = HashMap::default();
+        for (&c, &n) in &self.chars {
+            let l = ln_or_sentinel(n) - ltc;
+            match lc_bmp.get_mut(c as usize) {
+                Some(slot) => *slot = l,
+                None => {
+                    lc_wide.insert(c, l);
+                }
+            }
+        }
+        let lc = |c: char| lc_bmp.get(c as usize).copied().unwrap_or_else(|| lc_wide.get(&c).copied().unwrap_or(absent));
         let ln = LnTable::new();
-        let mut strong_freq = HashSet::default();
+        let frequent = |n: u64| ln.ln(n) - ltp > log_min;
         let mut strong = HashSet::default();
         for (&ab, &n) in &self.pairs {
-            let lp = ln.ln(n) - ltp;
-            if lp > log_min {
-                strong_freq.insert(ab);
-                let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32 & 0xFFFF_FFFF));
+            if frequent(n) {
+                let lp = ln.ln(n) - ltp;
+                let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32));
                 if let (Some(a), Some(b)) = (a, b) {
                     if lp - lc(a) - lc(b) > self.min_pmi {
                         strong.insert(ab);
@@ -270,7 +281,7 @@ impl WordFinder {
             }
         }
         if remove_weak_pairs {
-            self.pairs.retain(|k, _| strong_freq.contains(k));
+            self.pairs.retain(|_, &mut n| frequent(n));
         }
         self.strong = strong;
         self.cut = OrderedCounts::default();
