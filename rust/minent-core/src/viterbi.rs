@@ -394,7 +394,7 @@ impl Tokenizer {
                         stats.lines += lines;
                         stats.bytes_out += out.len() as u64;
                     }
-                    Ok(())
+                    crate::atomic::flush_and_start_writeback(w).map_err(|e| Error::io(tmp, e))
                 };
                 // window k is written while window k + 1 is segmented
                 let mut pending = Vec::new();
