@@ -20,13 +20,37 @@ pub fn flush_and_start_writeback(w: &mut BufWriter<File>) -> std::io::Result<()>
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
-        // SAFETY: a valid open descriptor; the call only schedules writeback of its pages
-        let rc = unsafe { libc::sync_file_range(w.get_ref().as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
-        if rc != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        // SAFETY: a valid open descriptor; the call only schedules writeback of its pages.
+        // Its result is ignored: it is a hint (a sandbox may forbid it), and write errors
+        // surface at the fsync that always follows.
+        let _ = unsafe { libc::sync_file_range(w.get_ref().as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
     }
     Ok(())
+}
+
+/// Filesystems where renaming over an open file is one atomic step: ext2/3/4, XFS,
+/// Btrfs, tmpfs, F2FS. (NFS and FUSE first move an open target aside, SMB may refuse.)
+#[cfg(target_os = "linux")]
+const LOCAL_FS: [i64; 5] = [0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994, 0xF2F5_2010];
+
+/// A handle on `dest` if it is a large regular file on a local Linux filesystem (the
+/// same one as `tmp`, in the same directory), opened without blocking or following a
+/// symlink; `None` otherwise. See the rename in [`write_atomic_gated`].
+#[cfg(target_os = "linux")]
+fn hold_replaced(tmp: &File, dest: &Path) -> Option<File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    // SAFETY: statfs is plain old data; fstatfs fills it for a valid descriptor.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatfs(tmp.as_raw_fd(), &mut st) } != 0 || !LOCAL_FS.contains(&(st.f_type as i64)) {
+        return None;
+    }
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(dest)
+        .ok()?;
+    f.metadata().is_ok_and(|m| m.is_file() && m.len() > 1 << 20).then_some(f)
 }
 
 pub fn write_atomic<T>(dest: &Path, write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>) -> Result<T> {
@@ -64,21 +88,17 @@ fn write_atomic_gated<T>(
         let value = write(&mut w, &tmp)?;
         let file = w.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        // The file being replaced is freed when its last handle closes: inside the rename
+        // if none is open, which for a large file (its cached pages are released) takes
+        // milliseconds. Hold a handle across the rename and close it in the background.
+        #[cfg(target_os = "linux")]
+        let replaced = hold_replaced(&file, dest);
         drop(file);
         if let Some(ctl) = ctl {
             ctl.commit()?; // the point of no return: from here on only the rename is left
         }
-        // The file being replaced is freed when its last handle closes: inside the rename
-        // if none is open, which for a large file (its cached pages are released) takes
-        // milliseconds. Hold a handle across the rename and close it in the background.
-        // (Only regular files are opened: opening a FIFO would block.)
-        #[cfg(unix)]
-        let replaced = fs::metadata(dest)
-            .is_ok_and(|m| m.is_file() && m.len() > 1 << 20)
-            .then(|| File::open(dest).ok())
-            .flatten();
         fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))?;
-        #[cfg(unix)]
+        #[cfg(target_os = "linux")]
         if let Some(f) = replaced {
             // if no thread can be started, the closure (and the handle) is dropped here
             let _ = std::thread::Builder::new().name("minent-close".into()).spawn(move || drop(f));
@@ -146,5 +166,32 @@ mod tests {
         assert_eq!(got.len(), (3 << 20) + 3);
         assert!(got[..3 << 20].iter().all(|&b| b == b'n') && got.ends_with(b"end"));
         assert_eq!(leftovers(dir.path()), vec!["big.txt".to_string()]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_large_regular_files_are_held_across_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = File::create(dir.path().join("tmp")).unwrap();
+        let big = dir.path().join("big");
+        fs::write(&big, vec![0u8; 2 << 20]).unwrap();
+        let small = dir.path().join("small");
+        fs::write(&small, b"x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&big, &link).unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let local = {
+            let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+            use std::os::fd::AsRawFd;
+            assert_eq!(unsafe { libc::fstatfs(tmp.as_raw_fd(), &mut st) }, 0);
+            LOCAL_FS.contains(&(st.f_type as i64))
+        };
+        assert_eq!(hold_replaced(&tmp, &big).is_some(), local);
+        assert!(hold_replaced(&tmp, &small).is_none());
+        assert!(hold_replaced(&tmp, &link).is_none()); // not followed
+        assert!(hold_replaced(&tmp, &fifo).is_none()); // opened without blocking, not held
+        assert!(hold_replaced(&tmp, &dir.path().join("missing")).is_none());
     }
 }

@@ -184,7 +184,7 @@ impl SegTrie {
 
     /// The code of `c` (a code no word has if no word contains `c`).
     #[inline]
-    pub fn code_of(&self, c: char) -> u32 {
+    fn code_of(&self, c: char) -> u32 {
         self.codes.get(c as usize).copied().unwrap_or(NO_CODE)
     }
 

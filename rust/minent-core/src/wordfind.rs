@@ -503,7 +503,7 @@ pub fn remove_redundant(words: OrderedCounts, ctl: &Control) -> Result<Vec<(Stri
 /// [`remove_redundant`]; `fast: false` sends every candidate the slow path (for tests).
 fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Vec<(String, u64)>> {
     let mut lex = LoopLexicon::new(words);
-    let mut order: Vec<usize> = (0..lex.out.len()).filter(|&i| lex.lengths[i] > 1).collect();
+    let mut order: Vec<usize> = (0..lex.out.len()).filter(|&i| lex.lengths[i] > 1).collect(); // (the cut has no empty pieces)
     order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
     ctl.stage("redundancy", order.len() as u64)?;
 
