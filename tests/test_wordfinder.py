@@ -134,5 +134,8 @@ def test_bad_arguments():
     wf = mf.WordFinder()
     with pytest.raises(TypeError):
         wf.train("一个字符串")
-    with pytest.raises(TypeError):
-        wf.train([1, 2])
+    for bad in ([1, 2], ("行", b"x"), (t for t in ["行", None])):
+        with pytest.raises(TypeError, match="texts must contain str, not (int|bytes|NoneType)"):
+            wf.train(bad)
+    with pytest.raises(TypeError, match="texts must contain str, not int"):
+        wf.find(["一行", 3])

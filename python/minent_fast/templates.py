@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from . import _core
-from ._io import batches
+from ._io import batches, items_checked
 from .tokenize import Tokenizer
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -131,19 +131,21 @@ class TemplateFinder:
     def train(self, texts: Iterable[str], filtering: bool = True) -> None:
         """Count words and ordered skip-grams within ``window`` (incremental)."""
         for batch in batches(texts):
-            if self._fast is not None:
-                self._inner.train_lines(batch, self._fast._inner, filtering=bool(filtering))
-            else:
-                self._inner.train_chunks(self._chunks(batch, filtering))
+            with items_checked(batch):
+                if self._fast is not None:
+                    self._inner.train_lines(batch, self._fast._inner, filtering=bool(filtering))
+                else:
+                    self._inner.train_chunks(self._chunks(batch, filtering))
 
     def find(self, texts: Iterable[str], filtering: bool = True, remove_weak_grams: bool = True) -> dict[Template, int]:
         """Build ``self.templates`` (Template -> count, nlp-zero's order) from ``texts``."""
         self._inner.begin_find(bool(remove_weak_grams))
         for batch in batches(texts):
-            if self._fast is not None:
-                self._inner.find_lines(batch, self._fast._inner, filtering=bool(filtering))
-            else:
-                self._inner.find_chunks(self._chunks(batch, filtering))
+            with items_checked(batch):
+                if self._fast is not None:
+                    self._inner.find_lines(batch, self._fast._inner, filtering=bool(filtering))
+                else:
+                    self._inner.find_chunks(self._chunks(batch, filtering))
         found, counts = self._inner.finish_find()
         self.templates = {Template._raw(t): c for t, c in zip(found, counts)}
         return self.templates

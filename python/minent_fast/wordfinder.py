@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from . import _core
-from ._io import batches
+from ._io import batches, items_checked
 from ._progress import ProgressArg, make_progress
 from .lexicon import Lexicon
 from .tokenize import Tokenizer
@@ -51,7 +51,8 @@ class WordFinder:
         """Count characters and adjacent pairs (incremental). ``filtering`` keeps only runs of
         ``[\\u4e00-\\u9fa5 0-9 a-z A-Z]`` as chunks (nlp-zero's filter)."""
         for batch in batches(texts):
-            self._inner.train(batch, filtering=bool(filtering))
+            with items_checked(batch):
+                self._inner.train(batch, filtering=bool(filtering))
 
     def find(
         self,
@@ -63,7 +64,8 @@ class WordFinder:
         """Build ``self.words`` (word -> count, in nlp-zero's order) from ``texts``."""
         self._inner.begin_find(bool(remove_weak_pairs))
         for batch in batches(texts):
-            self._inner.cut(batch, filtering=bool(filtering))
+            with items_checked(batch):
+                self._inner.cut(batch, filtering=bool(filtering))
         cb, close = make_progress(progress)
         try:
             words, counts = self._inner.finish_find(progress=cb)
