@@ -485,6 +485,68 @@ fn substring_words(keys: &OrderedCounts, w: &str, out: &mut Vec<Sub>) -> bool {
     true
 }
 
+/// nlp-zero's `Tokenizer` Viterbi over a candidate's substring words (the fast path of
+/// the 去冗 loop): scores ln c − L for live words (count > 0), strict `>`, the −100
+/// single-character edge only where nothing reaches; words by start, then length.
+#[derive(Default)]
+struct SubViterbi {
+    score: Vec<f64>,
+    back: Vec<usize>,
+    /// the word (id) each position was reached by; NO_ID for the −100 edge
+    back_id: Vec<u32>,
+    /// byte offset of each char of the word, and its end
+    at: Vec<usize>,
+}
+
+/// A piece whose word id is not known (a −100 edge, or any piece of the slow path).
+const NO_ID: u32 = u32::MAX;
+
+impl SubViterbi {
+    /// The pieces of `w` (`len` chars) as (byte range, word id) into `out` (cleared first).
+    fn split(&mut self, w: &str, len: usize, subs: &[Sub], live: &[u64], log_total: f64, out: &mut Vec<(Range<usize>, u32)>) {
+        let (score, back, back_id) = (&mut self.score, &mut self.back, &mut self.back_id);
+        score.clear();
+        score.resize(len + 1, f64::NEG_INFINITY);
+        back.clear();
+        back.resize(len + 1, 0);
+        back_id.clear();
+        back_id.resize(len + 1, NO_ID);
+        score[0] = 1.0;
+        let mut next = 0;
+        for k in 0..len {
+            let base = score[k];
+            while let Some(sub) = subs.get(next).filter(|s| s.start as usize == k) {
+                next += 1;
+                let c = live[sub.id as usize];
+                if c > 0 {
+                    let end = k + sub.len as usize;
+                    let sc = base + (ln_or_sentinel(c) - log_total);
+                    if sc > score[end] {
+                        score[end] = sc;
+                        back[end] = k;
+                        back_id[end] = sub.id;
+                    }
+                }
+            }
+            if score[k + 1] == f64::NEG_INFINITY {
+                score[k + 1] = base + -100.0;
+                back[k + 1] = k;
+                back_id[k + 1] = NO_ID;
+            }
+        }
+        self.at.clear();
+        self.at.extend(w.char_indices().map(|(i, _)| i));
+        self.at.push(w.len());
+        out.clear();
+        let mut end = len;
+        while end > 0 {
+            out.push((self.at[back[end]]..self.at[end], back_id[end]));
+            end = back[end];
+        }
+        out.reverse();
+    }
+}
+
 /// The 去冗 loop over the candidates `words` (distinct keys in dict order); returns the
 /// kept words in order.
 ///
@@ -509,7 +571,10 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
 
     // substring words of each candidate, in loop order (None: slow path)
     let keys = &lex.out;
-    let parts: Vec<(Vec<Sub>, Vec<Option<(u32, u32)>>)> = order
+    // per block of 4096 candidates: their substring words, and each candidate's range
+    // of them (None: slow path)
+    type Plans = (Vec<Sub>, Vec<Option<(u32, u32)>>);
+    let parts: Vec<Plans> = order
         .par_chunks(4096)
         .map(|ids| {
             let (mut subs, mut spans) = (Vec::new(), Vec::with_capacity(ids.len()));
@@ -523,10 +588,9 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
         .collect();
 
     let mut scratch = Scratch::default();
+    let mut viterbi = SubViterbi::default();
     let mut spans: Vec<Range<usize>> = Vec::new();
-    let (mut score, mut back, mut back_id): (Vec<f64>, Vec<usize>, Vec<u32>) = Default::default();
-    let mut pieces: Vec<(usize, usize, u32)> = Vec::new();
-    let mut at: Vec<usize> = Vec::new();
+    let mut pieces: Vec<(Range<usize>, u32)> = Vec::new();
     let mut w = String::new();
     let mut late_keys = false;
     let mut step = 0usize;
@@ -542,80 +606,29 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
             let mut pmi = ln_or_sentinel(num) - big_l;
             lex.set_live(id, 0);
             lex.total -= num;
+            // split w with the remaining lexicon: pieces as byte ranges of w (and word ids)
             match plan.filter(|_| fast && !late_keys) {
                 Some((from, to)) => {
-                    // nlp-zero's Viterbi over the substring words; pieces as (char range, id)
-                    let subs = &subs[from as usize..to as usize];
-                    score.clear();
-                    score.resize(len + 1, f64::NEG_INFINITY);
-                    back.clear();
-                    back.resize(len + 1, 0);
-                    back_id.clear();
-                    back_id.resize(len + 1, u32::MAX);
-                    score[0] = 1.0;
-                    let mut next = 0;
-                    for k in 0..len {
-                        let base = score[k];
-                        while next < subs.len() && subs[next].start as usize == k {
-                            let sub = subs[next];
-                            next += 1;
-                            let c = lex.live[sub.id as usize];
-                            if c > 0 {
-                                let end = k + sub.len as usize;
-                                let sc = base + (ln_or_sentinel(c) - big_l);
-                                if sc > score[end] {
-                                    score[end] = sc;
-                                    back[end] = k;
-                                    back_id[end] = sub.id;
-                                }
-                            }
-                        }
-                        if score[k + 1] == f64::NEG_INFINITY {
-                            score[k + 1] = base + -100.0;
-                            back[k + 1] = k;
-                            back_id[k + 1] = u32::MAX;
-                        }
-                    }
-                    // pieces in order: (end char, id or MAX for a single-character edge)
-                    pieces.clear();
-                    let mut end = len;
-                    while end > 0 {
-                        pieces.push((back[end], end, back_id[end]));
-                        end = back[end];
-                    }
-                    pieces.reverse();
-                    for &(_, _, pid) in &pieces {
-                        // a single-character edge is a char no live word is: count 0
-                        let c = if pid == u32::MAX { 0 } else { lex.live[pid as usize] };
-                        pmi -= ln_or_sentinel(c) - big_l;
-                    }
-                    if pmi < (len - 1) as f64 {
-                        at.clear();
-                        at.extend(w.char_indices().map(|(i, _)| i).chain([w.len()]));
-                        for &(a, b, _) in &pieces {
-                            late_keys |= !lex.gain(&w[at[a]..at[b]], num);
-                        }
-                        lex.removed[id] = true;
-                    } else {
-                        lex.set_live(id, num);
-                        lex.total += num;
-                    }
+                    viterbi.split(&w, len, &subs[from as usize..to as usize], &lex.live, big_l, &mut pieces)
                 }
                 None => {
                     tokenize_into(&w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch, &mut spans);
-                    for r in &spans {
-                        pmi -= ln_or_sentinel(lex.live_count(&w[r.clone()])) - big_l;
-                    }
-                    if pmi < (len - 1) as f64 {
-                        for r in &spans {
-                            late_keys |= !lex.gain(&w[r.clone()], num);
-                        }
-                        lex.removed[id] = true;
-                    } else {
-                        lex.set_live(id, num);
-                        lex.total += num;
-                    }
+                    pieces.clear();
+                    pieces.extend(spans.iter().map(|r| (r.clone(), NO_ID)));
                 }
+            }
+            for (r, pid) in &pieces {
+                let c = if *pid == NO_ID { lex.live_count(&w[r.clone()]) } else { lex.live[*pid as usize] };
+                pmi -= ln_or_sentinel(c) - big_l;
+            }
+            if pmi < (len - 1) as f64 {
+                for (r, _) in &pieces {
+                    late_keys |= !lex.gain(&w[r.clone()], num);
+                }
+                lex.removed[id] = true;
+            } else {
+                lex.set_live(id, num);
+                lex.total += num;
             }
         }
     }
@@ -650,18 +663,21 @@ mod tests {
     #[test]
     fn a_new_key_sends_later_candidates_the_slow_way() {
         // "乙乙…乙甲" (201 chars) splits into 200 × 乙 and an unknown 甲 (−100), and its
-        // length threshold (200) still removes it: 甲 becomes a key with its 5000, so 丙甲,
-        // split later, is 丙 + 甲 and removed (were 甲 unknown, its −100 would keep it)
+        // length threshold (200) still removes it: 甲 becomes a key with its 5000. Split
+        // later, 丙甲乙 must see it: 丙 + 甲 + 乙, pmi −4.6, removed (were 甲 unknown, its
+        // −100 edge would make it 丙 + 甲乙, pmi 3.8, kept).
         let long: String = "乙".repeat(200) + "甲";
-        let words: Vec<(String, u64)> = [(long.as_str(), 5000), ("丙甲", 3), ("乙", 1_000_000), ("丙", 100_000)]
-            .iter()
-            .map(|&(w, n)| (w.to_string(), n))
-            .collect();
+        let words: Vec<(String, u64)> =
+            [(long.as_str(), 5000), ("丙甲乙", 2), ("甲乙", 1), ("乙", 1_000_000), ("丙", 100_000)]
+                .iter()
+                .map(|&(w, n)| (w.to_string(), n))
+                .collect();
         let (fast, slow) = both(&words);
         assert_eq!(fast, slow);
-        let kept: Vec<&str> = fast.iter().map(|(w, _)| w.as_str()).collect();
-        assert_eq!(kept, ["乙", "丙", "甲"]);
-        assert_eq!(fast[2].1, 5000 + 3);
+        let got: std::collections::HashMap<&str, u64> = fast.iter().map(|(w, n)| (w.as_str(), *n)).collect();
+        // 甲乙 (1) is then split too
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!((got["丙"], got["甲"], got["乙"]), (100_000 + 2, 5000 + 2 + 1, 1_000_000 + 200 * 5000 + 2 + 1));
     }
 
     proptest! {
