@@ -569,9 +569,8 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
     order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
     ctl.stage("redundancy", order.len() as u64)?;
 
-    // substring words of each candidate, in loop order (None: slow path)
     let keys = &lex.out;
-    // per block of 4096 candidates: their substring words, and each candidate's range
+    // per block of 4096 candidates, in loop order: their substring words, and each candidate's range
     // of them (None: slow path)
     type Plans = (Vec<Sub>, Vec<Option<(u32, u32)>>);
     let parts: Vec<Plans> = order
@@ -593,11 +592,9 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
     let mut pieces: Vec<(Range<usize>, u32)> = Vec::new();
     let mut w = String::new();
     let mut late_keys = false;
-    let mut step = 0usize;
     for (chunk, (subs, plans)) in order.chunks(4096).zip(parts) {
         ctl.advance(chunk.len() as u64)?;
         for (&id, plan) in chunk.iter().zip(plans) {
-            step += 1;
             w.clear();
             w.push_str(lex.out.key(id as u32));
             let len = lex.lengths[id] as usize;
@@ -632,7 +629,6 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
             }
         }
     }
-    debug_assert_eq!(step, order.len());
     let LoopLexicon { out, removed, .. } = lex;
     Ok((0..out.len())
         .filter(|&i| !removed[i])
