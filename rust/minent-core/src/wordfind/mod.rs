@@ -1,0 +1,244 @@
+//! nlp-zero `Word_Finder` ("当机立断", article 2): lexicon construction by cutting weak
+//! adjacent pairs, truncation, and sequential redundancy removal (去冗).
+//!
+//! Exactness notes (ALGORITHMS.md §2.5; each matters for identical words and counts):
+//! - Chunks are runs of `[\u4e00-\u9fa5 0-9 a-z A-Z]` (or whole sentences without
+//!   filtering); chars and adjacent pairs are counted inside chunks.
+//! - log-probabilities use nlp-zero's `log` (−100 for 0): chars normalised by Σ chars,
+//!   pairs by Σ pairs; a pair is strong when ln p_ab > ln min_proba and
+//!   ln p_ab − ln p_a − ln p_b > min_pmi, evaluated left to right as in Python.
+//! - The rough cut counts pieces in order of first occurrence; truncation keeps
+//!   ln(n) − ln(Σ n) > ln min_proba.
+//! - 去冗 visits candidates longest first (stable: ties in first-occurrence order). For a
+//!   word w with current count `num`: pmi = ln num − L, where L = ln(total) *before* w is
+//!   deleted (nlp-zero leaves its `log_total_items` stale on deletion), w is deleted, the
+//!   unigram tokenizer (scores ln c − L, −100 for unknown characters, alphanumeric gluing)
+//!   splits w, pmi −= ln c_k − L for each piece; if pmi < len(w) − 1 the pieces gain
+//!   `num` each (repeats included) and w is dropped, otherwise w is restored.
+//!
+//! Unlike nlp-zero, `find` may be called again after more `train` calls: counts survive
+//! (weak pairs are dropped when asked, as the library intended), and words are recomputed.
+
+mod ordered;
+mod redundancy;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::control::Control;
+use crate::corpus::is_han_char;
+use crate::error::{Error, Result};
+use crate::viterbi::ln_or_sentinel;
+
+pub use ordered::OrderedCounts;
+pub use redundancy::remove_redundant;
+
+/// nlp-zero's `log` for a float threshold: −100 for 0.
+fn log_f(x: f64) -> f64 {
+    if x == 0.0 {
+        -100.0
+    } else {
+        x.ln()
+    }
+}
+
+/// nlp-zero's `log` of a count, from a table for small counts (the same f64 values:
+/// the table is filled by the same function), since most counts are small.
+struct LnTable(Vec<f64>);
+
+impl LnTable {
+    fn new() -> Self {
+        LnTable((0..4096).map(ln_or_sentinel).collect())
+    }
+    #[inline]
+    fn ln(&self, n: u64) -> f64 {
+        self.0.get(n as usize).copied().unwrap_or_else(|| ln_or_sentinel(n))
+    }
+}
+
+/// `a + b` for count maps (the larger map absorbs the smaller one).
+pub(crate) fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap<K, u64>) -> HashMap<K, u64> {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for (k, v) in small {
+        *big.entry(k).or_insert(0) += v;
+    }
+    big
+}
+
+/// Contiguous blocks of sentences, a few per thread (order-preserving merges stay cheap).
+fn block_len(n: usize) -> usize {
+    (n / (rayon::current_num_threads() * 2)).max(1024)
+}
+
+#[inline]
+fn pack(a: char, b: char) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
+#[derive(Debug, Clone)]
+pub struct WordFinder {
+    pub min_proba: f64,
+    pub min_pmi: f64,
+    pub chars: HashMap<char, u64>,
+    pub pairs: HashMap<u64, u64>,
+    strong: HashSet<u64>,
+    cut: OrderedCounts,
+}
+
+impl WordFinder {
+    pub fn new(min_proba: f64, min_pmi: f64) -> Result<Self> {
+        if !(min_proba >= 0.0) || !min_proba.is_finite() {
+            return Err(Error::arg(format!("min_proba must be a finite number >= 0, got {min_proba}")));
+        }
+        if !min_pmi.is_finite() {
+            return Err(Error::arg(format!("min_pmi must be a finite number, got {min_pmi}")));
+        }
+        Ok(WordFinder {
+            min_proba,
+            min_pmi,
+            chars: HashMap::default(),
+            pairs: HashMap::default(),
+            strong: HashSet::default(),
+            cut: OrderedCounts::default(),
+        })
+    }
+
+    /// Count characters and adjacent pairs of `sents` (incremental).
+    pub fn train<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+        type Counts = (HashMap<char, u64>, HashMap<u64, u64>);
+        let (chars, pairs): Counts = sents
+            .par_chunks(block_len(sents.len()))
+            .map(|block| {
+                // characters of the Basic Multilingual Plane (all of them when filtering)
+                // are counted in a dense table, the rest in a map
+                let mut dense = vec![0u64; 0x1_0000];
+                let (mut wide, mut pa) = Counts::default();
+                pa.reserve(1 << 14);
+                for sent in block {
+                    // one pass: a character outside the filter ends the chunk
+                    let mut prev: Option<char> = None;
+                    for c in sent.as_ref().chars() {
+                        if filtering && !is_han_char(c) {
+                            prev = None;
+                            continue;
+                        }
+                        match dense.get_mut(c as usize) {
+                            Some(n) => *n += 1,
+                            None => *wide.entry(c).or_insert(0) += 1,
+                        }
+                        if let Some(p) = prev {
+                            *pa.entry(pack(p, c)).or_insert(0) += 1;
+                        }
+                        prev = Some(c);
+                    }
+                }
+                for (cp, &n) in dense.iter().enumerate() {
+                    if n > 0 {
+                        if let Some(c) = char::from_u32(cp as u32) {
+                            *wide.entry(c).or_insert(0) += n;
+                        }
+                    }
+                }
+                (wide, pa)
+            })
+            .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
+        self.chars = add_counts(std::mem::take(&mut self.chars), chars);
+        self.pairs = add_counts(std::mem::take(&mut self.pairs), pairs);
+    }
+
+    /// First step of `find`: choose the strong pairs from the counts.
+    pub fn begin_find(&mut self, remove_weak_pairs: bool) {
+        let log_min = log_f(self.min_proba);
+        let ltc = ln_or_sentinel(self.chars.values().sum());
+        let ltp = ln_or_sentinel(self.pairs.values().sum());
+        // ln p(c): a dense table for the Basic Multilingual Plane, a map beyond it
+        let absent = -100.0 - ltc;
+        let mut lc_bmp = vec![absent; 0x1_0000];
+        let mut lc_wide: HashMap<char, f64> = HashMap::default();
+        for (&c, &n) in &self.chars {
+            let l = ln_or_sentinel(n) - ltc;
+            match lc_bmp.get_mut(c as usize) {
+                Some(slot) => *slot = l,
+                None => {
+                    lc_wide.insert(c, l);
+                }
+            }
+        }
+        let lc = |c: char| lc_bmp.get(c as usize).copied().unwrap_or_else(|| lc_wide.get(&c).copied().unwrap_or(absent));
+        let ln = LnTable::new();
+        let frequent = |n: u64| ln.ln(n) - ltp > log_min;
+        let mut strong = HashSet::default();
+        for (&ab, &n) in &self.pairs {
+            if frequent(n) {
+                let lp = ln.ln(n) - ltp;
+                let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32));
+                if let (Some(a), Some(b)) = (a, b) {
+                    if lp - lc(a) - lc(b) > self.min_pmi {
+                        strong.insert(ab);
+                    }
+                }
+            }
+        }
+        if remove_weak_pairs {
+            self.pairs.retain(|_, &mut n| frequent(n));
+        }
+        self.strong = strong;
+        self.cut = OrderedCounts::default();
+    }
+
+    /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
+    pub fn cut<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+        let strong = &self.strong;
+        let blocks: Vec<OrderedCounts> = sents
+            .par_chunks(block_len(sents.len()))
+            .map(|block| {
+                // distinct pieces are a fraction of the text: typically < 1 per 8 bytes
+                let bytes: usize = block.iter().map(|s| s.as_ref().len()).sum();
+                let mut local = OrderedCounts::with_capacity((bytes / 8).min(1 << 22), bytes / 4);
+                for sent in block {
+                    // one pass over the sentence; pieces are byte ranges of it
+                    let s = sent.as_ref();
+                    let mut piece: Option<usize> = None;
+                    let mut prev = '\0';
+                    for (i, c) in s.char_indices() {
+                        if filtering && !is_han_char(c) {
+                            if let Some(p) = piece.take() {
+                                local.add(&s[p..i], 1);
+                            }
+                            continue;
+                        }
+                        match piece {
+                            None => piece = Some(i),
+                            Some(p) if !strong.contains(&pack(prev, c)) => {
+                                local.add(&s[p..i], 1);
+                                piece = Some(i);
+                            }
+                            Some(_) => {}
+                        }
+                        prev = c;
+                    }
+                    if let Some(p) = piece {
+                        local.add(&s[p..], 1);
+                    }
+                }
+                local
+            })
+            .collect();
+        for b in blocks {
+            if self.cut.is_empty() {
+                self.cut = b; // the first block of a find: nothing to merge into
+            } else {
+                self.cut.merge(b);
+            }
+        }
+    }
+
+    /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
+    pub fn finish_find(&mut self, ctl: &Control) -> Result<Vec<(String, u64)>> {
+        let cut = std::mem::take(&mut self.cut);
+        let log_min = log_f(self.min_proba);
+        let ltw = ln_or_sentinel(cut.counts().sum());
+        let ln = LnTable::new();
+        remove_redundant(cut.filtered(|n| ln.ln(n) - ltw > log_min), ctl)
+    }
+}

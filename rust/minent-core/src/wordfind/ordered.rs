@@ -1,0 +1,116 @@
+//! Counts that keep their keys' first-occurrence order (a Python dict's order).
+
+use rustc_hash::FxBuildHasher;
+
+/// Counts that remember the order in which keys first appeared (a Python dict's order).
+/// Keys live in one arena string; the hash table stores entry numbers, so counting a
+/// piece seen before allocates nothing.
+#[derive(Default, Clone)]
+pub struct OrderedCounts {
+    arena: String,
+    /// (start, end) in `arena`, count
+    entries: Vec<(u32, u32, u64)>,
+    table: hashbrown::HashTable<u32>,
+    hasher: FxBuildHasher,
+}
+
+impl std::fmt::Debug for OrderedCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OrderedCounts({} keys)", self.entries.len())
+    }
+}
+
+impl OrderedCounts {
+    /// Room for `keys` keys and `bytes` bytes of key text before any rehash (a rehash
+    /// recomputes every key's hash from the arena: random reads).
+    pub fn with_capacity(keys: usize, bytes: usize) -> Self {
+        OrderedCounts {
+            arena: String::with_capacity(bytes),
+            entries: Vec::with_capacity(keys),
+            table: hashbrown::HashTable::with_capacity(keys),
+            ..Default::default()
+        }
+    }
+
+    /// The key of entry `i` (entries are numbered in first-occurrence order).
+    pub fn key(&self, i: u32) -> &str {
+        let (a, b, _) = self.entries[i as usize];
+        &self.arena[a as usize..b as usize]
+    }
+
+    pub fn count(&self, i: u32) -> u64 {
+        self.entries[i as usize].2
+    }
+
+    pub fn counts(&self) -> impl Iterator<Item = u64> + '_ {
+        self.entries.iter().map(|e| e.2)
+    }
+
+    pub fn add(&mut self, key: &str, n: u64) {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(key);
+        let (arena, entries) = (&self.arena, &self.entries);
+        let eq = |&i: &u32| {
+            let (a, b, _) = entries[i as usize];
+            &arena[a as usize..b as usize] == key
+        };
+        if let Some(&i) = self.table.find(h, eq) {
+            self.entries[i as usize].2 += n;
+            return;
+        }
+        let i = self.entries.len() as u32;
+        let start = self.arena.len() as u32;
+        self.arena.push_str(key);
+        self.entries.push((start, self.arena.len() as u32, n));
+        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
+        self.table.insert_unique(h, i, |&j| {
+            let (a, b, _) = entries[j as usize];
+            hasher.hash_one(&arena[a as usize..b as usize])
+        });
+    }
+
+    /// The entry number of `key`, if present.
+    pub fn id(&self, key: &str) -> Option<u32> {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(key);
+        self.table.find(h, |&i| self.key(i) == key).copied()
+    }
+
+    /// The entries whose count passes `keep`, in order, as a new table (entry numbers
+    /// change; only the kept keys are copied).
+    pub fn filtered(&self, keep: impl Fn(u64) -> bool) -> OrderedCounts {
+        let kept: Vec<u32> = (0..self.entries.len() as u32).filter(|&i| keep(self.entries[i as usize].2)).collect();
+        let bytes = kept.iter().map(|&i| self.key(i).len()).sum();
+        let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
+        for i in kept {
+            out.add(self.key(i), self.entries[i as usize].2);
+        }
+        out
+    }
+
+    pub fn merge(&mut self, other: OrderedCounts) {
+        for i in 0..other.entries.len() as u32 {
+            self.add(other.key(i), other.entries[i as usize].2);
+        }
+    }
+
+    pub fn into_entries(self) -> Vec<(String, u64)> {
+        self.into_entries_where(|_| true)
+    }
+
+    /// The entries whose count passes `keep`, in order (only those are copied out).
+    pub fn into_entries_where(self, keep: impl Fn(u64) -> bool) -> Vec<(String, u64)> {
+        (0..self.entries.len() as u32)
+            .filter(|&i| keep(self.entries[i as usize].2))
+            .map(|i| (self.key(i).to_string(), self.entries[i as usize].2))
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
