@@ -520,10 +520,10 @@ impl PyWordFinder {
         let (k, v): (Vec<String>, Vec<u64>) = self.with(py, |w| {
             w.pairs
                 .iter()
-                .filter_map(|(&ab, n)| {
+                .filter_map(|(ab, n)| {
                     let a = char::from_u32((ab >> 32) as u32)?;
                     let b = char::from_u32(ab as u32)?;
-                    Some((format!("{a}{b}"), *n))
+                    Some((format!("{a}{b}"), n))
                 })
                 .unzip()
         })?;

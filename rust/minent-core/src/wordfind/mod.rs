@@ -20,6 +20,7 @@
 //! (weak pairs are dropped when asked, as the library intended), and words are recomputed.
 
 mod ordered;
+mod pairs;
 mod redundancy;
 
 use rayon::prelude::*;
@@ -31,6 +32,8 @@ use crate::error::{Error, Result};
 use crate::viterbi::ln_or_sentinel;
 
 pub use ordered::OrderedCounts;
+pub use pairs::PairCounts;
+use pairs::PairBlock;
 pub use redundancy::remove_redundant;
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
@@ -80,7 +83,7 @@ pub struct WordFinder {
     pub min_proba: f64,
     pub min_pmi: f64,
     pub chars: HashMap<char, u64>,
-    pub pairs: HashMap<u64, u64>,
+    pub pairs: PairCounts,
     strong: HashSet<u64>,
     cut: OrderedCounts,
 }
@@ -97,7 +100,7 @@ impl WordFinder {
             min_proba,
             min_pmi,
             chars: HashMap::default(),
-            pairs: HashMap::default(),
+            pairs: PairCounts::default(),
             strong: HashSet::default(),
             cut: OrderedCounts::default(),
         })
@@ -105,15 +108,15 @@ impl WordFinder {
 
     /// Count characters and adjacent pairs of `sents` (incremental).
     pub fn train<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
-        type Counts = (HashMap<char, u64>, HashMap<u64, u64>);
-        let (chars, pairs): Counts = sents
+        let blocks: Vec<(HashMap<char, u64>, PairBlock)> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
                 // characters of the Basic Multilingual Plane (all of them when filtering)
                 // are counted in a dense table, the rest in a map
                 let mut dense = vec![0u64; 0x1_0000];
-                let (mut wide, mut pa) = Counts::default();
-                pa.reserve(1 << 14);
+                let mut wide: HashMap<char, u64> = HashMap::default();
+                let bytes: usize = block.iter().map(|s| s.as_ref().len()).sum();
+                let mut pairs = PairBlock::with_capacity(bytes / 3);
                 for sent in block {
                     // one pass: a character outside the filter ends the chunk
                     let mut prev: Option<char> = None;
@@ -127,7 +130,7 @@ impl WordFinder {
                             None => *wide.entry(c).or_insert(0) += 1,
                         }
                         if let Some(p) = prev {
-                            *pa.entry(pack(p, c)).or_insert(0) += 1;
+                            pairs.push(pack(p, c));
                         }
                         prev = Some(c);
                     }
@@ -139,18 +142,22 @@ impl WordFinder {
                         }
                     }
                 }
-                (wide, pa)
+                (wide, pairs)
             })
-            .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
-        self.chars = add_counts(std::mem::take(&mut self.chars), chars);
-        self.pairs = add_counts(std::mem::take(&mut self.pairs), pairs);
+            .collect();
+        let mut pairs = Vec::with_capacity(blocks.len());
+        for (chars, p) in blocks {
+            self.chars = add_counts(std::mem::take(&mut self.chars), chars);
+            pairs.push(p);
+        }
+        self.pairs.absorb(&pairs);
     }
 
     /// First step of `find`: choose the strong pairs from the counts.
     pub fn begin_find(&mut self, remove_weak_pairs: bool) {
         let log_min = log_f(self.min_proba);
         let ltc = ln_or_sentinel(self.chars.values().sum());
-        let ltp = ln_or_sentinel(self.pairs.values().sum());
+        let ltp = ln_or_sentinel(self.pairs.total());
         // ln p(c): a dense table for the Basic Multilingual Plane, a map beyond it
         let absent = -100.0 - ltc;
         let mut lc_bmp = vec![absent; 0x1_0000];
@@ -167,20 +174,31 @@ impl WordFinder {
         let lc = |c: char| lc_bmp.get(c as usize).copied().unwrap_or_else(|| lc_wide.get(&c).copied().unwrap_or(absent));
         let ln = LnTable::new();
         let frequent = |n: u64| ln.ln(n) - ltp > log_min;
-        let mut strong = HashSet::default();
-        for (&ab, &n) in &self.pairs {
-            if frequent(n) {
-                let lp = ln.ln(n) - ltp;
-                let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32));
-                if let (Some(a), Some(b)) = (a, b) {
-                    if lp - lc(a) - lc(b) > self.min_pmi {
-                        strong.insert(ab);
+        let min_pmi = self.min_pmi;
+        let per_shard: Vec<Vec<u64>> = self
+            .pairs
+            .shards()
+            .par_iter()
+            .map(|shard| {
+                let mut strong = Vec::new();
+                for (&ab, &n) in shard {
+                    if frequent(n) {
+                        let lp = ln.ln(n) - ltp;
+                        let (a, b) = (char::from_u32((ab >> 32) as u32), char::from_u32(ab as u32));
+                        if let (Some(a), Some(b)) = (a, b) {
+                            if lp - lc(a) - lc(b) > min_pmi {
+                                strong.push(ab);
+                            }
+                        }
                     }
                 }
-            }
-        }
+                strong
+            })
+            .collect();
+        let mut strong = HashSet::with_capacity_and_hasher(per_shard.iter().map(Vec::len).sum(), Default::default());
+        strong.extend(per_shard.into_iter().flatten());
         if remove_weak_pairs {
-            self.pairs.retain(|_, &mut n| frequent(n));
+            self.pairs.retain(frequent);
         }
         self.strong = strong;
         self.cut = OrderedCounts::default();
