@@ -19,6 +19,7 @@
 //! Unlike nlp-zero, `find` may be called again after more `train` calls: counts survive
 //! (weak pairs are dropped when asked, as the library intended), and words are recomputed.
 
+mod cut;
 mod ordered;
 mod pairs;
 mod redundancy;
@@ -33,6 +34,7 @@ use crate::viterbi::ln_or_sentinel;
 
 pub use ordered::OrderedCounts;
 pub use pairs::PairCounts;
+use cut::{BlockPieces, CutCounts};
 use pairs::PairBlock;
 pub use redundancy::remove_redundant;
 
@@ -68,6 +70,9 @@ pub(crate) fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap
     big
 }
 
+/// Text per group of [`WordFinder::cut`].
+const CUT_GROUP_BYTES: usize = 64 << 20;
+
 /// Contiguous blocks of sentences, a few per thread (order-preserving merges stay cheap).
 fn block_len(n: usize) -> usize {
     (n / (rayon::current_num_threads() * 2)).max(1024)
@@ -85,7 +90,7 @@ pub struct WordFinder {
     pub chars: HashMap<char, u64>,
     pub pairs: PairCounts,
     strong: HashSet<u64>,
-    cut: OrderedCounts,
+    cut: CutCounts,
 }
 
 impl WordFinder {
@@ -102,7 +107,7 @@ impl WordFinder {
             chars: HashMap::default(),
             pairs: PairCounts::default(),
             strong: HashSet::default(),
-            cut: OrderedCounts::default(),
+            cut: CutCounts::default(),
         })
     }
 
@@ -201,18 +206,38 @@ impl WordFinder {
             self.pairs.retain(frequent);
         }
         self.strong = strong;
-        self.cut = OrderedCounts::default();
+        self.cut = CutCounts::default();
     }
 
     /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
     pub fn cut<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+        self.cut_in_groups(sents, filtering, CUT_GROUP_BYTES)
+    }
+
+    /// Pieces wait in memory (~3× the text) until their shards count them: cut a group of
+    /// about `group_bytes` of sentences at a time.
+    fn cut_in_groups<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool, group_bytes: usize) {
+        let mut rest = sents;
+        while !rest.is_empty() {
+            let mut bytes = 0;
+            let n = rest.iter().take_while(|s| {
+                bytes += s.as_ref().len();
+                bytes <= group_bytes
+            });
+            let n = n.count().max(1);
+            let (group, tail) = rest.split_at(n);
+            self.cut_group(group, filtering);
+            rest = tail;
+        }
+    }
+
+    fn cut_group<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
         let strong = &self.strong;
-        let blocks: Vec<OrderedCounts> = sents
+        let blocks: Vec<BlockPieces> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
-                // distinct pieces are a fraction of the text: typically < 1 per 8 bytes
                 let bytes: usize = block.iter().map(|s| s.as_ref().len()).sum();
-                let mut local = OrderedCounts::with_capacity((bytes / 8).min(1 << 22), bytes / 4);
+                let mut local = BlockPieces::with_capacity(bytes);
                 for sent in block {
                     // one pass over the sentence; pieces are byte ranges of it
                     let s = sent.as_ref();
@@ -221,14 +246,14 @@ impl WordFinder {
                     for (i, c) in s.char_indices() {
                         if filtering && !is_han_char(c) {
                             if let Some(p) = piece.take() {
-                                local.add(&s[p..i], 1);
+                                local.add(&s[p..i]);
                             }
                             continue;
                         }
                         match piece {
                             None => piece = Some(i),
                             Some(p) if !strong.contains(&pack(prev, c)) => {
-                                local.add(&s[p..i], 1);
+                                local.add(&s[p..i]);
                                 piece = Some(i);
                             }
                             Some(_) => {}
@@ -236,27 +261,56 @@ impl WordFinder {
                         prev = c;
                     }
                     if let Some(p) = piece {
-                        local.add(&s[p..], 1);
+                        local.add(&s[p..]);
                     }
                 }
                 local
             })
             .collect();
-        for b in blocks {
-            if self.cut.is_empty() {
-                self.cut = b; // the first block of a find: nothing to merge into
-            } else {
-                self.cut.merge(b);
-            }
-        }
+        self.cut.absorb(blocks);
     }
 
     /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
     pub fn finish_find(&mut self, ctl: &Control) -> Result<Vec<(String, u64)>> {
         let cut = std::mem::take(&mut self.cut);
         let log_min = log_f(self.min_proba);
-        let ltw = ln_or_sentinel(cut.counts().sum());
+        let ltw = ln_or_sentinel(cut.total());
         let ln = LnTable::new();
-        remove_redundant(cut.filtered(|n| ln.ln(n) - ltw > log_min), ctl)
+        let candidates = cut.ordered(|n| ln.ln(n) - ltw > log_min);
+        drop(cut);
+        remove_redundant(candidates, ctl)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words of train + find on `sents`, cutting in groups of `group_bytes`.
+    fn words(sents: &[String], filtering: bool, group_bytes: usize) -> Vec<(String, u64)> {
+        let mut wf = WordFinder::new(1e-4, 1.0).unwrap();
+        wf.train(sents, filtering);
+        wf.begin_find(true);
+        // in two calls, as batches come
+        let (a, b) = sents.split_at(sents.len() / 3);
+        wf.cut_in_groups(a, filtering, group_bytes);
+        wf.cut_in_groups(b, filtering, group_bytes);
+        wf.finish_find(&Control::default()).unwrap()
+    }
+
+    #[test]
+    fn cutting_in_small_groups_changes_nothing() {
+        // a small language of repeated "words", with punctuation and Latin letters
+        let vocab = ["天地", "人和", "中国", "大小", "的", "了", "是非", "abc", "，", "。", "山水画"];
+        let sents: Vec<String> = (0..3000u32)
+            .map(|i| (0..(i % 17 + 3)).map(|k| vocab[((i * 31 + k * 7) ^ (i >> 3)) as usize % vocab.len()]).collect())
+            .collect();
+        for filtering in [true, false] {
+            let one = words(&sents, filtering, usize::MAX);
+            assert!(one.len() >= 5, "{one:?}");
+            // groups of ~100 bytes, and of single sentences
+            assert_eq!(words(&sents, filtering, 100), one);
+            assert_eq!(words(&sents, filtering, 1), one);
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Counts that keep their keys' first-occurrence order (a Python dict's order).
 
+use std::hash::BuildHasher;
+
 use rustc_hash::FxBuildHasher;
 
 /// Counts that remember the order in which keys first appeared (a Python dict's order).
@@ -47,8 +49,16 @@ impl OrderedCounts {
     }
 
     pub fn add(&mut self, key: &str, n: u64) {
-        use std::hash::BuildHasher;
-        let h = self.hasher.hash_one(key);
+        self.add_hashed(key, self.hash(key), n);
+    }
+
+    /// The hash the table files `key` under.
+    pub fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// [`add`](Self::add) for a key whose [`hash`](Self::hash) is known; true if the key is new.
+    pub fn add_hashed(&mut self, key: &str, h: u64, n: u64) -> bool {
         let (arena, entries) = (&self.arena, &self.entries);
         let eq = |&i: &u32| {
             let (a, b, _) = entries[i as usize];
@@ -56,14 +66,27 @@ impl OrderedCounts {
         };
         if let Some(&i) = self.table.find(h, eq) {
             self.entries[i as usize].2 += n;
-            return;
+            return false;
         }
         let i = self.entries.len() as u32;
         let start = self.arena.len() as u32;
         self.arena.push_str(key);
         self.entries.push((start, self.arena.len() as u32, n));
-        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
+        let hasher = &self.hasher;
+        let (arena, entries) = (&self.arena, &self.entries);
         self.table.insert_unique(h, i, |&j| {
+            let (a, b, _) = entries[j as usize];
+            hasher.hash_one(&arena[a as usize..b as usize])
+        });
+        true
+    }
+
+    /// Room for `keys` more keys and `bytes` more bytes of key text.
+    pub fn reserve(&mut self, keys: usize, bytes: usize) {
+        self.arena.reserve(bytes);
+        self.entries.reserve(keys);
+        let (hasher, arena, entries) = (&self.hasher, &self.arena, &self.entries);
+        self.table.reserve(keys, |&j| {
             let (a, b, _) = entries[j as usize];
             hasher.hash_one(&arena[a as usize..b as usize])
         });
@@ -71,7 +94,6 @@ impl OrderedCounts {
 
     /// The entry number of `key`, if present.
     pub fn id(&self, key: &str) -> Option<u32> {
-        use std::hash::BuildHasher;
         let h = self.hasher.hash_one(key);
         self.table.find(h, |&i| self.key(i) == key).copied()
     }
