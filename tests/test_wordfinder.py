@@ -71,7 +71,9 @@ def test_pr7_vector(shared_data):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    sents=st.lists(st.text(alphabet="天地人和中国大小的了是。，ab1 ", max_size=40), max_size=30),
+    # é: Latin-1 strs, 😀: UCS-4 strs (CPython stores each str in its narrowest form; the
+    # core reads all three in place)
+    sents=st.lists(st.text(alphabet="天地人和中国大小的了是。，ab1 é😀", max_size=40), max_size=30),
     min_proba=st.sampled_from([1e-1, 1e-2, 1e-3, 1e-8]),
     min_pmi=st.sampled_from([0.0, 1.0, 2.0]),
     filtering=st.booleans(),
@@ -91,6 +93,24 @@ def test_random_corpora_match_nlp_zero(sents, min_proba, min_pmi, filtering):
         assert isinstance(words, dict)
         return
     assert list(wf.find(sents, filtering=filtering).items()) == list(ref.words.items())
+
+
+def test_lone_surrogates_are_dropped_by_the_filter_and_refused_without_it():
+    # a str may hold lone surrogates (e.g. decoded with errors="surrogateescape"); the
+    # filter drops them as nlp-zero's regex does, so the words equal nlp-zero's
+    sents = ["天地人和\udc80天地人和", "中国\ud800天地", "天地人和中国"] * 20
+    ref = nlp_zero.Word_Finder(min_proba=1e-2)
+    ref.train(sents)
+    ref.find(sents)
+    wf = mf.WordFinder(min_proba=1e-2)
+    wf.train(sents)
+    assert wf.find(sents) == ref.words and len(ref.words) > 1
+    with pytest.raises(ValueError, match="lone surrogate"):
+        mf.WordFinder().train(sents, filtering=False)
+    wf = mf.WordFinder()
+    wf.train(["天地"])
+    with pytest.raises(ValueError, match="lone surrogate"):
+        wf.find(sents, filtering=False)
 
 
 def test_empty_input_gives_empty_lexicon():

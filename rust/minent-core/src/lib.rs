@@ -5,6 +5,7 @@
 //! - [`index`]: [`CorpusIndex`], built in memory or memory-mapped from its file
 //! - [`ngram`]: all n-grams of a length range from LCP intervals
 //! - [`stats`]: counts, neighbours, branching entropy, PMI, character entropy
+//! - [`text`]: sentences as UTF-8 or as a Python str's code units
 //! - [`control`]: cancellation and progress; [`error`]: the error type
 
 pub mod atomic;
@@ -19,6 +20,7 @@ pub mod segtrie;
 pub mod lexicon;
 pub mod stats;
 pub mod templates;
+pub mod text;
 pub mod viterbi;
 pub mod wordfind;
 
@@ -29,5 +31,6 @@ pub use index::CorpusIndex;
 pub use ngram::{NgramOrder, NgramTable};
 pub use lexicon::Lexicon;
 pub use stats::Side;
+pub use text::{AsText, Text};
 pub use viterbi::{Scratch, Tokenizer};
 pub use wordfind::WordFinder;

@@ -11,15 +11,18 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use minent_core::templates;
-use minent_core::{self as core, Control, CorpusIndex, Lexicon, NgramOrder, Scratch, Segmenter, Side, Tokenizer, WordFinder};
+use minent_core::{
+    self as core, Control, CorpusIndex, Lexicon, NgramOrder, Scratch, Segmenter, Side, Text, Tokenizer, WordFinder,
+};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyKeyboardInterrupt, PyOSError, PyPermissionError, PyRuntimeError,
-    PyValueError,
+    PyTypeError, PyUnicodeEncodeError, PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyList};
+
+use pyo3::types::{PyBytes, PyList, PySequence, PyString, PyStringData, PyTuple};
 
 /// Convert a core error into the Python exception users are promised (API.md).
 fn to_py(py: Python<'_>, err: core::Error) -> PyErr {
@@ -448,6 +451,41 @@ impl PyTokenizer {
     }
 }
 
+/// A sequence of str as a tuple (the sequence itself if it is one), which keeps the
+/// strs alive while [`texts`] borrows them.
+fn str_tuple<'py>(lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    lines.cast::<PySequence>()?.to_tuple()
+}
+
+/// The strs of `held` as core texts, read in place: no UTF-8 copy (Python would make one
+/// per str, and the core would decode it again). `scalar_only`: refuse strs holding lone
+/// surrogates, which cannot be counted as characters unless a filter drops them.
+fn texts<'a>(held: &'a Bound<'_, PyTuple>, scalar_only: bool) -> PyResult<Vec<Text<'a>>> {
+    let mut out = Vec::with_capacity(held.len());
+    for (i, item) in held.iter_borrowed().enumerate() {
+        let s = item
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err(format!("texts must contain str, not {}", item.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string()))))?;
+        // SAFETY: `data` reads CPython's string header (PyO3 tests this layout on the
+        // platforms we build for). The slices are re-borrowed for 'a: `held` owns a
+        // reference to each str for 'a, and a str's code units never change.
+        let text = unsafe {
+            match s.data()? {
+                PyStringData::Ucs1(u) => Text::Latin1(std::slice::from_raw_parts(u.as_ptr(), u.len())),
+                PyStringData::Ucs2(u) => Text::Ucs2(std::slice::from_raw_parts(u.as_ptr(), u.len())),
+                PyStringData::Ucs4(u) => Text::Ucs4(std::slice::from_raw_parts(u.as_ptr(), u.len())),
+            }
+        };
+        if scalar_only && text.has_surrogate() {
+            return Err(PyValueError::new_err(format!(
+                "text {i} holds a lone surrogate, which is not a character: decode the input with errors='replace' (or keep filtering on, which drops it)"
+            )));
+        }
+        out.push(text);
+    }
+    Ok(out)
+}
+
 /// nlp-zero Word_Finder state (see minent_fast.WordFinder); mutable behind a lock.
 #[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
 struct PyWordFinder {
@@ -481,8 +519,10 @@ impl PyWordFinder {
     }
 
     #[pyo3(signature = (lines, filtering = true))]
-    fn train(&self, py: Python<'_>, lines: Vec<PyBackedStr>, filtering: bool) -> PyResult<()> {
-        self.with(py, move |w| w.train(&lines, filtering))
+    fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
+        let held = str_tuple(lines)?;
+        let texts = texts(&held, !filtering)?;
+        self.with(py, |w| w.train(&texts, filtering))
     }
 
     fn begin_find(&self, py: Python<'_>, remove_weak_pairs: bool) -> PyResult<()> {
@@ -490,8 +530,25 @@ impl PyWordFinder {
     }
 
     #[pyo3(signature = (lines, filtering = true))]
-    fn cut(&self, py: Python<'_>, lines: Vec<PyBackedStr>, filtering: bool) -> PyResult<()> {
-        self.with(py, move |w| w.cut(&lines, filtering))
+    fn cut(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
+        // as UTF-8: pieces are counted as UTF-8 keys, which slices of UTF-8 text are
+        // without copying (and Python keeps each str's UTF-8 for the next pass). A str
+        // with a lone surrogate has no UTF-8: read those batches in place, as `train` does.
+        let lines: Vec<PyBackedStr> = match lines.extract() {
+            Ok(lines) => lines,
+            Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
+                let held = str_tuple(lines)?;
+                let texts = texts(&held, !filtering)?;
+                return self.with(py, |w| w.cut(&texts, filtering));
+            }
+            Err(e) => return Err(e),
+        };
+        let lines = self.with(py, move |w| {
+            w.cut(&lines, filtering);
+            lines
+        })?;
+        drop(lines); // with the GIL held: decref now, not through PyO3's deferred pool
+        Ok(())
     }
 
     /// Truncation + redundancy removal; returns (words, counts) in nlp-zero's dict order.

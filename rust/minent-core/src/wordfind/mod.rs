@@ -30,6 +30,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::control::Control;
 use crate::corpus::is_han_char;
 use crate::error::{Error, Result};
+use crate::text::{AsText, CharVisitor, Text};
 use crate::viterbi::ln_or_sentinel;
 
 pub use ordered::OrderedCounts;
@@ -112,7 +113,7 @@ impl WordFinder {
     }
 
     /// Count characters and adjacent pairs of `sents` (incremental).
-    pub fn train<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+    pub fn train<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
         let blocks: Vec<(HashMap<char, u64>, PairBlock)> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
@@ -120,25 +121,10 @@ impl WordFinder {
                 // are counted in a dense table, the rest in a map
                 let mut dense = vec![0u64; 0x1_0000];
                 let mut wide: HashMap<char, u64> = HashMap::default();
-                let bytes: usize = block.iter().map(|s| s.as_ref().len()).sum();
+                let bytes: usize = block.iter().map(|s| s.as_text().utf8_len_estimate()).sum();
                 let mut pairs = PairBlock::with_capacity(bytes / 3);
                 for sent in block {
-                    // one pass: a character outside the filter ends the chunk
-                    let mut prev: Option<char> = None;
-                    for c in sent.as_ref().chars() {
-                        if filtering && !is_han_char(c) {
-                            prev = None;
-                            continue;
-                        }
-                        match dense.get_mut(c as usize) {
-                            Some(n) => *n += 1,
-                            None => *wide.entry(c).or_insert(0) += 1,
-                        }
-                        if let Some(p) = prev {
-                            pairs.push(pack(p, c));
-                        }
-                        prev = Some(c);
-                    }
+                    sent.as_text().visit(TrainChars { dense: &mut dense, wide: &mut wide, pairs: &mut pairs, filtering });
                 }
                 for (cp, &n) in dense.iter().enumerate() {
                     if n > 0 {
@@ -210,18 +196,18 @@ impl WordFinder {
     }
 
     /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
-    pub fn cut<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+    pub fn cut<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
         self.cut_in_groups(sents, filtering, CUT_GROUP_BYTES)
     }
 
     /// Pieces wait in memory (~3× the text) until their shards count them: cut a group of
     /// about `group_bytes` of sentences at a time.
-    fn cut_in_groups<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool, group_bytes: usize) {
+    fn cut_in_groups<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool, group_bytes: usize) {
         let mut rest = sents;
         while !rest.is_empty() {
             let mut bytes = 0;
             let n = rest.iter().take_while(|s| {
-                bytes += s.as_ref().len();
+                bytes += s.as_text().utf8_len_estimate();
                 bytes <= group_bytes
             });
             let n = n.count().max(1);
@@ -231,38 +217,17 @@ impl WordFinder {
         }
     }
 
-    fn cut_group<S: AsRef<str> + Sync>(&mut self, sents: &[S], filtering: bool) {
+    fn cut_group<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
         let strong = &self.strong;
         let blocks: Vec<BlockPieces> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
-                let bytes: usize = block.iter().map(|s| s.as_ref().len()).sum();
+                let bytes: usize = block.iter().map(|s| s.as_text().utf8_len_estimate()).sum();
                 let mut local = BlockPieces::with_capacity(bytes);
+                let mut buf = String::new();
                 for sent in block {
-                    // one pass over the sentence; pieces are byte ranges of it
-                    let s = sent.as_ref();
-                    let mut piece: Option<usize> = None;
-                    let mut prev = '\0';
-                    for (i, c) in s.char_indices() {
-                        if filtering && !is_han_char(c) {
-                            if let Some(p) = piece.take() {
-                                local.add(&s[p..i]);
-                            }
-                            continue;
-                        }
-                        match piece {
-                            None => piece = Some(i),
-                            Some(p) if !strong.contains(&pack(prev, c)) => {
-                                local.add(&s[p..i]);
-                                piece = Some(i);
-                            }
-                            Some(_) => {}
-                        }
-                        prev = c;
-                    }
-                    if let Some(p) = piece {
-                        local.add(&s[p..]);
-                    }
+                    let text = sent.as_text();
+                    text.visit(CutChars { text, strong, pieces: &mut local, buf: &mut buf, filtering });
                 }
                 local
             })
@@ -279,6 +244,79 @@ impl WordFinder {
         let candidates = cut.ordered(|n| ln.ln(n) - ltw > log_min);
         drop(cut);
         remove_redundant(candidates, ctl)
+    }
+}
+
+/// Training's loop over one sentence: chars counted (BMP ones in `dense`), adjacent
+/// pairs sent to their shards; with `filtering`, a char outside the filter ends the chunk.
+struct TrainChars<'a> {
+    dense: &'a mut [u64],
+    wide: &'a mut HashMap<char, u64>,
+    pairs: &'a mut PairBlock,
+    filtering: bool,
+}
+
+impl CharVisitor for TrainChars<'_> {
+    type Output = ();
+    #[inline]
+    fn visit(self, chars: impl Iterator<Item = (usize, char)>) {
+        let mut prev: Option<char> = None;
+        for (_, c) in chars {
+            if self.filtering && !is_han_char(c) {
+                prev = None;
+                continue;
+            }
+            match self.dense.get_mut(c as usize) {
+                Some(n) => *n += 1,
+                None => *self.wide.entry(c).or_insert(0) += 1,
+            }
+            if let Some(p) = prev {
+                self.pairs.push(pack(p, c));
+            }
+            prev = Some(c);
+        }
+    }
+}
+
+/// The rough cut of one sentence: one pass, a piece ends where two adjacent chars are not
+/// a strong pair (and, with `filtering`, at a char outside the filter, which is dropped).
+struct CutChars<'a> {
+    text: Text<'a>,
+    strong: &'a HashSet<u64>,
+    pieces: &'a mut BlockPieces,
+    /// a piece as UTF-8, when the text is not
+    buf: &'a mut String,
+    filtering: bool,
+}
+
+impl CharVisitor for CutChars<'_> {
+    type Output = ();
+    #[inline]
+    fn visit(self, chars: impl Iterator<Item = (usize, char)>) {
+        let (text, buf) = (self.text, self.buf);
+        // the piece starts at position `piece`; `prev` is the char before this one
+        let mut piece: Option<usize> = None;
+        let mut prev = '\0';
+        for (i, c) in chars {
+            if self.filtering && !is_han_char(c) {
+                if let Some(p) = piece.take() {
+                    self.pieces.add(text.slice(p..i, buf));
+                }
+                continue;
+            }
+            match piece {
+                None => piece = Some(i),
+                Some(p) if !self.strong.contains(&pack(prev, c)) => {
+                    self.pieces.add(text.slice(p..i, buf));
+                    piece = Some(i);
+                }
+                Some(_) => {}
+            }
+            prev = c;
+        }
+        if let Some(p) = piece {
+            self.pieces.add(text.slice(p..text.end(), buf));
+        }
     }
 }
 
