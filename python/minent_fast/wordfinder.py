@@ -68,10 +68,9 @@ class WordFinder:
                 self._inner.cut(batch, filtering=bool(filtering))
         cb, close = make_progress(progress)
         try:
-            words, counts = self._inner.finish_find(progress=cb)
+            self.words = self._inner.finish_find(progress=cb)
         finally:
             close()
-        self.words = dict(zip(words, counts.tolist()))
         return self.words
 
     @property

@@ -22,7 +22,7 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 
-use pyo3::types::{PyBytes, PyList, PySequence, PyString, PyStringData, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PySequence, PyString, PyStringData, PyTuple};
 
 /// Convert a core error into the Python exception users are promised (API.md).
 fn to_py(py: Python<'_>, err: core::Error) -> PyErr {
@@ -551,20 +551,20 @@ impl PyWordFinder {
         Ok(())
     }
 
-    /// Truncation + redundancy removal; returns (words, counts) in nlp-zero's dict order.
+    /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order
+    /// (built here from the core's table: no intermediate list of words and of counts).
     #[pyo3(signature = (progress = None))]
-    fn finish_find<'py>(
-        &self,
-        py: Python<'py>,
-        progress: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    fn finish_find<'py>(&self, py: Python<'py>, progress: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
         let inner = self.inner.clone();
         let words = run_heavy(py, progress.as_ref(), move |ctl| {
             let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
             guard.finish_find(ctl)
         })?;
-        let (w, c): (Vec<String>, Vec<u64>) = words.into_iter().unzip();
-        Ok((w, c.into_pyarray(py)))
+        let out = PyDict::new(py);
+        for (w, n) in words.iter() {
+            out.set_item(PyString::new(py, w), n)?;
+        }
+        Ok(out)
     }
 
     fn chars<'py>(&self, py: Python<'py>) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {

@@ -37,7 +37,7 @@ pub use ordered::OrderedCounts;
 pub use pairs::PairCounts;
 use cut::{BlockPieces, CutCounts};
 use pairs::PairBlock;
-pub use redundancy::remove_redundant;
+pub use redundancy::{remove_redundant, FoundWords};
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
 fn log_f(x: f64) -> f64 {
@@ -236,7 +236,7 @@ impl WordFinder {
     }
 
     /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
-    pub fn finish_find(&mut self, ctl: &Control) -> Result<Vec<(String, u64)>> {
+    pub fn finish_find(&mut self, ctl: &Control) -> Result<FoundWords> {
         let cut = std::mem::take(&mut self.cut);
         let log_min = log_f(self.min_proba);
         let ltw = ln_or_sentinel(cut.total());
@@ -333,7 +333,7 @@ mod tests {
         let (a, b) = sents.split_at(sents.len() / 3);
         wf.cut_in_groups(a, filtering, group_bytes);
         wf.cut_in_groups(b, filtering, group_bytes);
-        wf.finish_find(&Control::default()).unwrap()
+        wf.finish_find(&Control::default()).unwrap().to_vec()
     }
 
     #[test]

@@ -223,12 +223,38 @@ impl SubViterbi {
 /// nothing reaches) on those lists with the current counts. Candidates containing
 /// separators or ASCII letters and digits, very long ones, and everything after a new
 /// key appeared, take the slow path: the full tokenizer over hashed substrings.
-pub fn remove_redundant(words: OrderedCounts, ctl: &Control) -> Result<Vec<(String, u64)>> {
+pub fn remove_redundant(words: OrderedCounts, ctl: &Control) -> Result<FoundWords> {
     redundancy_loop(words, ctl, true)
 }
 
+/// The words kept by the 去冗 loop, in nlp-zero's dict order, without copying them out
+/// of the loop's table.
+pub struct FoundWords {
+    table: OrderedCounts,
+    kept: Vec<u32>,
+}
+
+impl FoundWords {
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// (word, count) in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, u64)> + '_ {
+        self.kept.iter().map(|&i| (self.table.key(i), self.table.count(i)))
+    }
+
+    pub fn to_vec(&self) -> Vec<(String, u64)> {
+        self.iter().map(|(w, n)| (w.to_string(), n)).collect()
+    }
+}
+
 /// [`remove_redundant`]; `fast: false` sends every candidate the slow path (for tests).
-fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Vec<(String, u64)>> {
+fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<FoundWords> {
     let mut lex = LoopLexicon::new(words);
     let mut order: Vec<usize> = (0..lex.out.len()).filter(|&i| lex.lengths[i] > 1).collect(); // (the cut has no empty pieces)
     order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
@@ -295,10 +321,8 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Ve
         }
     }
     let LoopLexicon { out, removed, .. } = lex;
-    Ok((0..out.len())
-        .filter(|&i| !removed[i])
-        .map(|i| (out.key(i as u32).to_string(), out.count(i as u32)))
-        .collect())
+    let kept = (0..out.len() as u32).filter(|&i| !removed[i as usize]).collect();
+    Ok(FoundWords { table: out, kept })
 }
 
 #[cfg(test)]
@@ -316,8 +340,8 @@ mod tests {
 
     fn both(words: &[(String, u64)]) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
         let ctl = Control::default();
-        let fast = redundancy_loop(table(words), &ctl, true).unwrap();
-        let slow = redundancy_loop(table(words), &ctl, false).unwrap();
+        let fast = redundancy_loop(table(words), &ctl, true).unwrap().to_vec();
+        let slow = redundancy_loop(table(words), &ctl, false).unwrap().to_vec();
         (fast, slow)
     }
 
