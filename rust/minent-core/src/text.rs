@@ -35,10 +35,10 @@ impl AsText for Text<'_> {
     }
 }
 
-/// A loop over a text's (position, char)s: see [`Text::visit`].
+/// A loop over a text's chars: see [`Text::visit`].
 pub trait CharVisitor {
     type Output;
-    fn visit(self, chars: impl Iterator<Item = (usize, char)>) -> Self::Output;
+    fn visit(self, chars: impl Iterator<Item = char>) -> Self::Output;
 }
 
 /// A code unit as a char; a surrogate (not a char) as U+FFFD.
@@ -67,79 +67,17 @@ impl Text<'_> {
         }
     }
 
-    /// `visitor.visit(chars)` over (position, char) for every char: the byte offset in
-    /// UTF-8 text, the code-unit index otherwise. Each representation gets its own
+    /// `visitor.visit(chars)` over the text's chars. Each representation gets its own
     /// compiled loop (a closure called per char from four loops was not inlined, and its
     /// state lived in memory).
     #[inline]
     pub fn visit<V: CharVisitor>(self, visitor: V) -> V::Output {
         match self {
-            Text::Utf8(s) => visitor.visit(s.char_indices()),
-            Text::Latin1(u) => visitor.visit(u.iter().enumerate().map(|(i, &u)| (i, u as char))),
-            Text::Ucs2(u) => visitor.visit(u.iter().enumerate().map(|(i, &u)| (i, unit_char(u as u32)))),
-            Text::Ucs4(u) => visitor.visit(u.iter().enumerate().map(|(i, &u)| (i, unit_char(u)))),
+            Text::Utf8(s) => visitor.visit(s.chars()),
+            Text::Latin1(u) => visitor.visit(u.iter().map(|&u| u as char)),
+            Text::Ucs2(u) => visitor.visit(u.iter().map(|&u| unit_char(u as u32))),
+            Text::Ucs4(u) => visitor.visit(u.iter().map(|&u| unit_char(u))),
         }
-    }
-
-    /// The end position (for [`for_each_char`](Self::for_each_char) positions).
-    pub fn end(&self) -> usize {
-        match *self {
-            Text::Utf8(s) => s.len(),
-            Text::Latin1(u) => u.len(),
-            Text::Ucs2(u) => u.len(),
-            Text::Ucs4(u) => u.len(),
-        }
-    }
-
-    /// The chars at positions `range` as UTF-8, borrowed when the text is UTF-8, else
-    /// written to `buf`.
-    #[inline]
-    pub fn slice<'b>(&'b self, range: std::ops::Range<usize>, buf: &'b mut String) -> &'b str {
-        buf.clear();
-        match *self {
-            Text::Utf8(s) => return &s[range],
-            Text::Latin1(u) => u[range].iter().for_each(|&u| push_utf8(buf, u as u32)),
-            Text::Ucs2(u) => u[range].iter().for_each(|&u| push_utf8(buf, u as u32)),
-            Text::Ucs4(u) => u[range].iter().for_each(|&u| push_utf8(buf, u)),
-        }
-        buf
-    }
-}
-
-/// Append code point `u` as UTF-8 (a surrogate as U+FFFD), byte by byte: `push_str` of
-/// the encoded char called memmove for every char.
-#[inline]
-fn push_utf8(buf: &mut String, u: u32) {
-    let c = unit_char(u) as u32;
-    let mut tmp = [0u8; 4];
-    let n = match c {
-        0..0x80 => {
-            tmp[0] = c as u8;
-            1
-        }
-        0x80..0x800 => {
-            tmp[0] = 0xC0 | (c >> 6) as u8;
-            tmp[1] = 0x80 | (c & 0x3F) as u8;
-            2
-        }
-        0x800..0x1_0000 => {
-            tmp[0] = 0xE0 | (c >> 12) as u8;
-            tmp[1] = 0x80 | ((c >> 6) & 0x3F) as u8;
-            tmp[2] = 0x80 | (c & 0x3F) as u8;
-            3
-        }
-        _ => {
-            tmp[0] = 0xF0 | (c >> 18) as u8;
-            tmp[1] = 0x80 | ((c >> 12) & 0x3F) as u8;
-            tmp[2] = 0x80 | ((c >> 6) & 0x3F) as u8;
-            tmp[3] = 0x80 | (c & 0x3F) as u8;
-            4
-        }
-    };
-    // SAFETY: tmp[..n] is the UTF-8 encoding of a char (surrogates were replaced)
-    let v = unsafe { buf.as_mut_vec() };
-    for &b in &tmp[..n] {
-        v.push(b);
     }
 }
 
@@ -156,38 +94,38 @@ mod tests {
         let latin: Vec<u8> = "ab é".chars().map(|c| c as u8).collect();
         struct Collect;
         impl CharVisitor for Collect {
-            type Output = Vec<(usize, char)>;
-            fn visit(self, chars: impl Iterator<Item = (usize, char)>) -> Self::Output {
+            type Output = Vec<char>;
+            fn visit(self, chars: impl Iterator<Item = char>) -> Self::Output {
                 chars.collect()
             }
         }
         let read = |t: Text| t.visit(Collect);
         let utf8 = read(Text::Utf8(s));
-        assert_eq!(utf8.iter().map(|p| p.1).collect::<Vec<_>>(), chars);
-        assert_eq!(read(Text::Ucs4(&ucs4)).iter().map(|p| p.1).collect::<Vec<_>>(), chars);
-        assert_eq!(read(Text::Ucs2(&bmp)).iter().map(|p| p.1).collect::<String>(), "天地 ab é人");
-        assert_eq!(read(Text::Latin1(&latin)).iter().map(|p| p.1).collect::<String>(), "ab é");
-        // slices: by byte offsets in UTF-8, by unit index otherwise
-        let mut buf = String::new();
-        assert_eq!(Text::Utf8(s).slice(utf8[1].0..utf8[5].0, &mut buf), "地 ab");
-        assert_eq!(Text::Ucs4(&ucs4).slice(1..8, &mut buf), "地 ab é人");
-        assert_eq!(Text::Ucs2(&bmp).slice(6..8, &mut buf), "é人");
-        assert_eq!(Text::Latin1(&latin).slice(3..4, &mut buf), "é");
-        assert_eq!(Text::Ucs4(&ucs4).end(), chars.len());
-        // every length of UTF-8 encoding
+        assert_eq!(utf8, chars);
+        assert_eq!(read(Text::Ucs4(&ucs4)), chars);
+        assert_eq!(read(Text::Ucs2(&bmp)).into_iter().collect::<String>(), "天地 ab é人");
+        assert_eq!(read(Text::Latin1(&latin)).into_iter().collect::<String>(), "ab é");
+        // every length of UTF-8 encoding, and the highest code point
         let all: Vec<u32> = ['a', '\u{7F}', '\u{80}', 'é', '\u{7FF}', '\u{800}', '天', '\u{FFFF}', '\u{10000}', '\u{10FFFF}']
             .iter()
             .map(|&c| c as u32)
             .collect();
-        let want: String = all.iter().map(|&u| char::from_u32(u).unwrap()).collect();
-        assert_eq!(Text::Ucs4(&all).slice(0..all.len(), &mut buf), want);
+        let want: Vec<char> = all.iter().map(|&u| char::from_u32(u).unwrap()).collect();
+        assert_eq!(read(Text::Ucs4(&all)), want);
     }
 
     #[test]
     fn surrogates_read_as_replacement_and_are_reported() {
+        struct Collect;
+        impl CharVisitor for Collect {
+            type Output = String;
+            fn visit(self, chars: impl Iterator<Item = char>) -> String {
+                chars.collect()
+            }
+        }
         let units = [0x5929u16, 0xD800, 0x5730];
-        let mut buf = String::new();
-        assert_eq!(Text::Ucs2(&units).slice(0..3, &mut buf), "天\u{FFFD}地");
+        assert_eq!(Text::Ucs2(&units).visit(Collect), "天\u{FFFD}地");
+        assert_eq!(Text::Ucs4(&[0x5929, 0xDFFF]).visit(Collect), "天\u{FFFD}");
         assert!(Text::Ucs2(&units).has_surrogate());
         assert!(Text::Ucs4(&[0x41, 0xDFFF]).has_surrogate());
         assert!(!Text::Ucs2(&[0x5929, 0xE000]).has_surrogate());

@@ -17,7 +17,7 @@ use minent_core::{
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyKeyboardInterrupt, PyOSError, PyPermissionError, PyRuntimeError,
-    PyTypeError, PyUnicodeEncodeError, PyValueError,
+    PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -531,24 +531,9 @@ impl PyWordFinder {
 
     #[pyo3(signature = (lines, filtering = true))]
     fn cut(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
-        // as UTF-8: pieces are counted as UTF-8 keys, which slices of UTF-8 text are
-        // without copying (and Python keeps each str's UTF-8 for the next pass). A str
-        // with a lone surrogate has no UTF-8: read those batches in place, as `train` does.
-        let lines: Vec<PyBackedStr> = match lines.extract() {
-            Ok(lines) => lines,
-            Err(e) if e.is_instance_of::<PyUnicodeEncodeError>(py) => {
-                let held = str_tuple(lines)?;
-                let texts = texts(&held, !filtering)?;
-                return self.with(py, |w| w.cut(&texts, filtering));
-            }
-            Err(e) => return Err(e),
-        };
-        let lines = self.with(py, move |w| {
-            w.cut(&lines, filtering);
-            lines
-        })?;
-        drop(lines); // with the GIL held: decref now, not through PyO3's deferred pool
-        Ok(())
+        let held = str_tuple(lines)?;
+        let texts = texts(&held, !filtering)?;
+        self.with(py, |w| w.cut(&texts, filtering))
     }
 
     /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order

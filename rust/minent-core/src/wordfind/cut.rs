@@ -24,47 +24,119 @@ fn shard_of(h: u64) -> usize {
     (h >> 32) as usize & (SHARDS - 1)
 }
 
-/// One block's pieces of one shard, in order: their text, and per piece (hash, end in
-/// `text`, occurrence number in the block).
+/// A piece's hash, fed one char at a time as the cut reads them (hashing the piece's
+/// bytes afterwards read back what was just written, stalling on the fresh stores).
+#[derive(Clone, Copy)]
+pub struct PieceHash(u64);
+
+impl PieceHash {
+    pub const START: PieceHash = PieceHash(0x243F_6A88_85A3_08D3);
+
+    #[inline]
+    pub fn push(self, c: char) -> Self {
+        PieceHash((self.0 ^ c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// The hash, its high bits folded into the low ones (tables use the low bits).
+    #[inline]
+    pub fn finish(self) -> u64 {
+        let h = (self.0 ^ (self.0 >> 32)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        h ^ (h >> 32)
+    }
+
+    #[cfg(test)]
+    pub fn of(chars: &[u32]) -> u64 {
+        chars.iter().fold(PieceHash::START, |h, &c| h.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER))).finish()
+    }
+}
+
+/// One block's pieces of one shard, in order: their chars, and per piece (hash, end in
+/// `chars`, occurrence number in the block).
 #[derive(Default)]
 struct Run {
-    text: String,
+    chars: Vec<u32>,
     pieces: Vec<(u64, usize, u64)>,
 }
 
-/// The pieces of one block of sentences, by shard.
+/// The pieces of one block of sentences, by shard. Pieces are code points, whatever the
+/// text's representation (UTF-8 or a Python str's own): only the pieces that survive
+/// truncation are ever written as UTF-8.
 pub struct BlockPieces {
     runs: Vec<Run>,
     /// occurrences so far
     len: u64,
-    hasher: OrderedCounts,
 }
 
 impl BlockPieces {
-    /// Runs sized for about `bytes` of text.
-    pub fn with_capacity(bytes: usize) -> Self {
-        let each = bytes / SHARDS;
+    /// Runs sized for about `chars` chars of text.
+    pub fn with_capacity(chars: usize) -> Self {
+        let each = chars / SHARDS;
         let runs = (0..SHARDS)
-            .map(|_| Run { text: String::with_capacity(each), pieces: Vec::with_capacity(each / 6) })
+            .map(|_| Run { chars: Vec::with_capacity(each), pieces: Vec::with_capacity(each / 2) })
             .collect();
-        BlockPieces { runs, len: 0, hasher: OrderedCounts::default() }
+        BlockPieces { runs, len: 0 }
     }
 
+    /// One occurrence of the piece `chars`, whose [`PieceHash`] is `h`.
     #[inline]
-    pub fn add(&mut self, piece: &str) {
-        let h = self.hasher.hash(piece);
+    pub fn add(&mut self, chars: &[u32], h: u64) {
         let run = &mut self.runs[shard_of(h)];
-        run.text.push_str(piece);
-        run.pieces.push((h, run.text.len(), self.len));
+        run.chars.extend_from_slice(chars);
+        run.pieces.push((h, run.chars.len(), self.len));
         self.len += 1;
     }
 }
 
+/// Counts keyed by char sequences, in first-occurrence order; each entry keeps its key's
+/// hash (growing the table rehashes without reading keys) and its first position.
 #[derive(Default, Clone)]
 struct Shard {
-    counts: OrderedCounts,
-    /// the position of each entry's first occurrence
-    first: Vec<u64>,
+    arena: Vec<u32>,
+    entries: Vec<Entry>,
+    table: hashbrown::HashTable<u32>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    hash: u64,
+    start: usize,
+    end: usize,
+    count: u64,
+    first: u64,
+}
+
+impl Shard {
+    fn key(&self, i: usize) -> &[u32] {
+        let e = &self.entries[i];
+        &self.arena[e.start..e.end]
+    }
+
+    fn reserve(&mut self, keys: usize, chars: usize) {
+        self.arena.reserve(chars);
+        self.entries.reserve(keys);
+        let entries = &self.entries;
+        self.table.reserve(keys, |&j| entries[j as usize].hash);
+    }
+
+    /// One more occurrence of `key` (hash `h`), at position `at`.
+    #[inline]
+    fn add(&mut self, key: &[u32], h: u64, at: u64) {
+        let (arena, entries) = (&self.arena, &self.entries);
+        let found = self.table.find(h, |&i| {
+            let e = &entries[i as usize];
+            e.hash == h && &arena[e.start..e.end] == key
+        });
+        if let Some(&i) = found {
+            self.entries[i as usize].count += 1;
+            return;
+        }
+        let i = self.entries.len() as u32;
+        let start = self.arena.len();
+        self.arena.extend_from_slice(key);
+        self.entries.push(Entry { hash: h, start, end: self.arena.len(), count: 1, first: at });
+        let entries = &self.entries;
+        self.table.insert_unique(h, i, |&j| entries[j as usize].hash);
+    }
 }
 
 /// Piece counts of the cut so far.
@@ -94,15 +166,13 @@ impl CutCounts {
         }
         self.shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
             // distinct pieces are a fraction of the occurrences
-            let (n, bytes) = blocks.iter().fold((0, 0), |(n, t), b| (n + b.runs[s].pieces.len(), t + b.runs[s].text.len()));
-            shard.counts.reserve(n / 4, bytes / 4);
+            let (n, chars) = blocks.iter().fold((0, 0), |(n, t), b| (n + b.runs[s].pieces.len(), t + b.runs[s].chars.len()));
+            shard.reserve(n / 4, chars / 4);
             for (b, &base) in blocks.iter().zip(&bases) {
                 let run = &b.runs[s];
                 let mut start = 0;
                 for &(h, end, at) in &run.pieces {
-                    if shard.counts.add_hashed(&run.text[start..end], h, 1) {
-                        shard.first.push(base + at);
-                    }
+                    shard.add(&run.chars[start..end], h, base + at);
                     start = end;
                 }
             }
@@ -122,17 +192,20 @@ impl CutCounts {
             .enumerate()
             .flat_map_iter(|(s, shard)| {
                 let keep = &keep;
-                (0..shard.counts.len() as u32)
-                    .filter(move |&i| keep(shard.counts.count(i)))
-                    .map(move |i| (shard.first[i as usize], s as u32, i))
+                (shard.entries.iter().enumerate())
+                    .filter(move |(_, e)| keep(e.count))
+                    .map(move |(i, e)| (e.first, s as u32, i as u32))
             })
             .collect();
         kept.par_sort_unstable_by_key(|&(at, _, _)| at); // positions are distinct
-        let bytes = kept.iter().map(|&(_, s, i)| self.shards[s as usize].counts.key(i).len()).sum();
-        let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
+        let chars: usize = kept.iter().map(|&(_, s, i)| self.shards[s as usize].key(i as usize).len()).sum();
+        let mut out = OrderedCounts::with_capacity(kept.len(), chars * 3);
+        let mut key = String::new();
         for (_, s, i) in kept {
-            let shard = &self.shards[s as usize].counts;
-            out.add(shard.key(i), shard.count(i));
+            let shard = &self.shards[s as usize];
+            key.clear();
+            key.extend(shard.key(i as usize).iter().map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)));
+            out.add(&key, shard.entries[i as usize].count);
         }
         out
     }
@@ -161,7 +234,8 @@ mod tests {
                 .map(|block| {
                     let mut b = BlockPieces::with_capacity(0);
                     for p in block {
-                        b.add(p);
+                        let chars: Vec<u32> = p.chars().map(|c| c as u32).collect();
+                        b.add(&chars, PieceHash::of(&chars));
                     }
                     b
                 })

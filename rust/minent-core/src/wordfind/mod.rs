@@ -30,12 +30,12 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::control::Control;
 use crate::corpus::is_han_char;
 use crate::error::{Error, Result};
-use crate::text::{AsText, CharVisitor, Text};
+use crate::text::{AsText, CharVisitor};
 use crate::viterbi::ln_or_sentinel;
 
 pub use ordered::OrderedCounts;
 pub use pairs::PairCounts;
-use cut::{BlockPieces, CutCounts};
+use cut::{BlockPieces, CutCounts, PieceHash};
 use pairs::PairBlock;
 pub use redundancy::{remove_redundant, FoundWords};
 
@@ -223,11 +223,10 @@ impl WordFinder {
             .par_chunks(block_len(sents.len()))
             .map(|block| {
                 let bytes: usize = block.iter().map(|s| s.as_text().utf8_len_estimate()).sum();
-                let mut local = BlockPieces::with_capacity(bytes);
-                let mut buf = String::new();
+                let mut local = BlockPieces::with_capacity(bytes / 3);
+                let mut piece = Vec::new();
                 for sent in block {
-                    let text = sent.as_text();
-                    text.visit(CutChars { text, strong, pieces: &mut local, buf: &mut buf, filtering });
+                    sent.as_text().visit(CutChars { strong, pieces: &mut local, piece: &mut piece, filtering });
                 }
                 local
             })
@@ -259,9 +258,9 @@ struct TrainChars<'a> {
 impl CharVisitor for TrainChars<'_> {
     type Output = ();
     #[inline]
-    fn visit(self, chars: impl Iterator<Item = (usize, char)>) {
+    fn visit(self, chars: impl Iterator<Item = char>) {
         let mut prev: Option<char> = None;
-        for (_, c) in chars {
+        for c in chars {
             if self.filtering && !is_han_char(c) {
                 prev = None;
                 continue;
@@ -281,41 +280,37 @@ impl CharVisitor for TrainChars<'_> {
 /// The rough cut of one sentence: one pass, a piece ends where two adjacent chars are not
 /// a strong pair (and, with `filtering`, at a char outside the filter, which is dropped).
 struct CutChars<'a> {
-    text: Text<'a>,
     strong: &'a HashSet<u64>,
     pieces: &'a mut BlockPieces,
-    /// a piece as UTF-8, when the text is not
-    buf: &'a mut String,
+    /// the current piece's chars
+    piece: &'a mut Vec<u32>,
     filtering: bool,
 }
 
 impl CharVisitor for CutChars<'_> {
     type Output = ();
     #[inline]
-    fn visit(self, chars: impl Iterator<Item = (usize, char)>) {
-        let (text, buf) = (self.text, self.buf);
-        // the piece starts at position `piece`; `prev` is the char before this one
-        let mut piece: Option<usize> = None;
+    fn visit(self, chars: impl Iterator<Item = char>) {
+        let (piece, pieces) = (self.piece, self.pieces);
+        piece.clear();
+        let mut h = PieceHash::START;
         let mut prev = '\0';
-        for (i, c) in chars {
-            if self.filtering && !is_han_char(c) {
-                if let Some(p) = piece.take() {
-                    self.pieces.add(text.slice(p..i, buf));
-                }
+        for c in chars {
+            let dropped = self.filtering && !is_han_char(c);
+            if !piece.is_empty() && (dropped || !self.strong.contains(&pack(prev, c))) {
+                pieces.add(piece, h.finish());
+                piece.clear();
+                h = PieceHash::START;
+            }
+            if dropped {
                 continue;
             }
-            match piece {
-                None => piece = Some(i),
-                Some(p) if !self.strong.contains(&pack(prev, c)) => {
-                    self.pieces.add(text.slice(p..i, buf));
-                    piece = Some(i);
-                }
-                Some(_) => {}
-            }
+            piece.push(c as u32);
+            h = h.push(c);
             prev = c;
         }
-        if let Some(p) = piece {
-            self.pieces.add(text.slice(p..text.end(), buf));
+        if !piece.is_empty() {
+            pieces.add(piece, h.finish());
         }
     }
 }
