@@ -143,6 +143,10 @@ def test_incremental_training_works():
 
 
 def test_bad_arguments():
+    # the compiled core refuses one str too (a sequence of one-char lines otherwise)
+    for method in ("train", "cut"):
+        with pytest.raises(TypeError, match="not one str"):
+            getattr(mf._core.WordFinder(), method)("天地")
     with pytest.raises(ValueError):
         mf.WordFinder(min_proba=-1)
     with pytest.raises(ValueError):

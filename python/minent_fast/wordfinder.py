@@ -9,6 +9,9 @@ Differences from nlp-zero 0.1.6 (results of one ``train`` + ``find`` are identic
 incremental use works — ``train`` may be called again after ``find`` (its counts are kept;
 with ``remove_weak_pairs`` the weak pairs are dropped, as nlp-zero intended but its code
 emptied the table), and each ``find`` recomputes ``words`` from the current counts.
+Texts are read in place (no UTF-8 copy); a str holding a lone surrogate (e.g. decoded
+with ``errors="surrogateescape"``) is counted as nlp-zero does when filtering (the filter
+drops it), and refused with ``filtering=False``, where nlp-zero would count it as a char.
 """
 
 from __future__ import annotations

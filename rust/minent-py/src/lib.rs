@@ -454,6 +454,9 @@ impl PyTokenizer {
 /// A sequence of str as a tuple (the sequence itself if it is one), which keeps the
 /// strs alive while [`texts`] borrows them.
 fn str_tuple<'py>(lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
+    if lines.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("texts must be a sequence of str (e.g. a list of lines), not one str"));
+    }
     lines.cast::<PySequence>()?.to_tuple()
 }
 
@@ -466,9 +469,10 @@ fn texts<'a>(held: &'a Bound<'_, PyTuple>, scalar_only: bool) -> PyResult<Vec<Te
         let s = item
             .cast::<PyString>()
             .map_err(|_| PyTypeError::new_err(format!("texts must contain str, not {}", item.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string()))))?;
-        // SAFETY: `data` reads CPython's string header (PyO3 tests this layout on the
-        // platforms we build for). The slices are re-borrowed for 'a: `held` owns a
-        // reference to each str for 'a, and a str's code units never change.
+        // SAFETY: `data` decodes CPython's string header bitfield, whose layout PyO3 tests
+        // on x86_64 (the wheels built here; the binding's tests check the results on
+        // Latin-1, UCS-2 and UCS-4 strs). The slices are re-borrowed for 'a: `held` owns
+        // a reference to each str for 'a, and a shared str's code units never change.
         let text = unsafe {
             match s.data()? {
                 PyStringData::Ucs1(u) => Text::Latin1(std::slice::from_raw_parts(u.as_ptr(), u.len())),

@@ -58,11 +58,20 @@ struct Run {
     pieces: Vec<(u64, usize, u64)>,
 }
 
+/// A block counts its buffered pieces into its own tables past this many chars, so a
+/// block with a huge line holds tables of distinct pieces, not 4 B per char and 24 B per
+/// piece.
+const FLUSH_CHARS: usize = 1 << 22;
+
 /// The pieces of one block of sentences, by shard. Pieces are code points, whatever the
 /// text's representation (UTF-8 or a Python str's own): only the pieces that survive
 /// truncation are ever written as UTF-8.
 pub struct BlockPieces {
     runs: Vec<Run>,
+    /// the runs counted so far, once a flush happened (positions in the block)
+    tables: Vec<Shard>,
+    buffered: usize,
+    flush_at: usize,
     /// occurrences so far
     len: u64,
 }
@@ -70,11 +79,15 @@ pub struct BlockPieces {
 impl BlockPieces {
     /// Runs sized for about `chars` chars of text.
     pub fn with_capacity(chars: usize) -> Self {
-        let each = chars / SHARDS;
+        Self::flushing_at(chars, FLUSH_CHARS)
+    }
+
+    fn flushing_at(chars: usize, flush_at: usize) -> Self {
+        let each = chars.min(flush_at) / SHARDS;
         let runs = (0..SHARDS)
             .map(|_| Run { chars: Vec::with_capacity(each), pieces: Vec::with_capacity(each / 2) })
             .collect();
-        BlockPieces { runs, len: 0 }
+        BlockPieces { runs, tables: Vec::new(), buffered: 0, flush_at, len: 0 }
     }
 
     /// One occurrence of the piece `chars`, whose [`PieceHash`] is `h`.
@@ -84,6 +97,33 @@ impl BlockPieces {
         run.chars.extend_from_slice(chars);
         run.pieces.push((h, run.chars.len(), self.len));
         self.len += 1;
+        self.buffered += chars.len();
+        if self.buffered >= self.flush_at {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.tables.is_empty() {
+            self.tables = vec![Shard::default(); SHARDS];
+        }
+        for (run, table) in self.runs.iter_mut().zip(&mut self.tables) {
+            run.count_into(table, 0);
+            run.chars.clear();
+            run.pieces.clear();
+        }
+        self.buffered = 0;
+    }
+}
+
+impl Run {
+    /// Count the run's pieces into `shard`, their positions offset by `base`.
+    fn count_into(&self, shard: &mut Shard, base: u64) {
+        let mut start = 0;
+        for &(h, end, at) in &self.pieces {
+            shard.add(&self.chars[start..end], h, 1, base + at);
+            start = end;
+        }
     }
 }
 
@@ -118,22 +158,23 @@ impl Shard {
         self.table.reserve(keys, |&j| entries[j as usize].hash);
     }
 
-    /// One more occurrence of `key` (hash `h`), at position `at`.
+    /// `n` more occurrences of `key` (hash `h`), the first at position `at` if the key
+    /// is new here.
     #[inline]
-    fn add(&mut self, key: &[u32], h: u64, at: u64) {
+    fn add(&mut self, key: &[u32], h: u64, n: u64, at: u64) {
         let (arena, entries) = (&self.arena, &self.entries);
         let found = self.table.find(h, |&i| {
             let e = &entries[i as usize];
             e.hash == h && &arena[e.start..e.end] == key
         });
         if let Some(&i) = found {
-            self.entries[i as usize].count += 1;
+            self.entries[i as usize].count += n;
             return;
         }
         let i = self.entries.len() as u32;
         let start = self.arena.len();
         self.arena.extend_from_slice(key);
-        self.entries.push(Entry { hash: h, start, end: self.arena.len(), count: 1, first: at });
+        self.entries.push(Entry { hash: h, start, end: self.arena.len(), count: n, first: at });
         let entries = &self.entries;
         self.table.insert_unique(h, i, |&j| entries[j as usize].hash);
     }
@@ -169,12 +210,14 @@ impl CutCounts {
             let (n, chars) = blocks.iter().fold((0, 0), |(n, t), b| (n + b.runs[s].pieces.len(), t + b.runs[s].chars.len()));
             shard.reserve(n / 4, chars / 4);
             for (b, &base) in blocks.iter().zip(&bases) {
-                let run = &b.runs[s];
-                let mut start = 0;
-                for &(h, end, at) in &run.pieces {
-                    shard.add(&run.chars[start..end], h, base + at);
-                    start = end;
+                // a block's flushed pieces all occurred before its buffered ones, so each
+                // key first arrives here with its first position
+                if let Some(table) = b.tables.get(s) {
+                    for (i, e) in table.entries.iter().enumerate() {
+                        shard.add(table.key(i), e.hash, e.count, base + e.first);
+                    }
                 }
+                b.runs[s].count_into(shard, base);
             }
         });
     }
@@ -231,8 +274,10 @@ mod tests {
         for batch in pieces.chunks(12_000) {
             let blocks: Vec<BlockPieces> = batch
                 .chunks(2_500)
-                .map(|block| {
-                    let mut b = BlockPieces::with_capacity(0);
+                .enumerate()
+                .map(|(k, block)| {
+                    // blocks that flush every ~300 chars, and blocks that never do
+                    let mut b = BlockPieces::flushing_at(0, if k % 2 == 0 { 300 } else { usize::MAX });
                     for p in block {
                         let chars: Vec<u32> = p.chars().map(|c| c as u32).collect();
                         b.add(&chars, PieceHash::of(&chars));

@@ -71,10 +71,7 @@ pub(crate) fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap
     big
 }
 
-/// Text per group of [`WordFinder::cut`].
-const CUT_GROUP_BYTES: usize = 64 << 20;
-
-/// Contiguous blocks of sentences, a few per thread (order-preserving merges stay cheap).
+/// Contiguous blocks of sentences, a few per thread.
 fn block_len(n: usize) -> usize {
     (n / (rayon::current_num_threads() * 2)).max(1024)
 }
@@ -197,27 +194,6 @@ impl WordFinder {
 
     /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
     pub fn cut<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
-        self.cut_in_groups(sents, filtering, CUT_GROUP_BYTES)
-    }
-
-    /// Pieces wait in memory (~3× the text) until their shards count them: cut a group of
-    /// about `group_bytes` of sentences at a time.
-    fn cut_in_groups<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool, group_bytes: usize) {
-        let mut rest = sents;
-        while !rest.is_empty() {
-            let mut bytes = 0;
-            let n = rest.iter().take_while(|s| {
-                bytes += s.as_text().utf8_len_estimate();
-                bytes <= group_bytes
-            });
-            let n = n.count().max(1);
-            let (group, tail) = rest.split_at(n);
-            self.cut_group(group, filtering);
-            rest = tail;
-        }
-    }
-
-    fn cut_group<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
         let strong = &self.strong;
         let blocks: Vec<BlockPieces> = sents
             .par_chunks(block_len(sents.len()))
@@ -318,32 +294,89 @@ impl CharVisitor for CutChars<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Text;
 
-    /// Words of train + find on `sents`, cutting in groups of `group_bytes`.
-    fn words(sents: &[String], filtering: bool, group_bytes: usize) -> Vec<(String, u64)> {
-        let mut wf = WordFinder::new(1e-4, 1.0).unwrap();
-        wf.train(sents, filtering);
-        wf.begin_find(true);
-        // in two calls, as batches come
-        let (a, b) = sents.split_at(sents.len() / 3);
-        wf.cut_in_groups(a, filtering, group_bytes);
-        wf.cut_in_groups(b, filtering, group_bytes);
-        wf.finish_find(&Control::default()).unwrap().to_vec()
+    /// The cut's pieces (all, in first-occurrence order), computed plainly, one sentence
+    /// after another.
+    fn plain_cut(sents: &[String], strong: &HashSet<u64>, filtering: bool) -> Vec<(String, u64)> {
+        let mut out = OrderedCounts::default();
+        for s in sents {
+            let (mut piece, mut prev) = (String::new(), '\0');
+            for c in s.chars() {
+                let dropped = filtering && !is_han_char(c);
+                if !piece.is_empty() && (dropped || !strong.contains(&pack(prev, c))) {
+                    out.add(&piece, 1);
+                    piece.clear();
+                }
+                if !dropped {
+                    piece.push(c);
+                    prev = c;
+                }
+            }
+            if !piece.is_empty() {
+                out.add(&piece, 1);
+            }
+        }
+        out.into_entries()
+    }
+
+    /// A sentence's code units as CPython stores it: its narrowest representation.
+    enum Units {
+        Latin1(Vec<u8>),
+        Ucs2(Vec<u16>),
+        Ucs4(Vec<u32>),
+    }
+
+    fn narrowest(s: &str) -> Units {
+        let max = s.chars().map(|c| c as u32).max().unwrap_or(0);
+        match max {
+            0..0x100 => Units::Latin1(s.chars().map(|c| c as u8).collect()),
+            0x100..0x1_0000 => Units::Ucs2(s.chars().map(|c| c as u16).collect()),
+            _ => Units::Ucs4(s.chars().map(|c| c as u32).collect()),
+        }
     }
 
     #[test]
-    fn cutting_in_small_groups_changes_nothing() {
-        // a small language of repeated "words", with punctuation and Latin letters
-        let vocab = ["天地", "人和", "中国", "大小", "的", "了", "是非", "abc", "，", "。", "山水画"];
+    fn the_cut_equals_a_plain_cut_in_every_representation() {
+        // a small language of repeated "words", with punctuation, Latin-1, Latin letters
+        // and a char beyond the BMP; 3000 sentences make several blocks
+        let vocab = ["天地", "人和", "中国", "大小", "的", "了", "是非", "abc", "，", "。", "山水画", "é", "😀😀"];
+        let latin = ["abc", "é", "x y", "abé"];
         let sents: Vec<String> = (0..3000u32)
-            .map(|i| (0..(i % 17 + 3)).map(|k| vocab[((i * 31 + k * 7) ^ (i >> 3)) as usize % vocab.len()]).collect())
+            .map(|i| {
+                let words: &[&str] = if i % 11 == 0 { &latin } else { &vocab };
+                (0..(i % 17 + 3)).map(|k| words[((i * 31 + k * 7) ^ (i >> 3)) as usize % words.len()]).collect()
+            })
             .collect();
+        let units: Vec<Units> = sents.iter().map(|s| narrowest(s)).collect();
+        let stored: Vec<Text> = units
+            .iter()
+            .map(|u| match u {
+                Units::Latin1(v) => Text::Latin1(v),
+                Units::Ucs2(v) => Text::Ucs2(v),
+                Units::Ucs4(v) => Text::Ucs4(v),
+            })
+            .collect();
+        let wide: Vec<Vec<u32>> = sents.iter().map(|s| s.chars().map(|c| c as u32).collect()).collect();
+        let wide: Vec<Text> = wide.iter().map(|v| Text::Ucs4(v)).collect();
+        assert!(units.iter().any(|u| matches!(u, Units::Latin1(_))) && units.iter().any(|u| matches!(u, Units::Ucs2(_))));
         for filtering in [true, false] {
-            let one = words(&sents, filtering, usize::MAX);
-            assert!(one.len() >= 5, "{one:?}");
-            // groups of ~100 bytes, and of single sentences
-            assert_eq!(words(&sents, filtering, 100), one);
-            assert_eq!(words(&sents, filtering, 1), one);
+            let mut wf = WordFinder::new(1e-4, 1.0).unwrap();
+            wf.train(&stored, filtering);
+            wf.begin_find(false);
+            let want = plain_cut(&sents, &wf.strong, filtering);
+            assert!(want.len() > 20 && want.iter().any(|(w, _)| w.chars().count() > 2), "{want:?}");
+            let third = sents.len() / 3;
+            let mut cut_with = |f: &dyn Fn(&mut WordFinder, std::ops::Range<usize>)| {
+                wf.begin_find(false);
+                // in two calls, as batches come
+                f(&mut wf, 0..third);
+                f(&mut wf, third..sents.len());
+                std::mem::take(&mut wf.cut).ordered(|_| true).into_entries()
+            };
+            assert_eq!(cut_with(&|w, r| w.cut(&sents[r], filtering)), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&stored[r], filtering)), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&wide[r], filtering)), want);
         }
     }
 }

@@ -1,7 +1,5 @@
 //! Counts that keep their keys' first-occurrence order (a Python dict's order).
 
-use std::hash::BuildHasher;
-
 use rustc_hash::FxBuildHasher;
 
 /// Counts that remember the order in which keys first appeared (a Python dict's order).
@@ -49,16 +47,8 @@ impl OrderedCounts {
     }
 
     pub fn add(&mut self, key: &str, n: u64) {
-        self.add_hashed(key, self.hash(key), n);
-    }
-
-    /// The hash the table files `key` under.
-    pub fn hash(&self, key: &str) -> u64 {
-        self.hasher.hash_one(key)
-    }
-
-    /// [`add`](Self::add) for a key whose [`hash`](Self::hash) is known; true if the key is new.
-    pub fn add_hashed(&mut self, key: &str, h: u64, n: u64) -> bool {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(key);
         let (arena, entries) = (&self.arena, &self.entries);
         let eq = |&i: &u32| {
             let (a, b, _) = entries[i as usize];
@@ -66,27 +56,14 @@ impl OrderedCounts {
         };
         if let Some(&i) = self.table.find(h, eq) {
             self.entries[i as usize].2 += n;
-            return false;
+            return;
         }
         let i = self.entries.len() as u32;
         let start = self.arena.len() as u32;
         self.arena.push_str(key);
         self.entries.push((start, self.arena.len() as u32, n));
-        let hasher = &self.hasher;
-        let (arena, entries) = (&self.arena, &self.entries);
+        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
         self.table.insert_unique(h, i, |&j| {
-            let (a, b, _) = entries[j as usize];
-            hasher.hash_one(&arena[a as usize..b as usize])
-        });
-        true
-    }
-
-    /// Room for `keys` more keys and `bytes` more bytes of key text.
-    pub fn reserve(&mut self, keys: usize, bytes: usize) {
-        self.arena.reserve(bytes);
-        self.entries.reserve(keys);
-        let (hasher, arena, entries) = (&self.hasher, &self.arena, &self.entries);
-        self.table.reserve(keys, |&j| {
             let (a, b, _) = entries[j as usize];
             hasher.hash_one(&arena[a as usize..b as usize])
         });
@@ -94,20 +71,9 @@ impl OrderedCounts {
 
     /// The entry number of `key`, if present.
     pub fn id(&self, key: &str) -> Option<u32> {
+        use std::hash::BuildHasher;
         let h = self.hasher.hash_one(key);
         self.table.find(h, |&i| self.key(i) == key).copied()
-    }
-
-    /// The entries whose count passes `keep`, in order, as a new table (entry numbers
-    /// change; only the kept keys are copied).
-    pub fn filtered(&self, keep: impl Fn(u64) -> bool) -> OrderedCounts {
-        let kept: Vec<u32> = (0..self.entries.len() as u32).filter(|&i| keep(self.entries[i as usize].2)).collect();
-        let bytes = kept.iter().map(|&i| self.key(i).len()).sum();
-        let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
-        for i in kept {
-            out.add(self.key(i), self.entries[i as usize].2);
-        }
-        out
     }
 
     pub fn merge(&mut self, other: OrderedCounts) {

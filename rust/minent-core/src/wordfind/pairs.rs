@@ -79,7 +79,7 @@ impl PairCounts {
         self.shards.par_iter_mut().enumerate().for_each(|(s, table)| {
             let incoming: usize = blocks.iter().map(|b| b.buffers[s].len() + b.tables.get(s).map_or(0, |t| t.len())).sum();
             // distinct pairs are a fraction of the occurrences; the table grows if needed
-            table.reserve((incoming / 4).saturating_sub(table.capacity() - table.len()));
+            table.reserve(incoming / 4);
             for b in blocks {
                 if let Some(t) = b.tables.get(s) {
                     for (&k, &n) in t {
@@ -103,10 +103,6 @@ impl PairCounts {
 
     pub fn total(&self) -> u64 {
         self.shards.par_iter().map(|t| t.values().sum::<u64>()).sum()
-    }
-
-    pub fn get(&self, key: u64) -> Option<u64> {
-        self.shards[shard_of(key)].get(&key).copied()
     }
 
     /// (packed pair, count) for every pair, shard by shard.
