@@ -241,14 +241,29 @@ impl CutCounts {
             })
             .collect();
         kept.par_sort_unstable_by_key(|&(at, _, _)| at); // positions are distinct
-        let chars: usize = kept.iter().map(|&(_, s, i)| self.shards[s as usize].key(i as usize).len()).sum();
-        let mut out = OrderedCounts::with_capacity(kept.len(), chars * 3);
-        let mut key = String::new();
-        for (_, s, i) in kept {
-            let shard = &self.shards[s as usize];
-            key.clear();
-            key.extend(shard.key(i as usize).iter().map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)));
-            out.add(&key, shard.entries[i as usize].count);
+        // the keys as UTF-8 and their table hashes, a chunk per task; then one table
+        type Keys = (String, Vec<(usize, u64, u64)>);
+        let chunks: Vec<Keys> = kept
+            .par_chunks(4096)
+            .map(|part| {
+                let (mut text, mut keys) = (String::new(), Vec::with_capacity(part.len()));
+                for &(_, s, i) in part {
+                    let shard = &self.shards[s as usize];
+                    let start = text.len();
+                    text.extend(shard.key(i as usize).iter().map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)));
+                    keys.push((text.len(), OrderedCounts::hash_of(&text[start..]), shard.entries[i as usize].count));
+                }
+                (text, keys)
+            })
+            .collect();
+        let bytes = chunks.iter().map(|(t, _)| t.len()).sum();
+        let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
+        for (text, keys) in &chunks {
+            let mut start = 0;
+            for &(end, h, n) in keys {
+                out.insert_new(&text[start..end], h, n); // the pieces are distinct
+                start = end;
+            }
         }
         out
     }

@@ -1,5 +1,7 @@
 //! Counts that keep their keys' first-occurrence order (a Python dict's order).
 
+use std::hash::BuildHasher;
+
 use rustc_hash::FxBuildHasher;
 
 /// Counts that remember the order in which keys first appeared (a Python dict's order).
@@ -47,7 +49,6 @@ impl OrderedCounts {
     }
 
     pub fn add(&mut self, key: &str, n: u64) {
-        use std::hash::BuildHasher;
         let h = self.hasher.hash_one(key);
         let (arena, entries) = (&self.arena, &self.entries);
         let eq = |&i: &u32| {
@@ -69,9 +70,28 @@ impl OrderedCounts {
         });
     }
 
+    /// The hash a table files `key` under.
+    pub fn hash_of(key: &str) -> u64 {
+        FxBuildHasher.hash_one(key)
+    }
+
+    /// Add `key`, absent from the table, with hash [`hash_of`](Self::hash_of)`(key)` and
+    /// count `n`.
+    pub fn insert_new(&mut self, key: &str, h: u64, n: u64) {
+        debug_assert!(self.id(key).is_none() && h == Self::hash_of(key));
+        let i = self.entries.len() as u32;
+        let start = self.arena.len() as u32;
+        self.arena.push_str(key);
+        self.entries.push((start, self.arena.len() as u32, n));
+        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
+        self.table.insert_unique(h, i, |&j| {
+            let (a, b, _) = entries[j as usize];
+            hasher.hash_one(&arena[a as usize..b as usize])
+        });
+    }
+
     /// The entry number of `key`, if present.
     pub fn id(&self, key: &str) -> Option<u32> {
-        use std::hash::BuildHasher;
         let h = self.hasher.hash_one(key);
         self.table.find(h, |&i| self.key(i) == key).copied()
     }
