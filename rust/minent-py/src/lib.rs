@@ -21,7 +21,6 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-
 use pyo3::types::{PyBytes, PyDict, PyList, PySequence, PyString, PyStringData, PyTuple};
 
 /// Convert a core error into the Python exception users are promised (API.md).
@@ -466,9 +465,10 @@ fn str_tuple<'py>(lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
 fn texts<'a>(held: &'a Bound<'_, PyTuple>, scalar_only: bool) -> PyResult<Vec<Text<'a>>> {
     let mut out = Vec::with_capacity(held.len());
     for (i, item) in held.iter_borrowed().enumerate() {
-        let s = item
-            .cast::<PyString>()
-            .map_err(|_| PyTypeError::new_err(format!("texts must contain str, not {}", item.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string()))))?;
+        let s = item.cast::<PyString>().map_err(|_| {
+            let name = item.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string());
+            PyTypeError::new_err(format!("texts must contain str, not {name}"))
+        })?;
         // SAFETY: `data` decodes CPython's string header bitfield, whose layout PyO3 tests
         // on x86_64 (the wheels built here; the binding's tests check the results on
         // Latin-1, UCS-2 and UCS-4 strs). The slices are re-borrowed for 'a: `held` owns

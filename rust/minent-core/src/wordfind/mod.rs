@@ -18,6 +18,12 @@
 //!
 //! Unlike nlp-zero, `find` may be called again after more `train` calls: counts survive
 //! (weak pairs are dropped when asked, as the library intended), and words are recomputed.
+//!
+//! How it runs: texts are read as the caller holds them ([`crate::text`]); blocks of
+//! sentences are scanned in parallel and send what they count to hash shards, each then
+//! counted on its own thread into a cache-sized table: adjacent pairs in `pairs`, the cut's
+//! pieces (with the position of their first occurrence, which restores nlp-zero's order)
+//! in `cut`. `ordered` is the candidates' table, `redundancy` the sequential 去冗 loop.
 
 mod cut;
 mod ordered;
