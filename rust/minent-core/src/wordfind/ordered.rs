@@ -13,7 +13,6 @@ pub struct OrderedCounts {
     /// (start, end) in `arena`, count
     entries: Vec<(u32, u32, u64)>,
     table: hashbrown::HashTable<u32>,
-    hasher: FxBuildHasher,
 }
 
 impl std::fmt::Debug for OrderedCounts {
@@ -30,7 +29,6 @@ impl OrderedCounts {
             arena: String::with_capacity(bytes),
             entries: Vec::with_capacity(keys),
             table: hashbrown::HashTable::with_capacity(keys),
-            ..Default::default()
         }
     }
 
@@ -49,25 +47,16 @@ impl OrderedCounts {
     }
 
     pub fn add(&mut self, key: &str, n: u64) {
-        let h = self.hasher.hash_one(key);
+        let h = Self::hash_of(key);
         let (arena, entries) = (&self.arena, &self.entries);
         let eq = |&i: &u32| {
             let (a, b, _) = entries[i as usize];
             &arena[a as usize..b as usize] == key
         };
-        if let Some(&i) = self.table.find(h, eq) {
-            self.entries[i as usize].2 += n;
-            return;
+        match self.table.find(h, eq) {
+            Some(&i) => self.entries[i as usize].2 += n,
+            None => self.insert_new(key, h, n),
         }
-        let i = self.entries.len() as u32;
-        let start = self.arena.len() as u32;
-        self.arena.push_str(key);
-        self.entries.push((start, self.arena.len() as u32, n));
-        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
-        self.table.insert_unique(h, i, |&j| {
-            let (a, b, _) = entries[j as usize];
-            hasher.hash_one(&arena[a as usize..b as usize])
-        });
     }
 
     /// The hash a table files `key` under.
@@ -83,16 +72,16 @@ impl OrderedCounts {
         let start = self.arena.len() as u32;
         self.arena.push_str(key);
         self.entries.push((start, self.arena.len() as u32, n));
-        let (arena, entries, hasher) = (&self.arena, &self.entries, &self.hasher);
+        let (arena, entries) = (&self.arena, &self.entries);
         self.table.insert_unique(h, i, |&j| {
             let (a, b, _) = entries[j as usize];
-            hasher.hash_one(&arena[a as usize..b as usize])
+            Self::hash_of(&arena[a as usize..b as usize])
         });
     }
 
     /// The entry number of `key`, if present.
     pub fn id(&self, key: &str) -> Option<u32> {
-        let h = self.hasher.hash_one(key);
+        let h = Self::hash_of(key);
         self.table.find(h, |&i| self.key(i) == key).copied()
     }
 
