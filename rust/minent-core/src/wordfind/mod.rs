@@ -41,7 +41,7 @@ use crate::viterbi::ln_or_sentinel;
 
 pub use ordered::OrderedCounts;
 pub use pairs::PairCounts;
-use cut::{BlockPieces, CutCounts, PieceHash};
+use cut::{BlockPieces, CutCounts};
 use pairs::PairBlock;
 pub use redundancy::{remove_redundant, FoundWords};
 
@@ -308,24 +308,21 @@ impl CharVisitor for CutChars<'_> {
     fn visit(self, chars: impl Iterator<Item = char>) {
         let (piece, pieces) = (self.piece, self.pieces);
         piece.clear();
-        let mut h = PieceHash::START;
         let mut prev = '\0';
         for c in chars {
             let dropped = self.filtering && !is_han_char(c);
             if !piece.is_empty() && (dropped || !self.strong.contains(prev, c)) {
-                pieces.add(piece, h.finish());
+                pieces.add(piece);
                 piece.clear();
-                h = PieceHash::START;
             }
             if dropped {
                 continue;
             }
             piece.push(c as u32);
-            h = h.push(c);
             prev = c;
         }
         if !piece.is_empty() {
-            pieces.add(piece, h.finish());
+            pieces.add(piece);
         }
     }
 }

@@ -4,6 +4,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use rustc_hash::FxHashMap as HashMap;
+
+use super::cut::short_key;
 use super::ordered::OrderedCounts;
 use crate::control::Control;
 use crate::error::Result;
@@ -121,28 +124,51 @@ struct Sub {
 /// Candidates longer than this go the slow path (their substrings are many; they are rare).
 const FAST_MAX_CHARS: usize = 32;
 
+/// The ids of the keys that have a [`short_key`]: one probe to look a short substring up,
+/// where the key table reads its index, its entry and its text.
+struct ShortIds(HashMap<u64, u32>);
+
+impl ShortIds {
+    fn new(keys: &OrderedCounts) -> Self {
+        let mut map = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
+        let mut chars = Vec::new();
+        for i in 0..keys.len() as u32 {
+            chars.clear();
+            chars.extend(keys.key(i).chars().map(|c| c as u32));
+            if let Some(k) = short_key(&chars) {
+                map.insert(k, i);
+            }
+        }
+        ShortIds(map)
+    }
+}
+
 /// Every proper substring of `w` that is a key of `keys`, by start then length, or `None`
 /// if `w` needs the slow path: a separator or an ASCII letter or digit in it (the
 /// tokenizer then cuts or glues), or more than FAST_MAX_CHARS chars.
-fn substring_words(keys: &OrderedCounts, w: &str, out: &mut Vec<Sub>) -> bool {
-    let mut at: Vec<usize> = Vec::with_capacity(w.len() + 1);
+fn substring_words(keys: &OrderedCounts, short: &ShortIds, w: &str, out: &mut Vec<Sub>) -> bool {
+    let mut at = [0usize; FAST_MAX_CHARS + 1];
+    let mut units = [0u32; FAST_MAX_CHARS];
+    let mut l = 0;
     for (i, c) in w.char_indices() {
-        if is_separator(c) || c.is_ascii_alphanumeric() {
+        if is_separator(c) || c.is_ascii_alphanumeric() || l == FAST_MAX_CHARS {
             return false;
         }
-        at.push(i);
+        at[l] = i;
+        units[l] = c as u32;
+        l += 1;
     }
-    let l = at.len();
-    if l > FAST_MAX_CHARS {
-        return false;
-    }
-    at.push(w.len());
+    at[l] = w.len();
     for start in 0..l {
         for end in start + 1..=l {
             if end - start == l {
                 continue; // the word itself, deleted while it is split
             }
-            if let Some(id) = keys.id(&w[at[start]..at[end]]) {
+            let id = match short_key(&units[start..end]) {
+                Some(k) => short.0.get(&k).copied(),
+                None => keys.id(&w[at[start]..at[end]]),
+            };
+            if let Some(id) = id {
                 out.push(Sub { start: start as u32, len: (end - start) as u32, id });
             }
         }
@@ -261,6 +287,7 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Fo
     ctl.stage("redundancy", order.len() as u64)?;
 
     let keys = &lex.out;
+    let short = ShortIds::new(keys);
     // per block of 4096 candidates, in loop order: their substring words, and each candidate's range
     // of them (None: slow path)
     type Plans = (Vec<Sub>, Vec<Option<(u32, u32)>>);
@@ -270,7 +297,7 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Fo
             let (mut subs, mut spans) = (Vec::new(), Vec::with_capacity(ids.len()));
             for &id in ids {
                 let from = subs.len() as u32;
-                let fast = substring_words(keys, keys.key(id as u32), &mut subs);
+                let fast = substring_words(keys, &short, keys.key(id as u32), &mut subs);
                 spans.push(fast.then_some((from, subs.len() as u32)));
             }
             (subs, spans)
@@ -369,7 +396,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
         fn fast_path_equals_the_tokenizer_path(
-            words in prop::collection::vec(("[天地人和中国大小的了是a1。 ]{1,6}", 1u64..200), 1..60),
+            words in prop::collection::vec(("[天地人和中国大小的了是a1。 😀é]{1,6}", 1u64..200), 1..60),
         ) {
             let mut seen = std::collections::HashSet::new();
             let words: Vec<(String, u64)> = words.into_iter().filter(|(w, _)| seen.insert(w.clone())).collect();
