@@ -288,8 +288,9 @@ impl CutCounts {
         self.total
     }
 
-    /// The pieces whose count passes `keep`, in order of first occurrence.
-    pub fn ordered(&self, keep: impl Fn(u64) -> bool + Sync) -> OrderedCounts {
+    /// The pieces whose count passes `keep`, in order of first occurrence, and the ids of
+    /// the short ones.
+    pub fn ordered(&self, keep: impl Fn(u64) -> bool + Sync) -> (OrderedCounts, ShortIds) {
         // (first position, count, short key or long piece's shard and entry)
         let mut kept: Vec<(u64, u64, Piece)> = self
             .shards
@@ -305,33 +306,84 @@ impl CutCounts {
             })
             .collect();
         kept.par_sort_unstable_by_key(|&(at, _, _)| at); // positions are distinct
-        // the keys as UTF-8 and their table hashes, a chunk per task; then one table
-        type Keys = (String, Vec<(usize, u64, u64)>);
-        let chunks: Vec<Keys> = kept
-            .par_chunks(4096)
-            .map(|part| {
-                let (mut text, mut keys) = (String::new(), Vec::with_capacity(part.len()));
-                for &(_, n, piece) in part {
-                    let start = text.len();
-                    match piece {
-                        Piece::Short(k) => text.extend(short_chars(k)),
-                        Piece::Long(s, i) => text.extend(self.shards[s as usize].long.key(i as usize).iter().map(|&c| unit_char(c))),
+
+        // the keys as UTF-8 and their table hashes, a chunk per task; then one table,
+        // while another thread files the short keys' ids
+        let table = || {
+            type Keys = (String, Vec<(usize, u64, u64)>);
+            let chunks: Vec<Keys> = kept
+                .par_chunks(4096)
+                .map(|part| {
+                    let (mut text, mut keys) = (String::new(), Vec::with_capacity(part.len()));
+                    for &(_, n, piece) in part {
+                        let start = text.len();
+                        match piece {
+                            Piece::Short(k) => text.extend(short_chars(k)),
+                            Piece::Long(s, i) => {
+                                text.extend(self.shards[s as usize].long.key(i as usize).iter().map(|&c| unit_char(c)))
+                            }
+                        }
+                        keys.push((text.len(), OrderedCounts::hash_of(&text[start..]), n));
                     }
-                    keys.push((text.len(), OrderedCounts::hash_of(&text[start..]), n));
+                    (text, keys)
+                })
+                .collect();
+            let bytes = chunks.iter().map(|(t, _)| t.len()).sum();
+            let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
+            for (text, keys) in &chunks {
+                let mut start = 0;
+                for &(end, h, n) in keys {
+                    out.insert_new(&text[start..end], h, n); // the pieces are distinct
+                    start = end;
                 }
-                (text, keys)
-            })
-            .collect();
-        let bytes = chunks.iter().map(|(t, _)| t.len()).sum();
-        let mut out = OrderedCounts::with_capacity(kept.len(), bytes);
-        for (text, keys) in &chunks {
-            let mut start = 0;
-            for &(end, h, n) in keys {
-                out.insert_new(&text[start..end], h, n); // the pieces are distinct
-                start = end;
+            }
+            out
+        };
+        let short_ids = || {
+            let mut ids = ShortIds::with_capacity(kept.len());
+            for (id, &(_, _, piece)) in kept.iter().enumerate() {
+                if let Piece::Short(k) = piece {
+                    ids.insert(k, id as u32);
+                }
+            }
+            ids
+        };
+        rayon::join(table, short_ids)
+    }
+}
+
+/// The entry numbers of the keys of an [`OrderedCounts`] that have a [`short_key`]: a
+/// short substring is looked up with one probe, where the key table reads its index, its
+/// entry and its text.
+pub struct ShortIds(HashMap<u64, u32>);
+
+impl ShortIds {
+    fn with_capacity(n: usize) -> Self {
+        ShortIds(HashMap::with_capacity_and_hasher(n, Default::default()))
+    }
+
+    fn insert(&mut self, k: u64, id: u32) {
+        self.0.insert(k, id);
+    }
+
+    /// The ids of the short keys of `keys`.
+    pub fn of(keys: &OrderedCounts) -> Self {
+        let mut ids = ShortIds::with_capacity(keys.len());
+        let mut chars = Vec::new();
+        for i in 0..keys.len() as u32 {
+            chars.clear();
+            chars.extend(keys.key(i).chars().map(|c| c as u32));
+            if let Some(k) = short_key(&chars) {
+                ids.insert(k, i);
             }
         }
-        out
+        ids
+    }
+
+    /// The id of the piece whose short key is `k`.
+    #[inline]
+    pub fn get(&self, k: u64) -> Option<u32> {
+        self.0.get(&k).copied()
     }
 }
 
@@ -390,9 +442,12 @@ mod tests {
             cut.absorb(blocks);
         }
         assert_eq!(cut.total(), pieces.len() as u64);
-        let got = cut.ordered(|n| n > 2);
+        let (got, short) = cut.ordered(|n| n > 2);
         let want: Vec<(String, u64)> = expect.into_entries_where(|n| n > 2);
         assert!(want.len() > 1000);
+        let of = ShortIds::of(&got);
+        assert!(short.0.len() > 500 && short.0.len() < got.len(), "{} of {}", short.0.len(), got.len());
+        assert_eq!(short.0, of.0);
         assert_eq!(got.into_entries(), want);
     }
 }

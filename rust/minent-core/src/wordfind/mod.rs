@@ -224,9 +224,9 @@ impl WordFinder {
         let log_min = log_f(self.min_proba);
         let ltw = ln_or_sentinel(cut.total());
         let ln = LnTable::new();
-        let candidates = cut.ordered(|n| ln.ln(n) - ltw > log_min);
+        let (candidates, short) = cut.ordered(|n| ln.ln(n) - ltw > log_min);
         drop(cut);
-        remove_redundant(candidates, ctl)
+        remove_redundant(candidates, &short, ctl)
     }
 }
 
@@ -425,7 +425,7 @@ mod tests {
                 // in two calls, as batches come
                 f(&mut wf, 0..third);
                 f(&mut wf, third..sents.len());
-                std::mem::take(&mut wf.cut).ordered(|_| true).into_entries()
+                std::mem::take(&mut wf.cut).ordered(|_| true).0.into_entries()
             };
             assert_eq!(cut_with(&|w, r| w.cut(&sents[r], filtering)), want);
             assert_eq!(cut_with(&|w, r| w.cut(&stored[r], filtering)), want);

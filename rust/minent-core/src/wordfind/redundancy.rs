@@ -4,9 +4,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use rustc_hash::FxHashMap as HashMap;
-
-use super::cut::short_key;
+use super::cut::{short_key, ShortIds};
 use super::ordered::OrderedCounts;
 use crate::control::Control;
 use crate::error::Result;
@@ -20,8 +18,10 @@ struct LoopLexicon {
     /// keys, and nlp-zero's `words` counts
     out: OrderedCounts,
     removed: Vec<bool>,
-    /// nlp-zero's `tok.words` counts
+    /// nlp-zero's `tok.words` counts, and their logs (kept with them: the loop reads each
+    /// several times, and a log costs more than the rest of a Viterbi step)
     live: Vec<u64>,
+    ln_live: Vec<f64>,
     total: u64,
     /// chars of each word, and how many live words have each length: the slow path's
     /// prefix search stops at the longest live word, so deleting a huge candidate (a
@@ -34,6 +34,7 @@ struct LoopLexicon {
 impl LoopLexicon {
     fn new(out: OrderedCounts) -> Self {
         let live: Vec<u64> = out.counts().collect();
+        let ln_live = live.iter().map(|&c| ln_or_sentinel(c)).collect();
         let lengths: Vec<u32> = (0..out.len() as u32).map(|i| out.key(i).chars().count() as u32).collect();
         let mut live_by_len = vec![0u32; lengths.iter().max().map_or(0, |&m| m as usize) + 1];
         for (&l, &c) in lengths.iter().zip(&live) {
@@ -43,7 +44,7 @@ impl LoopLexicon {
         }
         let removed = vec![false; out.len()];
         let total = live.iter().sum();
-        let mut lex = LoopLexicon { out, removed, live, total, lengths, live_by_len, max_chars: 0 };
+        let mut lex = LoopLexicon { out, removed, live, ln_live, total, lengths, live_by_len, max_chars: 0 };
         lex.refresh_max();
         lex
     }
@@ -54,6 +55,11 @@ impl LoopLexicon {
 
     /// Set word `id`'s live count, keeping the live-length bookkeeping.
     fn set_live(&mut self, id: usize, c: u64) {
+        self.set_live_ln(id, c, ln_or_sentinel(c));
+    }
+
+    /// [`set_live`](Self::set_live) with the count's log known: `ln_c` = ln_or_sentinel(c).
+    fn set_live_ln(&mut self, id: usize, c: u64, ln_c: f64) {
         let l = self.lengths[id] as usize;
         match (self.live[id] > 0, c > 0) {
             (true, false) => self.live_by_len[l] -= 1,
@@ -61,6 +67,7 @@ impl LoopLexicon {
             _ => {}
         }
         self.live[id] = c;
+        self.ln_live[id] = ln_c;
         if l >= self.max_chars || c == 0 {
             self.refresh_max();
         }
@@ -80,6 +87,7 @@ impl LoopLexicon {
             // a piece the lexicon never held (only in degenerate inputs)
             let l = piece.chars().count();
             self.live.push(0);
+            self.ln_live.push(ln_or_sentinel(0));
             self.removed.push(false);
             self.lengths.push(l as u32);
             if self.live_by_len.len() <= l {
@@ -124,25 +132,6 @@ struct Sub {
 /// Candidates longer than this go the slow path (their substrings are many; they are rare).
 const FAST_MAX_CHARS: usize = 32;
 
-/// The ids of the keys that have a [`short_key`]: one probe to look a short substring up,
-/// where the key table reads its index, its entry and its text.
-struct ShortIds(HashMap<u64, u32>);
-
-impl ShortIds {
-    fn new(keys: &OrderedCounts) -> Self {
-        let mut map = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
-        let mut chars = Vec::new();
-        for i in 0..keys.len() as u32 {
-            chars.clear();
-            chars.extend(keys.key(i).chars().map(|c| c as u32));
-            if let Some(k) = short_key(&chars) {
-                map.insert(k, i);
-            }
-        }
-        ShortIds(map)
-    }
-}
-
 /// Every proper substring of `w` that is a key of `keys`, by start then length, or `None`
 /// if `w` needs the slow path: a separator or an ASCII letter or digit in it (the
 /// tokenizer then cuts or glues), or more than FAST_MAX_CHARS chars.
@@ -165,7 +154,7 @@ fn substring_words(keys: &OrderedCounts, short: &ShortIds, w: &str, out: &mut Ve
                 continue; // the word itself, deleted while it is split
             }
             let id = match short_key(&units[start..end]) {
-                Some(k) => short.0.get(&k).copied(),
+                Some(k) => short.get(k),
                 None => keys.id(&w[at[start]..at[end]]),
             };
             if let Some(id) = id {
@@ -194,7 +183,7 @@ const NO_ID: u32 = u32::MAX;
 
 impl SubViterbi {
     /// The pieces of `w` (`len` chars) as (byte range, word id) into `out` (cleared first).
-    fn split(&mut self, w: &str, len: usize, subs: &[Sub], live: &[u64], log_total: f64, out: &mut Vec<(Range<usize>, u32)>) {
+    fn split(&mut self, w: &str, len: usize, subs: &[Sub], lex: &LoopLexicon, log_total: f64, out: &mut Vec<(Range<usize>, u32)>) {
         let (score, back, back_id) = (&mut self.score, &mut self.back, &mut self.back_id);
         score.clear();
         score.resize(len + 1, f64::NEG_INFINITY);
@@ -208,10 +197,9 @@ impl SubViterbi {
             let base = score[k];
             while let Some(sub) = subs.get(next).filter(|s| s.start as usize == k) {
                 next += 1;
-                let c = live[sub.id as usize];
-                if c > 0 {
+                if lex.live[sub.id as usize] > 0 {
                     let end = k + sub.len as usize;
-                    let sc = base + (ln_or_sentinel(c) - log_total);
+                    let sc = base + (lex.ln_live[sub.id as usize] - log_total);
                     if sc > score[end] {
                         score[end] = sc;
                         back[end] = k;
@@ -249,8 +237,8 @@ impl SubViterbi {
 /// nothing reaches) on those lists with the current counts. Candidates containing
 /// separators or ASCII letters and digits, very long ones, and everything after a new
 /// key appeared, take the slow path: the full tokenizer over hashed substrings.
-pub fn remove_redundant(words: OrderedCounts, ctl: &Control) -> Result<FoundWords> {
-    redundancy_loop(words, ctl, true)
+pub fn remove_redundant(words: OrderedCounts, short: &ShortIds, ctl: &Control) -> Result<FoundWords> {
+    redundancy_loop(words, short, ctl, true)
 }
 
 /// The words kept by the 去冗 loop, in nlp-zero's dict order, without copying them out
@@ -280,14 +268,13 @@ impl FoundWords {
 }
 
 /// [`remove_redundant`]; `fast: false` sends every candidate the slow path (for tests).
-fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<FoundWords> {
+fn redundancy_loop(words: OrderedCounts, short: &ShortIds, ctl: &Control, fast: bool) -> Result<FoundWords> {
     let mut lex = LoopLexicon::new(words);
     let mut order: Vec<usize> = (0..lex.out.len()).filter(|&i| lex.lengths[i] > 1).collect(); // (the cut has no empty pieces)
     order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
     ctl.stage("redundancy", order.len() as u64)?;
 
     let keys = &lex.out;
-    let short = ShortIds::new(keys);
     // per block of 4096 candidates, in loop order: their substring words, and each candidate's range
     // of them (None: slow path)
     type Plans = (Vec<Sub>, Vec<Option<(u32, u32)>>);
@@ -297,7 +284,7 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Fo
             let (mut subs, mut spans) = (Vec::new(), Vec::with_capacity(ids.len()));
             for &id in ids {
                 let from = subs.len() as u32;
-                let fast = substring_words(keys, &short, keys.key(id as u32), &mut subs);
+                let fast = substring_words(keys, short, keys.key(id as u32), &mut subs);
                 spans.push(fast.then_some((from, subs.len() as u32)));
             }
             (subs, spans)
@@ -318,13 +305,14 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Fo
             let len = lex.lengths[id] as usize;
             let num = lex.live[id];
             let big_l = ln_or_sentinel(lex.total);
-            let mut pmi = ln_or_sentinel(num) - big_l;
+            let ln_num = lex.ln_live[id];
+            let mut pmi = ln_num - big_l;
             lex.set_live(id, 0);
             lex.total -= num;
             // split w with the remaining lexicon: pieces as byte ranges of w (and word ids)
             match plan.filter(|_| fast && !late_keys) {
                 Some((from, to)) => {
-                    viterbi.split(&w, len, &subs[from as usize..to as usize], &lex.live, big_l, &mut pieces)
+                    viterbi.split(&w, len, &subs[from as usize..to as usize], &lex, big_l, &mut pieces)
                 }
                 None => {
                     tokenize_into(&w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch, &mut spans);
@@ -333,8 +321,8 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Fo
                 }
             }
             for (r, pid) in &pieces {
-                let c = if *pid == NO_ID { lex.live_count(&w[r.clone()]) } else { lex.live[*pid as usize] };
-                pmi -= ln_or_sentinel(c) - big_l;
+                let ln_c = if *pid == NO_ID { ln_or_sentinel(lex.live_count(&w[r.clone()])) } else { lex.ln_live[*pid as usize] };
+                pmi -= ln_c - big_l;
             }
             if pmi < (len - 1) as f64 {
                 for (r, _) in &pieces {
@@ -342,7 +330,7 @@ fn redundancy_loop(words: OrderedCounts, ctl: &Control, fast: bool) -> Result<Fo
                 }
                 lex.removed[id] = true;
             } else {
-                lex.set_live(id, num);
+                lex.set_live_ln(id, num, ln_num);
                 lex.total += num;
             }
         }
@@ -367,8 +355,8 @@ mod tests {
 
     fn both(words: &[(String, u64)]) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
         let ctl = Control::default();
-        let fast = redundancy_loop(table(words), &ctl, true).unwrap().to_vec();
-        let slow = redundancy_loop(table(words), &ctl, false).unwrap().to_vec();
+        let fast = redundancy_loop(table(words), &ShortIds::of(&table(words)), &ctl, true).unwrap().to_vec();
+        let slow = redundancy_loop(table(words), &ShortIds::of(&table(words)), &ctl, false).unwrap().to_vec();
         (fast, slow)
     }
 
