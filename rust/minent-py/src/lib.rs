@@ -76,6 +76,18 @@ fn run_heavy<T: Send + 'static>(
     progress: Option<&Bound<'_, PyAny>>,
     work: impl FnOnce(&Control) -> core::Result<T> + Send + 'static,
 ) -> PyResult<T> {
+    run_heavy_while(py, progress, work, || Ok(())).map(|(t, ())| t)
+}
+
+/// [`run_heavy`], running `meanwhile` on this thread (with the GIL) once the worker has
+/// started: Python objects the result will need are made while the worker computes it.
+/// If `meanwhile` fails, the work is cancelled as for Ctrl-C.
+fn run_heavy_while<T: Send + 'static, M>(
+    py: Python<'_>,
+    progress: Option<&Bound<'_, PyAny>>,
+    work: impl FnOnce(&Control) -> core::Result<T> + Send + 'static,
+    meanwhile: impl FnOnce() -> PyResult<M>,
+) -> PyResult<(T, M)> {
     let ctl = Arc::new(Control::new());
     let (tx, rx) = mpsc::channel();
     let worker_ctl = ctl.clone();
@@ -86,6 +98,14 @@ fn run_heavy<T: Send + 'static>(
             let _ = tx.send(result);
         })
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start a worker thread: {e}")))?;
+    let made = match meanwhile() {
+        Ok(m) => m,
+        Err(e) => {
+            ctl.cancel();
+            let _ = py.detach(move || rx.recv_timeout(Duration::from_millis(500)));
+            return Err(e);
+        }
+    };
     let mut rx = rx;
     loop {
         let (back, got) = py.detach(move || {
@@ -102,7 +122,7 @@ fn run_heavy<T: Send + 'static>(
                 if let Some(cb) = progress {
                     report(cb)?;
                 }
-                return result.map_err(|e| to_py(py, e));
+                return result.map(|t| (t, made)).map_err(|e| to_py(py, e));
             }
             Ok(Err(_panic)) => {
                 return Err(PyRuntimeError::new_err(
@@ -576,14 +596,30 @@ impl PyWordFinder {
     #[pyo3(signature = (progress = None))]
     fn finish_find<'py>(&self, py: Python<'py>, progress: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
         let inner = self.inner.clone();
-        let words = run_heavy(py, progress.as_ref(), move |ctl| {
+        let candidates = run_heavy(py, None, move |_| {
             let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
-            guard.finish_find(ctl)
+            Ok(guard.truncate())
         })?;
-        let out = PyDict::new(py);
+        // the candidates' strs (and their hashes, which a str caches) are made while the
+        // worker runs the 去冗 loop; the dict then takes the kept ones
+        let texts = candidates.texts();
         let mut units = Units::default();
-        for (w, n) in words.iter() {
-            out.set_item(str_of(py, w, &mut units)?, n)?;
+        let make_strs = || {
+            let mut strs = Vec::with_capacity(texts.len());
+            for i in 0..texts.len() {
+                let s = str_of(py, texts.get(i), &mut units)?;
+                s.hash()?;
+                strs.push(s);
+            }
+            Ok(strs)
+        };
+        let (words, strs) = run_heavy_while(py, progress.as_ref(), move |ctl| candidates.remove_redundant(ctl), make_strs)?;
+        let out = PyDict::new(py);
+        for (id, w, n) in words.iter_ids() {
+            match strs.get(id as usize) {
+                Some(s) => out.set_item(s, n)?,
+                None => out.set_item(str_of(py, w, &mut units)?, n)?,
+            }
         }
         Ok(out)
     }

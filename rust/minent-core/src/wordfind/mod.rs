@@ -39,9 +39,9 @@ use crate::error::{Error, Result};
 use crate::text::{AsText, CharVisitor};
 use crate::viterbi::ln_or_sentinel;
 
-pub use ordered::OrderedCounts;
+pub use ordered::{KeyTexts, OrderedCounts};
 pub use pairs::PairCounts;
-use cut::{BlockPieces, CutCounts};
+use cut::{BlockPieces, CutCounts, ShortIds};
 use pairs::PairBlock;
 pub use redundancy::{remove_redundant, FoundWords};
 
@@ -220,13 +220,37 @@ impl WordFinder {
 
     /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
     pub fn finish_find(&mut self, ctl: &Control) -> Result<FoundWords> {
+        self.truncate().remove_redundant(ctl)
+    }
+
+    /// [`finish_find`](Self::finish_find) in two: truncation of the cut, which gives the
+    /// candidates of 去冗 (then [`Candidates::remove_redundant`]).
+    pub fn truncate(&mut self) -> Candidates {
         let cut = std::mem::take(&mut self.cut);
         let log_min = log_f(self.min_proba);
         let ltw = ln_or_sentinel(cut.total());
         let ln = LnTable::new();
-        let (candidates, short) = cut.ordered(|n| ln.ln(n) - ltw > log_min);
-        drop(cut);
-        remove_redundant(candidates, &short, ctl)
+        let (words, short) = cut.ordered(|n| ln.ln(n) - ltw > log_min);
+        Candidates { words, short }
+    }
+}
+
+/// The truncated rough cut, in nlp-zero's dict order: what 去冗 starts from.
+pub struct Candidates {
+    words: OrderedCounts,
+    short: ShortIds,
+}
+
+impl Candidates {
+    /// A copy of the candidates' texts: word `i` of the result of
+    /// [`remove_redundant`](Self::remove_redundant) is candidate `i` for `i` below their
+    /// number (later ids are pieces that were no key before, on degenerate input).
+    pub fn texts(&self) -> KeyTexts {
+        self.words.texts()
+    }
+
+    pub fn remove_redundant(self, ctl: &Control) -> Result<FoundWords> {
+        remove_redundant(self.words, &self.short, ctl)
     }
 }
 

@@ -107,7 +107,34 @@ impl OrderedCounts {
         self.entries.len()
     }
 
+    /// A copy of the keys, in order.
+    pub fn texts(&self) -> KeyTexts {
+        KeyTexts { text: self.arena.clone(), ends: self.entries.iter().map(|e| e.1).collect() }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+/// Keys copied out of an [`OrderedCounts`], in order.
+pub struct KeyTexts {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl KeyTexts {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Key `i`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
     }
 }

@@ -262,6 +262,12 @@ impl FoundWords {
         self.kept.iter().map(|&i| (self.table.key(i), self.table.count(i)))
     }
 
+    /// (id, word, count) in order: the id is the word's number among the candidates (see
+    /// [`Candidates::texts`](super::Candidates::texts)).
+    pub fn iter_ids(&self) -> impl ExactSizeIterator<Item = (u32, &str, u64)> + '_ {
+        self.kept.iter().map(|&i| (i, self.table.key(i), self.table.count(i)))
+    }
+
     pub fn to_vec(&self) -> Vec<(String, u64)> {
         self.iter().map(|(w, n)| (w.to_string(), n)).collect()
     }
