@@ -189,7 +189,7 @@ impl WordFinder {
                 strong
             })
             .collect();
-        let mut strong = StrongPairs::default();
+        let mut strong = StrongPairs::with_capacity(per_shard.iter().map(Vec::len).sum());
         for ab in per_shard.into_iter().flatten() {
             strong.insert(ab);
         }
@@ -264,6 +264,11 @@ struct StrongPairs {
 }
 
 impl StrongPairs {
+    /// Room for `n` pairs of BMP chars.
+    fn with_capacity(n: usize) -> Self {
+        StrongPairs { bmp: HashSet::with_capacity_and_hasher(n, Default::default()), wide: HashSet::default() }
+    }
+
     /// Add the pair packed `a << 32 | b`.
     fn insert(&mut self, ab: u64) {
         let (a, b) = ((ab >> 32) as u32, ab as u32);
