@@ -423,7 +423,7 @@ mod tests {
         // a small language of repeated "words", with punctuation, Latin-1, Latin letters
         // and a char beyond the BMP; 3000 sentences make several blocks
         let vocab = ["天地", "人和", "中国", "大小", "的", "了", "是非", "abc", "，", "。", "山水画", "é", "😀😀"];
-        let latin = ["abc", "é", "x y", "abé"];
+        let latin = ["abc", "é", "x y", "abé", "\u{0}b"];
         let sents: Vec<String> = (0..3000u32)
             .map(|i| {
                 let words: &[&str] = if i % 11 == 0 { &latin } else { &vocab };
@@ -447,7 +447,7 @@ mod tests {
             wf.train(&stored, filtering);
             wf.begin_find(false);
             let want = plain_cut(&sents, &wf.strong, filtering);
-            assert!(want.len() > 20 && want.iter().any(|(w, _)| w.chars().count() > 2), "{want:?}");
+            assert!(want.len() > 20 && want.iter().any(|(w, _)| w.chars().count() > 4), "{want:?}");
             let third = sents.len() / 3;
             let mut cut_with = |f: &dyn Fn(&mut WordFinder, std::ops::Range<usize>)| {
                 wf.begin_find(false);
