@@ -600,26 +600,40 @@ impl PyWordFinder {
             let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
             Ok(guard.truncate())
         })?;
-        // the candidates' strs (and their hashes, which a str caches) are made while the
-        // worker runs the 去冗 loop; the dict then takes the kept ones
+        // While the worker runs the 去冗 loop, this thread fills the dict with every
+        // candidate and its count before the loop, in order; then it deletes the removed
+        // ones and updates the changed counts (a few percent). Deleting keeps a dict's
+        // order, and pieces that were no candidate come last, as in nlp-zero.
         let texts = candidates.texts();
+        let out = PyDict::new(py);
         let mut units = Units::default();
-        let make_strs = || {
+        let fill = || {
             let mut strs = Vec::with_capacity(texts.len());
             for i in 0..texts.len() {
                 let s = str_of(py, texts.get(i), &mut units)?;
-                s.hash()?;
+                out.set_item(&s, texts.count(i))?;
                 strs.push(s);
             }
             Ok(strs)
         };
-        let (words, strs) = run_heavy_while(py, progress.as_ref(), move |ctl| candidates.remove_redundant(ctl), make_strs)?;
-        let out = PyDict::new(py);
+        let (words, strs) = run_heavy_while(py, progress.as_ref(), move |ctl| candidates.remove_redundant(ctl), fill)?;
+        let mut next = 0; // candidates before this one are settled
         for (id, w, n) in words.iter_ids() {
-            match strs.get(id as usize) {
-                Some(s) => out.set_item(s, n)?,
-                None => out.set_item(str_of(py, w, &mut units)?, n)?,
+            let id = id as usize;
+            if id >= strs.len() {
+                out.set_item(str_of(py, w, &mut units)?, n)?;
+                continue;
             }
+            for removed in &strs[next..id] {
+                out.del_item(removed)?;
+            }
+            if n != texts.count(id) {
+                out.set_item(&strs[id], n)?;
+            }
+            next = id + 1;
+        }
+        for removed in &strs[next.min(strs.len())..] {
+            out.del_item(removed)?;
         }
         Ok(out)
     }

@@ -242,7 +242,7 @@ pub struct Candidates {
 }
 
 impl Candidates {
-    /// A copy of the candidates' texts: word `i` of the result of
+    /// A copy of the candidates' texts and counts: word id `i` of the result of
     /// [`remove_redundant`](Self::remove_redundant) is candidate `i` for `i` below their
     /// number (later ids are pieces that were no key before, on degenerate input).
     pub fn texts(&self) -> KeyTexts {

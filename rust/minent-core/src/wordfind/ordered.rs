@@ -107,9 +107,13 @@ impl OrderedCounts {
         self.entries.len()
     }
 
-    /// A copy of the keys, in order.
+    /// A copy of the keys and their counts, in order.
     pub fn texts(&self) -> KeyTexts {
-        KeyTexts { text: self.arena.clone(), ends: self.entries.iter().map(|e| e.1).collect() }
+        KeyTexts {
+            text: self.arena.clone(),
+            ends: self.entries.iter().map(|e| e.1).collect(),
+            counts: self.entries.iter().map(|e| e.2).collect(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -117,10 +121,11 @@ impl OrderedCounts {
     }
 }
 
-/// Keys copied out of an [`OrderedCounts`], in order.
+/// Keys and counts copied out of an [`OrderedCounts`], in order.
 pub struct KeyTexts {
     text: String,
     ends: Vec<u32>,
+    counts: Vec<u64>,
 }
 
 impl KeyTexts {
@@ -136,5 +141,10 @@ impl KeyTexts {
     pub fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Key `i`'s count.
+    pub fn count(&self, i: usize) -> u64 {
+        self.counts[i]
     }
 }
