@@ -189,13 +189,20 @@ impl WordFinder {
                 strong
             })
             .collect();
-        let mut strong = StrongPairs::with_capacity(per_shard.iter().map(Vec::len).sum());
-        for ab in per_shard.into_iter().flatten() {
-            strong.insert(ab);
-        }
-        if remove_weak_pairs {
-            self.pairs.retain(frequent);
-        }
+        // the set is filled on one thread while the pool drops the weak pairs
+        let fill = || {
+            let mut strong = StrongPairs::with_capacity(per_shard.iter().map(Vec::len).sum());
+            for ab in per_shard.into_iter().flatten() {
+                strong.insert(ab);
+            }
+            strong
+        };
+        let pairs = &mut self.pairs;
+        let (strong, ()) = rayon::join(fill, || {
+            if remove_weak_pairs {
+                pairs.retain(frequent);
+            }
+        });
         self.strong = strong;
         self.cut = CutCounts::default();
     }
