@@ -95,6 +95,39 @@ def test_random_corpora_match_nlp_zero(sents, min_proba, min_pmi, filtering):
     assert list(wf.find(sents, filtering=filtering).items()) == list(ref.words.items())
 
 
+def test_find_over_other_texts_than_the_trained_ones():
+    # the binding keeps the strs of the last train() and reads them from there when find()
+    # gets the very same strs; any other texts are read anew
+    base = ["天地人和中国大小", "中国的大小是非", "人和天地的了", "ab1天地"] * 10 + ["天地", "大小"]
+    changed = list(base)
+    cases = {
+        "same list": (base, base),
+        "same strs as a tuple": (base, tuple(base)),
+        "reversed": (base, base[::-1]),
+        "one str replaced": (base, base[:-1] + ["中国人和"]),
+        "fewer strs": (base, base[:-3]),
+        "changed in place after train": (changed, changed),
+    }
+    for name, (trained, found) in cases.items():
+        wf = mf.WordFinder(min_proba=1e-3)
+        wf.train(trained)
+        if name == "changed in place after train":
+            changed[0] = "完全不同的句子"
+        ref = nlp_zero.Word_Finder(min_proba=1e-3)
+        ref.train(base)
+        ref.find(found)
+        assert list(wf.find(found).items()) == list(ref.words.items()), name
+        # a second find() reads them again, unchanged
+        assert list(wf.find(found).items()) == list(ref.words.items()), name
+    # unfiltered after filtered training: the same strs are read with the other setting
+    wf = mf.WordFinder(min_proba=1e-3)
+    wf.train(base)
+    ref = nlp_zero.Word_Finder(min_proba=1e-3)
+    ref.train(base)
+    ref.find(base, filtering=False)
+    assert list(wf.find(base, filtering=False).items()) == list(ref.words.items())
+
+
 def test_lone_surrogates_are_dropped_by_the_filter_and_refused_without_it():
     # a str may hold lone surrogates (e.g. decoded with errors="surrogateescape"); the
     # filter drops them as nlp-zero's regex does, so the words equal nlp-zero's

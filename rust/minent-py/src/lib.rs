@@ -545,6 +545,40 @@ struct Units {
 #[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
 struct PyWordFinder {
     inner: Arc<Mutex<WordFinder>>,
+    /// the strs the last `train` read; a `cut` over the same strs (nlp-zero's usage:
+    /// `train(texts)` then `find(texts)`) reads them from here
+    trained: Mutex<Option<TrainedTexts>>,
+}
+
+/// The strs of a `train` call (a reference to each, in the tuple) and their texts.
+struct TrainedTexts {
+    tuple: Py<PyTuple>,
+    /// borrows the strs of `tuple`, which holds them as long as this lives
+    texts: Vec<Text<'static>>,
+    filtering: bool,
+}
+
+impl TrainedTexts {
+    /// Whether `lines` is a list or tuple of the very same str objects, in order.
+    fn same_strs(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> bool {
+        let held = self.tuple.bind(py);
+        let n = held.len();
+        let item: unsafe fn(*mut pyo3::ffi::PyObject, pyo3::ffi::Py_ssize_t) -> *mut pyo3::ffi::PyObject =
+            if lines.is_exact_instance_of::<PyList>() {
+                pyo3::ffi::PyList_GET_ITEM
+            } else if lines.is_exact_instance_of::<PyTuple>() {
+                pyo3::ffi::PyTuple_GET_ITEM
+            } else {
+                return false;
+            };
+        if lines.len().ok() != Some(n) {
+            return false;
+        }
+        // SAFETY: indices below both lengths (checked above, with the GIL held, so the
+        // list cannot change meanwhile); only the pointers are compared
+        (0..n as pyo3::ffi::Py_ssize_t)
+            .all(|i| unsafe { item(lines.as_ptr(), i) == pyo3::ffi::PyTuple_GET_ITEM(held.as_ptr(), i) })
+    }
 }
 
 impl PyWordFinder {
@@ -561,7 +595,7 @@ impl PyWordFinder {
     #[new]
     #[pyo3(signature = (min_proba = 1e-7, min_pmi = 1.0))]
     fn new(py: Python<'_>, min_proba: f64, min_pmi: f64) -> PyResult<Self> {
-        Ok(PyWordFinder { inner: Arc::new(Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?)) })
+        Ok(PyWordFinder { inner: Arc::new(Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?)), trained: Mutex::new(None) })
     }
 
     #[getter]
@@ -577,7 +611,14 @@ impl PyWordFinder {
     fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
         let held = str_tuple(lines)?;
         let texts = texts(&held, !filtering)?;
-        self.with(py, |w| w.train(&texts, filtering))
+        self.with(py, |w| w.train(&texts, filtering))?;
+        // SAFETY: only the lifetime changes; the texts borrow the strs of `held`, which
+        // TrainedTexts keeps with them
+        let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+        let trained = TrainedTexts { tuple: held.unbind(), texts, filtering };
+        let old = self.trained.lock().map(|mut t| t.replace(trained)).unwrap_or(None);
+        drop(old);
+        Ok(())
     }
 
     fn begin_find(&self, py: Python<'_>, remove_weak_pairs: bool) -> PyResult<()> {
@@ -586,6 +627,11 @@ impl PyWordFinder {
 
     #[pyo3(signature = (lines, filtering = true))]
     fn cut(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
+        // the strs of the last `train`, if these are the same, read once instead of twice
+        let trained = self.trained.lock().map(|mut t| t.take()).unwrap_or(None);
+        if let Some(t) = trained.filter(|t| t.filtering == filtering && t.same_strs(py, lines)) {
+            return self.with(py, |w| w.cut(&t.texts, filtering));
+        }
         let held = str_tuple(lines)?;
         let texts = texts(&held, !filtering)?;
         self.with(py, |w| w.cut(&texts, filtering))
