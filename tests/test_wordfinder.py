@@ -6,6 +6,7 @@ import collections
 import collections.abc
 import copy
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,22 @@ def test_find_over_other_texts_than_the_trained_ones():
     ref.train(base)
     ref.find(base, filtering=False)
     assert list(wf.find(base, filtering=False).items()) == list(ref.words.items())
+
+
+def test_train_holds_the_strs_of_a_whole_list_until_find_and_no_others():
+    s = "".join(["天地人和", "中国大小"])  # a str object of its own
+    lines = [s, "天地人和"]
+    base = sys.getrefcount(s)
+    wf = mf.WordFinder(min_proba=1e-3)
+    wf.train(lines)
+    assert sys.getrefcount(s) == base + 1  # for a find() over the same strs
+    wf.find(lines)
+    assert sys.getrefcount(s) == base
+    wf.train(iter(lines))  # batches of an iterator: nothing held
+    assert sys.getrefcount(s) == base
+    wf.train(lines)
+    wf.train(["中国"])  # the next train() lets go of the last one's strs
+    assert sys.getrefcount(s) == base
 
 
 def test_lone_surrogates_are_dropped_by_the_filter_and_refused_without_it():

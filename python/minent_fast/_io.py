@@ -51,7 +51,10 @@ def write_tsv(table, f: IO[str], header: bool = True) -> None:
         f.write("\t".join(str(v) for v in row) + "\n")
 
 
-def batches(texts: Iterable[str], size: int = 200_000) -> Iterator[Union[list[str], tuple[str, ...]]]:
+BATCH = 200_000
+
+
+def batches(texts: Iterable[str], size: int = BATCH) -> Iterator[Union[list[str], tuple[str, ...]]]:
     """Lists (or the given list or tuple itself) of up to ``size`` strings from ``texts``.
 
     One str is refused. The items of a list or tuple are not checked here (that took ~5 ms

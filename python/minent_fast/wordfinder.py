@@ -9,6 +9,8 @@ Differences from nlp-zero 0.1.6 (results of one ``train`` + ``find`` are identic
 incremental use works — ``train`` may be called again after ``find`` (its counts are kept;
 with ``remove_weak_pairs`` the weak pairs are dropped, as nlp-zero intended but its code
 emptied the table), and each ``find`` recomputes ``words`` from the current counts.
+Where nlp-zero raises ``KeyError`` (degenerate input: a piece of a removed word that is
+no candidate), the piece is added after the other words.
 Texts are read in place (no UTF-8 copy); a str holding a lone surrogate (e.g. decoded
 with ``errors="surrogateescape"``) is counted as nlp-zero does when filtering (the filter
 drops it), and refused with ``filtering=False``, where nlp-zero would count it as a char.
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from . import _core
-from ._io import batches, items_checked
+from ._io import BATCH, batches, items_checked
 from ._progress import ProgressArg, make_progress
 from .lexicon import Lexicon
 from .tokenize import Tokenizer
@@ -53,9 +55,12 @@ class WordFinder:
     def train(self, texts: Iterable[str], filtering: bool = True, remove_weak_pairs: bool = True) -> None:
         """Count characters and adjacent pairs (incremental). ``filtering`` keeps only runs of
         ``[\\u4e00-\\u9fa5 0-9 a-z A-Z]`` as chunks (nlp-zero's filter)."""
+        # a list or tuple passed whole is kept (referenced) until find(): find() over the
+        # same strs, nlp-zero's usage, reads them once instead of twice
+        keep = isinstance(texts, (list, tuple)) and len(texts) <= BATCH
         for batch in batches(texts):
             with items_checked(batch):
-                self._inner.train(batch, filtering=bool(filtering))
+                self._inner.train(batch, filtering=bool(filtering), keep=keep)
 
     def find(
         self,

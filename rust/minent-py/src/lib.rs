@@ -2,8 +2,9 @@
 //!
 //! Rules kept here: extract Python arguments first, then run the Rust work with the GIL
 //! released; long calls run on a worker thread while this thread polls for Ctrl-C and
-//! feeds the progress callback; core errors map onto the exception classes of
-//! `minent_fast.errors` (or the matching built-ins).
+//! feeds the progress callback (or, in `WordFinder.finish_find`, builds the Python result
+//! meanwhile); core errors map onto the exception classes of `minent_fast.errors` (or the
+//! matching built-ins).
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -552,13 +553,18 @@ struct PyWordFinder {
 
 /// The strs of a `train` call (a reference to each, in the tuple) and their texts.
 struct TrainedTexts {
-    tuple: Py<PyTuple>,
-    /// borrows the strs of `tuple`, which holds them as long as this lives
+    /// borrows the strs of `tuple` (declared first: dropped first); lent out only for a
+    /// borrow of `self`, through [`texts`](Self::texts)
     texts: Vec<Text<'static>>,
+    tuple: Py<PyTuple>,
     filtering: bool,
 }
 
 impl TrainedTexts {
+    fn texts(&self) -> &[Text<'_>] {
+        &self.texts
+    }
+
     /// Whether `lines` is a list or tuple of the very same str objects, in order.
     fn same_strs(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> bool {
         let held = self.tuple.bind(py);
@@ -571,13 +577,17 @@ impl TrainedTexts {
             } else {
                 return false;
             };
-        if lines.len().ok() != Some(n) {
-            return false;
-        }
-        // SAFETY: indices below both lengths (checked above, with the GIL held, so the
-        // list cannot change meanwhile); only the pointers are compared
-        (0..n as pyo3::ffi::Py_ssize_t)
-            .all(|i| unsafe { item(lines.as_ptr(), i) == pyo3::ffi::PyTuple_GET_ITEM(held.as_ptr(), i) })
+        // in a critical section on `lines` (free-threaded builds: no other thread changes
+        // the list meanwhile; with the GIL, no Python code runs)
+        pyo3::sync::critical_section::with_critical_section(lines, || {
+            if lines.len().ok() != Some(n) {
+                return false;
+            }
+            // SAFETY: indices below both lengths, checked in this critical section; only
+            // the pointers are compared
+            (0..n as pyo3::ffi::Py_ssize_t)
+                .all(|i| unsafe { item(lines.as_ptr(), i) == pyo3::ffi::PyTuple_GET_ITEM(held.as_ptr(), i) })
+        })
     }
 }
 
@@ -607,16 +617,23 @@ impl PyWordFinder {
         self.with(py, |w| w.min_pmi)
     }
 
-    #[pyo3(signature = (lines, filtering = true))]
-    fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
+    /// `keep`: hold the strs (a reference each, 32 B per str) until the next `cut` or
+    /// `train`, for a `cut` over the same strs: the wrapper asks for it when the texts
+    /// are a list or tuple taken whole (a caller holds them anyway).
+    #[pyo3(signature = (lines, filtering = true, keep = false))]
+    fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool, keep: bool) -> PyResult<()> {
         let held = str_tuple(lines)?;
         let texts = texts(&held, !filtering)?;
         self.with(py, |w| w.train(&texts, filtering))?;
-        // SAFETY: only the lifetime changes; the texts borrow the strs of `held`, which
-        // TrainedTexts keeps with them
-        let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
-        let trained = TrainedTexts { tuple: held.unbind(), texts, filtering };
-        let old = self.trained.lock().map(|mut t| t.replace(trained)).unwrap_or(None);
+        let trained = if keep {
+            // SAFETY: only the lifetime changes; the texts borrow the strs of `held`,
+            // which TrainedTexts keeps with them and lends them for a borrow of itself
+            let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+            Some(TrainedTexts { texts, tuple: held.unbind(), filtering })
+        } else {
+            None
+        };
+        let old = self.trained.lock().map(|mut t| std::mem::replace(&mut *t, trained)).unwrap_or(None);
         drop(old);
         Ok(())
     }
@@ -630,15 +647,14 @@ impl PyWordFinder {
         // the strs of the last `train`, if these are the same, read once instead of twice
         let trained = self.trained.lock().map(|mut t| t.take()).unwrap_or(None);
         if let Some(t) = trained.filter(|t| t.filtering == filtering && t.same_strs(py, lines)) {
-            return self.with(py, |w| w.cut(&t.texts, filtering));
+            return self.with(py, |w| w.cut(t.texts(), filtering));
         }
         let held = str_tuple(lines)?;
         let texts = texts(&held, !filtering)?;
         self.with(py, |w| w.cut(&texts, filtering))
     }
 
-    /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order
-    /// (built here from the core's table: no intermediate list of words and of counts).
+    /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order.
     #[pyo3(signature = (progress = None))]
     fn finish_find<'py>(&self, py: Python<'py>, progress: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
         let inner = self.inner.clone();
@@ -649,13 +665,17 @@ impl PyWordFinder {
         // While the worker runs the 去冗 loop, this thread fills the dict with every
         // candidate and its count before the loop, in order; then it deletes the removed
         // ones and updates the changed counts (a few percent). Deleting keeps a dict's
-        // order, and pieces that were no candidate come last, as in nlp-zero.
+        // order. Pieces that were no candidate (degenerate input, where nlp-zero raises
+        // KeyError) come last, in the order they appeared.
         let texts = candidates.texts();
         let out = PyDict::new(py);
         let mut units = Units::default();
         let fill = || {
             let mut strs = Vec::with_capacity(texts.len());
             for i in 0..texts.len() {
+                if i % 65_536 == 65_535 {
+                    py.check_signals()?; // Ctrl-C: the caller cancels the worker
+                }
                 let s = str_of(py, texts.get(i), &mut units)?;
                 out.set_item(&s, texts.count(i))?;
                 strs.push(s);

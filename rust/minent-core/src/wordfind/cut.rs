@@ -3,11 +3,12 @@
 //!
 //! Counting 1.15M pieces of the novels into one table per block of sentences missed the
 //! cache at nearly every piece (the tables are megabytes), and merging the blocks' tables
-//! in order ran on one thread. Here a block only appends each piece (its hash, its text,
-//! its occurrence number) to the run of the piece's hash shard; then each shard counts its
-//! runs, block after block, into its own table, small enough to stay in cache, on its own
-//! thread. A distinct piece keeps the position of its first occurrence (occurrences are
-//! numbered in corpus order), which gives back the global order when the truncated
+//! in order ran on one thread. Here a block only appends each piece to the run of the
+//! piece's hash shard, with its occurrence number: a piece of at most four BMP chars (95 %
+//! of them) as one integer key, a longer one as its hash and text; then each shard counts
+//! its runs, block after block, into its own tables, small enough to stay in cache, on its
+//! own thread. A distinct piece keeps the position of its first occurrence (occurrences
+//! are numbered in corpus order), which gives back the global order when the truncated
 //! pieces are read out.
 
 use rayon::prelude::*;
@@ -367,6 +368,7 @@ impl ShortIds {
     }
 
     /// The ids of the short keys of `keys`.
+    #[cfg(test)]
     pub fn of(keys: &OrderedCounts) -> Self {
         let mut ids = ShortIds::with_capacity(keys.len());
         let mut chars = Vec::new();
@@ -391,8 +393,6 @@ impl ShortIds {
 mod tests {
     use super::*;
 
-    /// Blocks of pieces counted by `CutCounts` equal one table counting everything in
-    /// order: keys, counts, and order.
     #[test]
     fn short_keys_are_exactly_the_short_bmp_pieces() {
         let chars = |s: &str| s.chars().map(|c| c as u32).collect::<Vec<u32>>();
@@ -405,6 +405,8 @@ mod tests {
         }
     }
 
+    /// Blocks of pieces counted by `CutCounts` equal one table counting everything in
+    /// order: keys, counts, and order.
     #[test]
     fn sharded_counts_keep_first_occurrence_order() {
         // ~3000 pieces seen ~6 times each, in scrambled order, and ~2900 seen once; short

@@ -43,7 +43,8 @@ pub use ordered::{KeyTexts, OrderedCounts};
 pub use pairs::PairCounts;
 use cut::{BlockPieces, CutCounts, ShortIds};
 use pairs::PairBlock;
-pub use redundancy::{remove_redundant, FoundWords};
+pub use redundancy::FoundWords;
+use redundancy::remove_redundant;
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
 fn log_f(x: f64) -> f64 {

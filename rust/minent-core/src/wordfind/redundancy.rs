@@ -237,7 +237,7 @@ impl SubViterbi {
 /// nothing reaches) on those lists with the current counts. Candidates containing
 /// separators or ASCII letters and digits, very long ones, and everything after a new
 /// key appeared, take the slow path: the full tokenizer over hashed substrings.
-pub fn remove_redundant(words: OrderedCounts, short: &ShortIds, ctl: &Control) -> Result<FoundWords> {
+pub(super) fn remove_redundant(words: OrderedCounts, short: &ShortIds, ctl: &Control) -> Result<FoundWords> {
     redundancy_loop(words, short, ctl, true)
 }
 
