@@ -43,7 +43,7 @@ pub trait CharVisitor {
 
 /// A code unit as a char; a surrogate (not a char) as U+FFFD.
 #[inline]
-fn unit_char(u: u32) -> char {
+pub(crate) fn unit_char(u: u32) -> char {
     char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::ordered::OrderedCounts;
+use crate::text::unit_char;
 
 const SHARD_BITS: u32 = 6;
 const SHARDS: usize = 1 << SHARD_BITS;
@@ -54,11 +55,6 @@ pub(super) fn short_key(chars: &[u32]) -> Option<u64> {
 /// The chars of a [`short_key`].
 fn short_chars(k: u64) -> impl Iterator<Item = char> {
     (0..4).map(move |i| (k >> (16 * i)) as u32 & 0xFFFF).take_while(|&c| c != 0).map(unit_char)
-}
-
-/// A code unit as a char (surrogates, which no piece holds, as U+FFFD).
-fn unit_char(c: u32) -> char {
-    char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
 /// A long piece's hash (the tables use the low bits).

@@ -259,7 +259,7 @@ impl FoundWords {
 
     /// (word, count) in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, u64)> + '_ {
-        self.kept.iter().map(|&i| (self.table.key(i), self.table.count(i)))
+        self.iter_ids().map(|(_, w, n)| (w, n))
     }
 
     /// (id, word, count) in order: the id is the word's number among the candidates (see
@@ -361,9 +361,12 @@ mod tests {
 
     fn both(words: &[(String, u64)]) -> (Vec<(String, u64)>, Vec<(String, u64)>) {
         let ctl = Control::default();
-        let fast = redundancy_loop(table(words), &ShortIds::of(&table(words)), &ctl, true).unwrap().to_vec();
-        let slow = redundancy_loop(table(words), &ShortIds::of(&table(words)), &ctl, false).unwrap().to_vec();
-        (fast, slow)
+        let run = |fast| {
+            let keys = table(words);
+            let short = ShortIds::of(&keys);
+            redundancy_loop(keys, &short, &ctl, fast).unwrap().to_vec()
+        };
+        (run(true), run(false))
     }
 
     #[test]
