@@ -74,6 +74,10 @@ def main() -> int:
     lex = mf.discover_words(sources)
     dt = time.perf_counter() - t0
     rows.append(evaluate("minent_fast discover_words (defaults)", lex.to_dict(), dt, raw, gold, vocab))
+    t0 = time.perf_counter()
+    lex = mf.discover_words(sources, prune=False)
+    dt = time.perf_counter() - t0
+    rows.append(evaluate("minent_fast discover_words (prune=False)", lex.to_dict(), dt, raw, gold, vocab))
 
     corpus = "PKU test raw" + (" + four novels" if args.with_novels else "")
     lines = [f"Corpus for discovery: {corpus}; Word_Finder min_proba={args.min_proba:g}.", "",

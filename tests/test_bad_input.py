@@ -237,7 +237,7 @@ TYPE_ERRORS = [
     "mf.Lexicon({'宝玉': 1.5})", "mf.Lexicon({5: 1})", "mf.Lexicon(5)", "mf.Tokenizer(lex, null_score='x')",
     "tok.tokenize(5)", "tok.tokenize(b'x')", "tok.tokenize_batch('宝玉')", "tok.tokenize_batch([5])",
     "mf.WordFinder(min_proba='x')", "mf.TemplateFinder(5)", "mf.TemplateFinder(tok, window=2.5)",
-    "mf.Template((5,))", "lex[5]", "mf.discover_words(good, max_len=2.5)",
+    "mf.Template((5,))", "lex[5]", "mf.discover_words(good, max_len=2.5)", "mf.discover_words(good, prune=1)",
 ]
 
 

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import collections
+import collections.abc
 import json
 import math
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minent_fast as mf
-from minent_fast.discover import autonomy_scores
+from minent_fast.discover import _char_logp, _description_length, _mdl_prune, _removal_delta, autonomy_scores
 from minent_fast.evaluate import read_lines, score
+
+collections.Iterable = collections.abc.Iterable  # nlp-zero 0.1.6 on Python >= 3.10
+import nlp_zero  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -48,17 +56,101 @@ def test_autonomy_prefers_the_real_word(tmp_path):
     assert auto["天气"] > auto["今天"]
 
 
+def _segment_and_score(words, raw, gold):
+    tok = mf.Tokenizer(words)
+    pred = [" ".join(t for t in toks if not t.isspace()) for toks in tok.tokenize_batch(raw)]
+    return score(pred, gold), mf.entropy_report(pred)
+
+
 def test_discover_words_on_pku_beats_the_baseline():
     if not SHARED.is_dir():
         pytest.skip(f"shared data not found at {SHARED}")
     src, gold = SHARED / "cws" / "pku_test.utf8", SHARED / "cws" / "pku_test_gold.utf8"
+    raw, gold_lines = read_lines(src), read_lines(gold)
     lex = mf.discover_words(src)
-    tok = mf.Tokenizer(lex)
-    raw = read_lines(src)
-    pred = [" ".join(t for t in toks if not t.isspace()) for toks in tok.tokenize_batch(raw)]
-    r = score(pred, read_lines(gold))
+    r, e = _segment_and_score(lex, raw, gold_lines)
     assert r["f1"] >= 0.75, r  # nlp-zero's Word_Finder reaches 0.52-0.67 here
     assert {"中国", "经济", "发展"} <= set(lex)
+    # the lexicon's cost counted (two-part code), ours is cheaper than every nlp-zero lexicon
+    for pmi in (1, 2, 3, 4):
+        wf = nlp_zero.Word_Finder(min_proba=1e-5, min_pmi=pmi)
+        wf.train(raw)
+        wf.find(raw)
+        r_nz, e_nz = _segment_and_score(dict(wf.words), raw, gold_lines)
+        assert e["L_total"] < e_nz["L_total"], (pmi, e["L_total_bits"], e_nz["L_total_bits"])
+        assert r["f1"] > r_nz["f1"] + 0.05, (pmi, r, r_nz)
+    # and the pruning is what makes it so: without it the lexicon is larger and dearer
+    unpruned = mf.discover_words(src, prune=False)
+    r_u, e_u = _segment_and_score(unpruned, raw, gold_lines)
+    assert len(lex) < 0.8 * len(unpruned)
+    # what it adds are the characters of removed words (and digit runs the tokenizer glues)
+    added = set(lex.to_dict()) - set(unpruned.to_dict())
+    assert added and all(len(w) == 1 or any(c.isascii() for c in w) for w in added), sorted(added)[:20]
+    assert e["L_total"] < e_u["L_total"] - 0.3, (e["L_total"], e_u["L_total"])
+    assert r_u["f1"] >= 0.75
+
+
+def test_mdl_prune_by_hand():
+    # "ab" seen once, "a" and "b" common: its spelling costs far more than it saves
+    counts = {"a": 50, "b": 50, "ab": 1, "x": 30}
+    logp = _char_logp(counts)
+    assert _mdl_prune(counts, logp, set()) == {"a": 51, "b": 51, "x": 30}
+    # "cd" frequent and its characters never alone: kept, counts unchanged
+    counts = {"a": 50, "cd": 40, "x": 30}
+    assert _mdl_prune(counts, _char_logp(counts), set()) == counts
+    # a word in keep is never tried
+    counts = {"a": 50, "b": 50, "ab": 1}
+    assert _mdl_prune(counts, _char_logp(counts), {"ab"}) == counts
+    # the three-character word goes to its cheapest split (ab + c, not a + b + c)
+    counts = {"a": 5, "b": 5, "c": 40, "ab": 40, "abc": 1}
+    out = _mdl_prune(counts, _char_logp(counts), set())
+    assert "abc" not in out and out["ab"] == 41 and out["c"] == 41 and out["a"] == 5
+
+
+WORD_COUNTS = st.dictionaries(st.text(alphabet="abcdé😀", min_size=1, max_size=4), st.integers(1, 60), min_size=1,
+                              max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(WORD_COUNTS, st.data())
+def test_removal_delta_is_the_exact_change_of_the_description(counts, data):
+    multi = sorted(w for w in counts if len(w) > 1)
+    if not multi:
+        return
+    w = data.draw(st.sampled_from(multi))
+    cuts = data.draw(st.sets(st.integers(1, len(w) - 1), min_size=1))
+    bounds = [0, *sorted(cuts), len(w)]
+    split = [w[i:j] for i, j in zip(bounds, bounds[1:])]
+    logp = _char_logp(counts)
+    after = dict(counts)
+    c = after.pop(w)
+    for piece in split:
+        after[piece] = after.get(piece, 0) + c
+    delta, new = _removal_delta(counts, sum(counts.values()), len(counts), w, split, logp)
+    assert delta == pytest.approx(_description_length(after, logp) - _description_length(counts, logp), abs=1e-7)
+    assert new == len(set(split) - set(counts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(WORD_COUNTS)
+def test_mdl_prune_never_lengthens_the_description(counts):
+    logp = _char_logp(counts)
+    before = _description_length(counts, logp)
+    out = _mdl_prune(counts, logp, set())
+    after = _description_length(out, logp)
+    assert after <= before + 1e-9 * abs(before)
+    if len(out) < len(counts) or out != counts:
+        assert after < before
+    # counts are moved, never lost: every character occurrence is still there
+    def chars(d):
+        total: collections.Counter = collections.Counter()
+        for w, c in d.items():
+            for ch in w:
+                total[ch] += c
+        return total
+
+    assert chars(out) == chars(counts)
+    assert set(out) - set(counts) <= set("abcdé😀")
 
 
 def test_discover_words_edge_cases(tmp_path):
@@ -113,6 +205,17 @@ def test_discover_cli(tmp_path):
         assert r.returncode == 0, r.stderr
         lex = mf.Lexicon.load(out)
         assert len(lex) > 0
+    # the CLI gives the library's lexicon, with and without pruning (which differ on this text)
+    rng = random.Random(7)
+    chars = "天地人和日月山水风云花草木石金火土春秋"
+    words = [rng.choice(chars) + rng.choice(chars) for _ in range(25)] + list("的了是在")
+    src.write_text("".join("".join(rng.choice(words) for _ in range(8)) + "\n" for _ in range(300)), encoding="utf-8")
+    assert mf.discover_words(src) != mf.discover_words(src, prune=False)
+    for flags, prune in (([], True), (["--no-prune"], False)):
+        r = subprocess.run([sys.executable, "-m", "minent_fast", "discover", str(src), "-o", str(out), "-q", *flags],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert mf.Lexicon.load(out) == mf.discover_words(src, prune=prune)
     r = subprocess.run([sys.executable, "-m", "minent_fast", "discover", str(tmp_path / "nope.txt"), "-o", str(out)],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr

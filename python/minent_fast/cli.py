@@ -177,7 +177,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         lex = Lexicon(wf.find(lines, progress=_progress(args)))
     else:
         lex = discover_words(args.sources, max_len=args.max_len, length_bonus=args.length_bonus,
-                             iterations=args.iterations, min_count=args.min_count,
+                             iterations=args.iterations, min_count=args.min_count, prune=not args.no_prune,
                              num_threads=args.threads, progress=_progress(args))
     dt = time.perf_counter() - t0
     fmt = args.format
@@ -301,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--length-bonus", type=float, default=3.0, help="[minent] per-character bonus of a group")
     ds.add_argument("--iterations", type=int, default=3, help="[minent] unigram re-estimation rounds at most")
     ds.add_argument("--min-count", type=int, default=1, help="[minent] drop rarer words")
+    ds.add_argument("--no-prune", action="store_true",
+                    help="[minent] keep the words that do not pay for their own spelling (no MDL pruning)")
     ds.add_argument("--min-proba", type=float, default=1e-6, help="[nlpzero] frequency threshold")
     ds.add_argument("--min-pmi", type=float, default=1.0, help="[nlpzero] PMI threshold (nats)")
     ds.add_argument("--threads", type=int, default=None)

@@ -76,6 +76,8 @@ def run_demo(corpus: Sequence[str] = (), progress: bool = False) -> int:
     print(f"L = H/l: {before['L_bits']:.3f} bits/char reading by characters -> "
           f"{after['L_bits']:.3f} bits/char reading by words (H = {after['H_bits']:.2f} bits/word, "
           f"l = {after['l']:.2f} chars/word)")
+    print(f"with the lexicon's own cost (two-part code): {before['L_total_bits']:.3f} -> "
+          f"{after['L_total_bits']:.3f} bits/char")
     print("segmented samples:")
     shown = 0
     for line, toks in zip(lines, segmented):

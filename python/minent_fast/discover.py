@@ -17,6 +17,11 @@ Method (docs/discovery.md has the reasoning and the measurements):
 4. Minimum-entropy re-estimation: the word counts of that segmentation become a unigram
    lexicon; the corpus is re-segmented by unigram Viterbi and re-counted, repeated while
    the average information per character L = H/l falls.
+5. Lexicon cost (MDL pruning): a word stays only if it pays for its own spelling. With the
+   corpus coded by words and the lexicon coded as a set of spelled words, each word whose
+   removal (its occurrences re-read as its best split) shortens the total description is
+   dropped, rarest first; the corpus is re-segmented and this is repeated while the total
+   falls. Plain L rewards memorising rare pieces; the total does not.
 
 All logs are natural (nats) unless a name says bits.
 """
@@ -26,7 +31,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from typing import Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -112,6 +117,103 @@ def _info_per_char(counts: dict[str, int]) -> float:
     return h / l_
 
 
+def _xlogx(x: float) -> float:
+    return x * math.log(x) if x > 0 else 0.0
+
+
+def _char_logp(counts: dict[str, int]) -> dict[str, float]:
+    """ln p(char) of the characters of a segmentation (its token counts)."""
+    chars: Counter[str] = Counter()
+    for w, c in counts.items():
+        for ch in w:
+            chars[ch] += c
+    total = sum(chars.values())
+    return {ch: math.log(n / total) for ch, n in chars.items()}
+
+
+def _set_code(v: int) -> float:
+    """End marks of a set of v words, ln(v + 1) each, less the ln v! of an order a set does
+    not have: each entry costs about one nat."""
+    return v * math.log(v + 1) - math.lgamma(v + 1)
+
+
+def _description_length(counts: dict[str, int], logp: dict[str, float]) -> float:
+    """Two-part code length (nats) of a segmentation given its token counts: the corpus
+    coded by words (N ln N − Σ c ln c) plus the lexicon as a *set* of words, each spelled
+    with the character model ``logp`` (:func:`_set_code` for the end marks)."""
+    n = sum(counts.values())
+    corpus = _xlogx(n) - sum(_xlogx(c) for c in counts.values())
+    spelling = sum(-sum(logp[ch] for ch in w) for w in counts)
+    return corpus + spelling + _set_code(len(counts))
+
+
+def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str]) -> dict[str, int]:
+    """One greedy pass of lexicon pruning, rarest and longest words first.
+
+    Removing w re-reads its c occurrences as its cheapest split into other entries
+    (unigram costs −ln(count/N); a character without an entry may be used at the price of
+    a new entry). The change of :func:`_description_length` is then exact: the corpus part
+    from the new counts and N, the lexicon part from w's spelling, the new entries' and
+    :func:`_set_code`. w is removed when the change is negative, and the counts are updated
+    at once so later decisions see it: the result is never longer than the input (with the
+    same ``logp``), and shorter when a word went. Words in ``keep`` are not tried.
+    """
+    counts = dict(counts)
+    n_tok = sum(counts.values())
+    v = len(counts)
+    order = sorted((w for w in counts if len(w) > 1 and w not in keep), key=lambda w: (counts[w], -len(w)))
+    for w in order:
+        c = counts[w]
+        ln_n = math.log(n_tok)
+        # cheapest split of w into other entries (DP over its prefixes)
+        k = len(w)
+        best: list[tuple[float, Optional[list[str]]]] = [(0.0, [])] + [(math.inf, None)] * k
+        for j in range(1, k + 1):
+            for i in range(j):
+                piece = w[i:j]
+                if piece == w:
+                    continue
+                a = counts.get(piece)
+                if a:
+                    cost = ln_n - math.log(a)
+                elif j - i == 1:
+                    cost = ln_n - 2 * logp[piece] + 1.0  # a new single-character entry: spelled, ~1 nat
+                else:
+                    continue
+                prev = best[i]
+                if prev[1] is not None and prev[0] + cost < best[j][0]:
+                    best[j] = (prev[0] + cost, prev[1] + [piece])
+        split = best[k][1]
+        if split is None:
+            continue
+        delta, new_entries = _removal_delta(counts, n_tok, v, w, split, logp)
+        if delta < 0:
+            del counts[w]
+            for piece in split:
+                counts[piece] = counts.get(piece, 0) + c
+            n_tok += c * (len(split) - 1)
+            v += new_entries - 1
+    return counts
+
+
+def _removal_delta(counts: dict[str, int], n_tok: int, v: int, w: str, split: list[str],
+                   logp: dict[str, float]) -> tuple[float, int]:
+    """Exact change of :func:`_description_length` when w (n_tok tokens, v entries in all)
+    leaves the lexicon and its occurrences are read as ``split``; and the number of new
+    entries that takes (pieces without an entry yet)."""
+    c = counts[w]
+    grow = c * (len(split) - 1)
+    delta = _xlogx(n_tok + grow) - _xlogx(n_tok) + _xlogx(c) + sum(logp[ch] for ch in w)
+    new_entries = 0
+    for piece, m in Counter(split).items():
+        a = counts.get(piece, 0)
+        if a == 0:
+            new_entries += 1
+            delta -= sum(logp[ch] for ch in piece)
+        delta -= _xlogx(a + m * c) - _xlogx(a)
+    return delta + _set_code(v + new_entries - 1) - _set_code(v), new_entries
+
+
 def _check_int(name: str, value: object, lo: int, hi: Optional[int]) -> None:
     """Wrong type: TypeError; out of [lo, hi]: ValueError (the package's argument contract)."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -128,6 +230,7 @@ def discover_words(
     length_bonus: float = 3.0,
     iterations: int = 3,
     min_count: int = 1,
+    prune: bool = True,
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
 ) -> Lexicon:
@@ -137,7 +240,9 @@ def discover_words(
     the per-character bonus of a multi-character group in that segmentation.
     ``iterations``: at most this many unigram re-estimation rounds (stops early when L
     stops falling). ``min_count``: drop words seen fewer times from the result.
-    Segment text with ``Tokenizer(lexicon)``.
+    ``prune``: then drop the words that do not pay for their own spelling (MDL: the corpus
+    coded by words plus the lexicon, step 5 of the module doc), re-segmenting while that
+    total falls (at most ``iterations`` rounds). Segment text with ``Tokenizer(lexicon)``.
     """
     sharded = _sharded_index(sources)
     paths = sharded.sources if sharded is not None else _source_list(sources)
@@ -148,6 +253,8 @@ def discover_words(
         raise ValueError("length_bonus must be finite")
     _check_int("iterations", iterations, 0, None)
     _check_int("min_count", min_count, 1, None)
+    if not isinstance(prune, bool):
+        raise TypeError(f"prune must be a bool, not {type(prune).__name__}")
     cb, close = make_progress(progress)
     try:
         if sharded is not None:
@@ -170,9 +277,34 @@ def discover_words(
             if info >= best:
                 break
             counts, best = new, info
+        if prune and counts:
+            counts = _prune_rounds(counts, paths, iterations, threads, cb)
     finally:
         close()
     return Lexicon({w: c for w, c in counts.items() if c >= min_count})
+
+
+def _prune_rounds(counts: dict[str, int], paths: list[str], rounds: int, threads: Optional[int],
+                  cb: Optional[Callable[[str, int, int], Any]]) -> dict[str, int]:
+    """MDL pruning passes, each followed by a unigram re-segmentation, while the two-part
+    description length falls. Words that the re-segmentation brings back although they
+    were removed (runs the tokenizer keeps whole, such as Latin words) are not tried again."""
+    logp = _char_logp(counts)
+    best = _description_length(counts, logp)
+    keep: set[str] = set()
+    for _ in range(rounds):
+        kept = _mdl_prune(counts, logp, keep)
+        if len(kept) == len(counts):
+            break
+        lex = _core.Lexicon(list(kept), list(kept.values()))
+        w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
+        new = dict(zip(w, c.tolist()))
+        keep.update(x for x in new if x not in kept)
+        length = _description_length(new, logp)
+        if length >= best:
+            break
+        counts, best = new, length
+    return counts
 
 
 def entropy_report(tokens_per_line: Iterable[Union[str, Sequence[str]]]) -> dict[str, float]:
