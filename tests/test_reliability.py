@@ -156,3 +156,16 @@ def test_degenerate_long_chunks_stay_fast_and_do_not_crash(tmp_path):
     out = tmp_path / "long.seg"
     assert mf.Tokenizer.default().tokenize_file(src, out)["lines"] == 1
     assert out.read_text(encoding="utf-8").replace(" ", "").strip() == line
+
+
+def test_discover_words_on_a_huge_latin_run(tmp_path):
+    """A 200k-character Latin run is glued into one token whatever the lexicon holds; as a
+    lexicon entry it made each re-segmentation walk the run from each of its positions
+    (50 s a pass). It is left out of the lexicon, and the words around it are found."""
+    run = "a" * 200_000
+    src = tmp_path / "mixed.txt"
+    src.write_text("我爱北京天安门\n天安门上太阳升\n" * 20 + run + "\n" + "北京天安门" + run + "\n", encoding="utf-8")
+    for prune in (True, False):
+        lex = mf.discover_words(src, prune=prune)
+        assert run not in lex and lex["天安门"] == 41 and max(map(len, lex.to_dict())) <= 64
+        assert mf.Tokenizer(lex).tokenize("北京天安门" + run) == ["北京", "天安门", run]

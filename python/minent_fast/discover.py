@@ -117,6 +117,18 @@ def _info_per_char(counts: dict[str, int]) -> float:
     return h / l_
 
 
+# Tokens longer than this are runs the tokenizer glues whatever the lexicon holds (ASCII
+# letters, digits and '.', nlp-zero's combine_Aa123), never discovered words. They are left
+# out of the lexicon: as entries they would only make every later segmentation walk the
+# whole run from each of its positions (quadratic in a 10⁵-character line).
+_MAX_ENTRY = 64
+
+
+def _token_counts(words: list[str], counts: np.ndarray) -> dict[str, int]:
+    """A segmentation's token counts, without the glued runs longer than ``_MAX_ENTRY``."""
+    return {w: c for w, c in zip(words, counts.tolist()) if len(w) <= _MAX_ENTRY}
+
+
 def _xlogx(x: float) -> float:
     return x * math.log(x) if x > 0 else 0.0
 
@@ -147,7 +159,7 @@ def _description_length(counts: dict[str, int], logp: dict[str, float]) -> float
     return corpus + spelling + _set_code(len(counts))
 
 
-def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str]) -> dict[str, int]:
+def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str], max_len: int = 4) -> dict[str, int]:
     """One greedy pass of lexicon pruning, rarest and longest words first.
 
     Removing w re-reads its c occurrences as its cheapest split into other entries
@@ -156,12 +168,15 @@ def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str]) -
     from the new counts and N, the lexicon part from w's spelling, the new entries' and
     :func:`_set_code`. w is removed when the change is negative, and the counts are updated
     at once so later decisions see it: the result is never longer than the input (with the
-    same ``logp``), and shorter when a word went. Words in ``keep`` are not tried.
+    same ``logp``), and shorter when a word went. Words in ``keep`` are not tried, nor
+    entries longer than ``max_len``: discovered words are never longer, what is longer is
+    a run the tokenizer keeps whole (a number, a Latin word — possibly 10⁵ characters, too
+    long for a quadratic split).
     """
     counts = dict(counts)
     n_tok = sum(counts.values())
     v = len(counts)
-    order = sorted((w for w in counts if len(w) > 1 and w not in keep), key=lambda w: (counts[w], -len(w)))
+    order = sorted((w for w in counts if 1 < len(w) <= max_len and w not in keep), key=lambda w: (counts[w], -len(w)))
     for w in order:
         c = counts[w]
         ln_n = math.log(n_tok)
@@ -267,38 +282,44 @@ def discover_words(
         scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
         tok = _core.Tokenizer.with_scores(words, scores)
         w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)
-        counts = dict(zip(w, c.tolist()))
+        counts = _token_counts(w, c)
         best = _info_per_char(counts)
         for _ in range(iterations):
             lex = _core.Lexicon(list(counts), list(counts.values()))
             w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
-            new = dict(zip(w, c.tolist()))
+            new = _token_counts(w, c)
             info = _info_per_char(new)
             if info >= best:
                 break
             counts, best = new, info
         if prune and counts:
-            counts = _prune_rounds(counts, paths, iterations, threads, cb)
+            counts = _prune_rounds(counts, paths, max_len, iterations, threads, cb)
     finally:
         close()
     return Lexicon({w: c for w, c in counts.items() if c >= min_count})
 
 
-def _prune_rounds(counts: dict[str, int], paths: list[str], rounds: int, threads: Optional[int],
+_MIN_GAIN = 1e-4  # relative description-length gain below which no further pruning pass is made
+
+
+def _prune_rounds(counts: dict[str, int], paths: list[str], max_len: int, rounds: int, threads: Optional[int],
                   cb: Optional[Callable[[str, int, int], Any]]) -> dict[str, int]:
     """MDL pruning passes, each followed by a unigram re-segmentation, while the two-part
-    description length falls. Words that the re-segmentation brings back although they
-    were removed (runs the tokenizer keeps whole, such as Latin words) are not tried again."""
+    description length falls. A pass whose own estimate gains less than ``_MIN_GAIN`` of
+    the total is not worth a pass over the corpus: the rounds stop there (on PKU the three
+    passes gain 4.2 %, 0.37 % and 0.13 %; on 100 MB of novels 0.057 % then 0.0007 %).
+    Words that the re-segmentation brings back although they were removed (runs the
+    tokenizer keeps whole, such as Latin words) are not tried again."""
     logp = _char_logp(counts)
     best = _description_length(counts, logp)
     keep: set[str] = set()
     for _ in range(rounds):
-        kept = _mdl_prune(counts, logp, keep)
-        if len(kept) == len(counts):
+        kept = _mdl_prune(counts, logp, keep, max_len)
+        if best - _description_length(kept, logp) < _MIN_GAIN * best:
             break
         lex = _core.Lexicon(list(kept), list(kept.values()))
         w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
-        new = dict(zip(w, c.tolist()))
+        new = _token_counts(w, c)
         keep.update(x for x in new if x not in kept)
         length = _description_length(new, logp)
         if length >= best:
