@@ -169,3 +169,20 @@ def test_discover_words_on_a_huge_latin_run(tmp_path):
         lex = mf.discover_words(src, prune=prune)
         assert run not in lex and lex["天安门"] == 41 and max(map(len, lex.to_dict())) <= 64
         assert mf.Tokenizer(lex).tokenize("北京天安门" + run) == ["北京", "天安门", run]
+
+
+def test_discover_words_when_a_character_occurs_only_inside_a_long_glued_run(tmp_path):
+    """乙 occurs only before 'b', so 乙b and the letters glued after it form one token longer
+    than any lexicon entry; once pruning splits things differently, 乙 may become a token of
+    its own: the pruning's character model must know it (it raised KeyError)."""
+    rng = random.Random(7)
+    chars = "天地人和日月山水风云花草木石金火土春秋"
+    words = [rng.choice(chars) + rng.choice(chars) for _ in range(25)] + list("的了是在")
+    text = "".join("".join(rng.choice(words) for _ in range(8)) + "\n" for _ in range(300))
+    text += "".join("我乙b" + rng.choice("cdefg") * 100 + "\n" for _ in range(12))
+    src = tmp_path / "glued.txt"
+    src.write_text(text, encoding="utf-8")
+    for iterations in (1, 2, 3):
+        lex = mf.discover_words(src, iterations=iterations)
+        assert len(lex) > 20 and max(map(len, lex.to_dict())) <= 64
+    assert mf.discover_words(src, iterations=0) == mf.discover_words(src, iterations=0, prune=False)

@@ -299,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="tsv (word<TAB>count), jieba user dict, HF tokenizers Unigram JSON, sentencepiece .vocab")
     ds.add_argument("--max-len", type=int, default=3, help="[minent] longest word of the initial segmentation")
     ds.add_argument("--length-bonus", type=float, default=3.0, help="[minent] per-character bonus of a group")
-    ds.add_argument("--iterations", type=int, default=3, help="[minent] unigram re-estimation rounds at most")
+    ds.add_argument("--iterations", type=int, default=3,
+                    help="[minent] unigram re-estimation rounds at most, and pruning passes at most (0: neither)")
     ds.add_argument("--min-count", type=int, default=1, help="[minent] drop rarer words")
     ds.add_argument("--no-prune", action="store_true",
                     help="[minent] keep the words that do not pay for their own spelling (no MDL pruning)")
