@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import collections
 import collections.abc
-import json
 import logging
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 import jieba
 
 import minent_fast as mf
+from eval_pku import write_report
 from minent_fast.evaluate import read_lines, score
 
 collections.Iterable = collections.abc.Iterable
@@ -83,12 +83,7 @@ def main() -> int:
     for r in rows:
         lines_out.append(f"| {r['novel']} | {r['chars']:,} | {r['method']} | {r['words']:,} | {r['f1']:.4f} "
                          f"| {r['L_bits']:.3f} | {r['L_total_bits']:.3f} | {r['seconds']:.2f} |")
-    text = "\n".join(lines_out)
-    print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_report("\n".join(lines_out), rows, args.out)
     return 0
 
 

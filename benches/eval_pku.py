@@ -86,13 +86,17 @@ def main() -> int:
     for r in rows:
         lines.append(f"| {r['method']} | {r['words']:,} | {r['f1']:.4f} | {r['precision']:.4f} | {r['recall']:.4f} "
                      f"| {r['oov_recall']:.4f} | {r['L_bits']:.3f} | {r['L_total_bits']:.3f} | {r['seconds']:.2f} |")
-    text = "\n".join(lines)
+    write_report("\n".join(lines), rows, args.out)
+    return 0
+
+
+def write_report(text: str, rows: list[dict], out_path: str) -> None:
+    """Print the markdown table and write it, with the rows as JSON beside it."""
     print(text)
-    out = Path(args.out)
+    out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n", encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    return 0
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":
