@@ -180,28 +180,7 @@ def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str], m
     order = sorted((w for w in counts if 1 < len(w) <= max_len and w not in keep), key=lambda w: (counts[w], -len(w)))
     for w in order:
         c = counts[w]
-        ln_n = math.log(n_tok)
-        # cheapest split of w into other entries (DP over its prefixes)
-        k = len(w)
-        best: list[tuple[float, Optional[list[str]]]] = [(0.0, [])] + [(math.inf, None)] * k
-        for j in range(1, k + 1):
-            for i in range(j):
-                piece = w[i:j]
-                if piece == w:
-                    continue
-                a = counts.get(piece)
-                if a:
-                    cost = ln_n - math.log(a)
-                elif j - i == 1:
-                    cost = ln_n - 2 * logp[piece] + 1.0  # a new single-character entry: spelled, ~1 nat
-                else:
-                    continue
-                prev = best[i]
-                if prev[1] is not None and prev[0] + cost < best[j][0]:
-                    best[j] = (prev[0] + cost, prev[1] + [piece])
-        split = best[k][1]
-        if split is None:
-            continue
+        split = _cheapest_split(w, counts, math.log(n_tok), logp)
         delta, new_entries = _removal_delta(counts, n_tok, v, w, split, logp)
         if delta < -1e-9:  # not rounding noise
             del counts[w]
@@ -210,6 +189,31 @@ def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str], m
             n_tok += c * (len(split) - 1)
             v += new_entries - 1
     return counts
+
+
+def _cheapest_split(w: str, counts: dict[str, int], ln_n: float, logp: dict[str, float]) -> list[str]:
+    """w's cheapest reading as other entries under unigram costs ln N − ln count (DP over
+    its prefixes). A character without an entry costs as a new one (spelled, ~1 nat), so
+    every prefix can be reached character by character and a split always exists."""
+    cost = [0.0] + [math.inf] * len(w)
+    back = [0] * (len(w) + 1)
+    for j in range(1, len(w) + 1):
+        for i in range(j):
+            piece = w[i:j]
+            a = counts.get(piece) if j - i < len(w) else None
+            if a:
+                step = ln_n - math.log(a)
+            elif j - i == 1:
+                step = ln_n - 2 * logp[piece] + 1.0
+            else:
+                continue
+            if cost[i] + step < cost[j]:
+                cost[j], back[j] = cost[i] + step, i
+    split, j = [], len(w)
+    while j:
+        split.append(w[back[j]:j])
+        j = back[j]
+    return split[::-1]
 
 
 def _removal_delta(counts: dict[str, int], n_tok: int, v: int, w: str, split: list[str],
