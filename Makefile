@@ -46,6 +46,7 @@ bench: build
 	$(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) benches/bench_index.py
 	$(PY) benches/bench_tokenize.py
+	$(PY) benches/bench_io.py
 	$(PY) benches/bench_algorithms.py
 	$(PY) benches/eval_pku.py
 	$(PY) benches/eval_genre.py

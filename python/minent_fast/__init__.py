@@ -19,7 +19,7 @@ from pathlib import Path
 from . import evaluate
 from .corpus import CorpusIndex
 from .discover import discover_words, entropy_report
-from .errors import CorpusError, IndexFormatError, MinentError
+from .errors import CorpusError, EmptyInputWarning, IndexFormatError, MinentError
 from .lexicon import Lexicon
 from .shards import ShardedIndex, build_shards, ngram_tables
 from .templates import Parser, SentTree, Template, TemplateFinder
@@ -54,6 +54,7 @@ __all__ = [
     "evaluate",
     "CorpusError",
     "IndexFormatError",
+    "EmptyInputWarning",
     "MinentError",
     "sample_path",
     "__version__",

@@ -21,6 +21,7 @@ class CorpusIndex:
         num_threads: Optional[int] = None,
         progress: _Progress = None,
         ranges: Optional[Sequence[Optional[tuple[int, int]]]] = None,
+        names: Optional[Sequence[str]] = None,
     ) -> CorpusIndex: ...
     @staticmethod
     def open(path: str, *, verify: bool = True, progress: _Progress = None) -> CorpusIndex: ...

@@ -11,13 +11,15 @@ import argparse
 import math
 import sys
 import time
-from typing import Optional, Sequence
+import warnings
+from typing import Any, Optional, Sequence
 
 from . import __version__
 from .corpus import CorpusIndex
-from .errors import MinentError
+from .errors import EmptyInputWarning, MinentError
 
 EXIT_USAGE = 2
+SOURCES_HELP = "UTF-8 text: files, '-' for stdin, pipes, gzip/zstd/xz/bzip2 files (told by content)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -244,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     d = sub.add_parser("demo", help="run the main job on the bundled sample corpus (or on FILE)")
-    d.add_argument("corpus", nargs="*", help="UTF-8 text files (default: the bundled sample)")
+    d.add_argument("corpus", nargs="*", help="UTF-8 text: files, '-', pipes or compressed files "
+                   "(default: the bundled sample)")
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=cmd_demo)
 
@@ -252,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     ixs = ix.add_subparsers(dest="index_command", metavar="ACTION", parser_class=_Parser)
     ixs.required = True
     b = ixs.add_parser("build", help="index UTF-8 files into a directory")
-    b.add_argument("sources", nargs="+", help="UTF-8 text files")
+    b.add_argument("sources", nargs="+", help=SOURCES_HELP)
     b.add_argument("-o", "--output", required=True, help="index directory (created; replaced atomically)")
     b.add_argument("--segmenter", choices=["han", "line"], default="han",
                    help="han: runs of CJK/ASCII alphanumerics (nlp-zero's filter); line: whole lines")
@@ -290,8 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("-q", "--quiet", action="store_true")
     n.set_defaults(func=cmd_ngrams)
     ds = sub.add_parser("discover", help="discover the words of a corpus (minimum-entropy lexicon construction)")
-    ds.add_argument("sources", nargs="+", help="UTF-8 text files")
-    ds.add_argument("-o", "--output", required=True, help="lexicon file to write (atomic)")
+    ds.add_argument("sources", nargs="+", help=SOURCES_HELP)
+    ds.add_argument("-o", "--output", required=True, help="lexicon file to write (atomic; '-' for stdout; a device or FIFO is written in place)")
     ds.add_argument("--method", choices=["minent", "nlpzero"], default="minent",
                     help="minent: branching-entropy autonomy + unigram re-estimation (default); "
                          "nlpzero: nlp-zero's Word_Finder, identical output")
@@ -311,8 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     ds.set_defaults(func=cmd_discover)
 
     tp = sub.add_parser("templates", help="discover sentence templates (飞象过河, nlp-zero Template_Finder)")
-    tp.add_argument("sources", nargs="+", help="UTF-8 text files")
-    tp.add_argument("-o", "--output", required=True, help="templates TSV: count, trivial, n_words, template")
+    tp.add_argument("sources", nargs="+", help=SOURCES_HELP)
+    tp.add_argument("-o", "--output", required=True, help="templates TSV: count, trivial, n_words, template ('-' for stdout)")
     tp.add_argument("--lexicon", default=None, help="lexicon for the tokenizer (default: the bundled dictionary)")
     tp.add_argument("--window", type=int, default=5, help="skip-gram window (default 5; nlp-zero's README uses 3)")
     tp.add_argument("--min-proba", type=float, default=1e-5)
@@ -329,8 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa_.set_defaults(func=cmd_parse)
 
     sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")
-    sg.add_argument("source", help="UTF-8 text file")
-    sg.add_argument("-o", "--output", required=True, help="output file: words separated by spaces (atomic)")
+    sg.add_argument("source", help="UTF-8 text: a file, '-' for stdin, a pipe or a gzip/zstd/xz/bzip2 file")
+    sg.add_argument("-o", "--output", required=True, help="output file: words separated by spaces (atomic; '-' for stdout; "
+                         "a device or FIFO is written in place)")
     sg.add_argument("--lexicon", default=None,
                     help="lexicon file (word<TAB>count, or nlp-zero/jieba 'word count [tag]'); "
                          "default: the bundled general dictionary")
@@ -366,9 +370,21 @@ def _vae_cli():
     return sys.modules[name]
 
 
+def _warning_line(message: Warning | str, category: type, filename: str, lineno: int, file: Any = None,
+                  line: Optional[str] = None) -> None:
+    print(f"minent-fast: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EmptyInputWarning)
+        warnings.showwarning = _warning_line  # "0 chars read from X": one line, not a source excerpt
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

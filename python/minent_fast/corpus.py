@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._io import local_sources
 from ._progress import ProgressArg, make_progress
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -105,7 +106,9 @@ class CorpusIndex:
         num_threads: Optional[int] = None,
         progress: ProgressArg = None,
     ) -> "CorpusIndex":
-        """Index ``sources`` (a path or list of paths of UTF-8 text; files are memory-mapped).
+        """Index ``sources`` (a path or list of paths of UTF-8 text; files are memory-mapped;
+        ``-`` for stdin, pipes and gzip/zstd/xz/bzip2 files are read through a temporary
+        copy in TMPDIR, removed afterwards, and recorded under the name given).
 
         ``path``: a directory to save the index in (written atomically); None keeps it in
         memory only. ``segmenter``: ``"han"`` or ``"line"`` (see the module docstring).
@@ -119,7 +122,10 @@ class CorpusIndex:
         threads = _check_threads(num_threads)
         cb, close = make_progress(progress)
         try:
-            inner = _core.CorpusIndex.build(paths, segmenter=segmenter, num_threads=threads, progress=cb)
+            with local_sources(paths) as src:
+                names = src.names if src.any_copied else None
+                inner = _core.CorpusIndex.build(src.paths, segmenter=segmenter, num_threads=threads, progress=cb,
+                                                names=names)
             if path is not None:
                 inner.save(os.fspath(path), progress=cb)
                 # reopen from the map: the built arrays are freed and the index is shared

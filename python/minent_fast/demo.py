@@ -33,10 +33,16 @@ def _pair_pmi_table(idx: CorpusIndex, min_count: int, top: int) -> list[tuple[st
 
 def run_demo(corpus: Sequence[str] = (), progress: bool = False) -> int:
     from . import sample_path
+    from ._io import local_sources
 
-    sources = [str(p) for p in corpus] or [str(sample_path())]
+    given = [str(p) for p in corpus] or [str(sample_path())]
+    with local_sources(given) as src:  # stdin, pipes, compressed files: one temporary copy
+        return _demo(src.paths, src.names, progress)
+
+
+def _demo(sources: list[str], names: list[str], progress: bool) -> int:
     size = sum(Path(s).stat().st_size for s in sources)
-    print(f"corpus: {', '.join(Path(s).name for s in sources)} ({size / 1e6:.2f} MB)")
+    print(f"corpus: {', '.join(Path(s).name for s in names)} ({size / 1e6:.2f} MB)")
     t0 = time.perf_counter()
     idx = CorpusIndex.build(sources, progress=progress)
     dt = time.perf_counter() - t0

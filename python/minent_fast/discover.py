@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _core
+from ._io import local_sources
 from ._progress import ProgressArg, make_progress
 from .corpus import CorpusIndex, _check_threads, _source_list
 from .lexicon import Lexicon
@@ -62,8 +63,9 @@ def autonomy_scores(
     _check_int("max_len", max_len, 1, 4)
     cb, close = make_progress(progress)
     try:
-        words, scores = _core.autonomy(_source_list(sources), max_len=max_len, min_count=min_count,
-                                       num_threads=_check_threads(num_threads), progress=cb)
+        with local_sources(_source_list(sources)) as src:
+            words, scores = _core.autonomy(src.paths, max_len=max_len, min_count=min_count,
+                                           num_threads=_check_threads(num_threads), progress=cb)
     finally:
         close()
     return dict(zip(words, scores.tolist()))
@@ -266,7 +268,7 @@ def discover_words(
     pruning). Segment text with ``Tokenizer(lexicon)``.
     """
     sharded = _sharded_index(sources)
-    paths = sharded.sources if sharded is not None else _source_list(sources)
+    given = sharded.sources if sharded is not None else _source_list(sources)
     threads = _check_threads(num_threads)
     if isinstance(length_bonus, bool) or not isinstance(length_bonus, (int, float)):
         raise TypeError("length_bonus must be a number")
@@ -278,32 +280,35 @@ def discover_words(
         raise TypeError(f"prune must be a bool, not {type(prune).__name__}")
     cb, close = make_progress(progress)
     try:
-        if sharded is not None:
-            auto = autonomy_from_index(sharded, max_len, num_threads=threads)
-        else:
-            auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)
-        if not auto:
-            return Lexicon({})
-        words = list(auto)
-        scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
-        tok = _core.Tokenizer.with_scores(words, scores)
-        w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)
-        counts = _token_counts(w, c)
-        # the character model of the pruning: from every token, the long runs included (a
-        # character may occur only inside one of them; every later segmentation has the same
-        # characters, the corpus's)
-        logp = _char_logp(dict(zip(w, c.tolist()))) if prune else {}
-        best = _info_per_char(counts)
-        for _ in range(iterations):
-            lex = _core.Lexicon(list(counts), list(counts.values()))
-            w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
-            new = _token_counts(w, c)
-            info = _info_per_char(new)
-            if info >= best:
-                break
-            counts, best = new, info
-        if prune and counts:
-            counts = _prune_rounds(counts, logp, paths, max_len, iterations, threads, cb)
+        # stdin, pipes and compressed files: one temporary copy, read by every pass below
+        with local_sources(given) as src:
+            paths = src.paths
+            if sharded is not None:
+                auto = autonomy_from_index(sharded, max_len, num_threads=threads)
+            else:
+                auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)
+            if not auto:
+                return Lexicon({})
+            words = list(auto)
+            scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
+            tok = _core.Tokenizer.with_scores(words, scores)
+            w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)
+            counts = _token_counts(w, c)
+            # the character model of the pruning: from every token, the long runs included (a
+            # character may occur only inside one of them; every later segmentation has the same
+            # characters, the corpus's)
+            logp = _char_logp(dict(zip(w, c.tolist()))) if prune else {}
+            best = _info_per_char(counts)
+            for _ in range(iterations):
+                lex = _core.Lexicon(list(counts), list(counts.values()))
+                w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
+                new = _token_counts(w, c)
+                info = _info_per_char(new)
+                if info >= best:
+                    break
+                counts, best = new, info
+            if prune and counts:
+                counts = _prune_rounds(counts, logp, paths, max_len, iterations, threads, cb)
     finally:
         close()
     return Lexicon({w: c for w, c in counts.items() if c >= min_count})

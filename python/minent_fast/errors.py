@@ -4,7 +4,8 @@ The compiled core raises these (never a bare RuntimeError for a user mistake):
 ``CorpusError`` for bad input text (invalid UTF-8, with ``path`` and byte ``offset``),
 ``IndexFormatError`` for a missing-piece, truncated, corrupt or foreign index file.
 Missing files raise the built-in ``FileNotFoundError``; bad arguments ``ValueError`` or
-``TypeError``; Ctrl-C ``KeyboardInterrupt``.
+``TypeError``; Ctrl-C ``KeyboardInterrupt``. An empty input is not an error: it warns
+with ``EmptyInputWarning``.
 """
 
 from __future__ import annotations
@@ -23,3 +24,8 @@ class CorpusError(MinentError, ValueError):
 
 class IndexFormatError(MinentError, ValueError):
     """An index file is truncated, corrupt, of another format version, or not an index."""
+
+
+class EmptyInputWarning(UserWarning):
+    """An input held no text: allowed, but said ("0 chars read from …"), since it is often
+    a mistake (a pipe read before, an empty download)."""

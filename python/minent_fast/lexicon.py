@@ -71,8 +71,14 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: PathLike) -> "Lexicon":
-        """Read a TSV (``word<TAB>count``) or nlp-zero/jieba (``word count [tag]``) file."""
-        return cls(_core.Lexicon.load(os.fspath(path)))
+        """Read a TSV (``word<TAB>count``) or nlp-zero/jieba (``word count [tag]``) file
+        (also ``-``, a pipe or a compressed file)."""
+        from ._io import local_sources
+
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
+        with local_sources([os.fspath(path)]) as src:
+            return cls(_core.Lexicon.load(src.paths[0]))
 
     @classmethod
     def default(cls) -> "Lexicon":

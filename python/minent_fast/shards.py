@@ -5,6 +5,8 @@ A sharded index is a directory::
     DIR/shards.json              manifest (written last, atomically): segmenter, shards, sources
     DIR/shard-<build>-00000/     an ordinary index (index.mfi) of one shard
     DIR/shard-<build>-00001/ ...
+    DIR/source-<build>-*.txt     only for inputs read from stdin, a pipe or a compressed
+                                 file: their text, kept with the shards (discovery reads it)
 
 Inputs are cut into shards of about ``shard_bytes`` at line ends (small files are packed
 together), and no segment crosses a line end with either segmenter, so every count is the
@@ -17,7 +19,7 @@ partitioned by a stable hash of the n-gram: each shard's counts are split into p
 shard's table or one partition. Both steps are plain functions of files, so they run in
 this process or, unchanged, as tasks on a Dask cluster (:mod:`minent_fast.distributed`);
 every output file is written atomically, so a task that fails and is retried leaves no
-partial output.
+partial output, and the set of files is built beside the destination and swapped in whole.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _core
-from ._io import atomic_output
+from ._io import (STDIN, Sources, atomic_output, check_replaceable, prepare_sources, remove_copies,
+                  replaced_directory)
 from ._progress import ProgressArg
 from .corpus import CorpusIndex, _check_count, _check_threads, _ngram_range, _source_list
 
@@ -154,37 +157,68 @@ def build_shards(
     threads = _check_threads(num_threads)
     # absolute paths: tasks may run in another working directory (Dask workers), and the
     # manifest's sources are read again later (discover_words)
-    sources = [os.path.abspath(p) for p in _source_list(sources)]
-    plan = plan_shards(sources, shard_bytes)
-    for pieces in plan:  # fail before any work on a bad file (invalid UTF-8 is found by the shard that has it)
-        for p, _, _ in pieces:
-            if not os.access(p, os.R_OK):
-                raise PermissionError(13, "Permission denied", p)
-    out = Path(path)
+    given = [p if p == STDIN else os.path.abspath(p) for p in _source_list(sources)]
+    out = Path(path).absolute()
     out.mkdir(parents=True, exist_ok=True)
     build_id = secrets.token_hex(4)
-    names = [f"shard-{build_id}-{i:05d}" for i in range(len(plan))]
-    cb = progress if callable(progress) else None
+    # stdin, pipes and compressed files are copied into the index directory and kept
+    # there with the shards: their text is gone otherwise, and sharded discovery reads it
+    src = prepare_sources(given, directory=str(out), prefix=f"source-{build_id}-")
+    names: list[str] = []
     try:
-        stats = _run(build_shard, [(pieces, str(out / name), segmenter, threads) for pieces, name in zip(plan, names)],
-                     client, retries, cb, "shards")
+        plan = plan_shards(src.paths, shard_bytes)
+        for pieces in plan:  # fail before any work on a bad file (invalid UTF-8 is found by the shard that has it)
+            for p, _, _ in pieces:
+                if not os.access(p, os.R_OK):
+                    raise PermissionError(13, "Permission denied", p)
+        names = [f"shard-{build_id}-{i:05d}" for i in range(len(plan))]
+        cb = progress if callable(progress) else None
+        with _named_errors(src):
+            stats = _run(build_shard, [(pieces, str(out / name), segmenter, threads)
+                                       for pieces, name in zip(plan, names)], client, retries, cb, "shards")
     except BaseException:
         for name in names:
             shutil.rmtree(out / name, ignore_errors=True)
+        remove_copies(src)
         raise
     manifest = {
         "format": FORMAT, "version": 1, "segmenter": segmenter, "shard_bytes": shard_bytes,
-        "sources": sources,
+        "sources": src.paths,
         "shards": [dict(s, pieces=[list(p) for p in pieces]) for s, pieces in zip(stats, plan)],
     }
+    if src.any_copied:  # what each copy was read from, and which files the index owns
+        manifest["source_names"] = src.names
+        manifest["copies"] = [os.path.basename(c) for c in src.copied]
     old = _read_manifest(out) if (out / MANIFEST).exists() else None
-    with atomic_output(out / MANIFEST) as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=1)
+    try:
+        with atomic_output(out / MANIFEST) as f:
+            json.dump(manifest, f, ensure_ascii=False, indent=1)
+    except BaseException:
+        for name in names:
+            shutil.rmtree(out / name, ignore_errors=True)
+        remove_copies(src)
+        raise
     if old is not None:
         for s in old["shards"]:
             if s["dir"] not in names:
                 shutil.rmtree(out / s["dir"], ignore_errors=True)
+        for c in old.get("copies", []):
+            if isinstance(c, str) and c.startswith("source-") and "/" not in c and c not in manifest.get("copies", []):
+                with contextlib.suppress(OSError):
+                    os.unlink(out / c)
     return ShardedIndex.open(out, verify=False)
+
+
+@contextlib.contextmanager
+def _named_errors(src: Sources) -> Any:
+    """Errors of the core that name a copy of an input name the input instead."""
+    try:
+        yield
+    except BaseException as e:
+        new = src.translate(e)
+        if new is not None:
+            raise new from None
+        raise
 
 
 def _read_manifest(path: Path) -> dict:
@@ -449,17 +483,25 @@ def ngram_tables(
     src = Path(index)
     # a plain (unsharded) index is one shard
     shard_dirs = [str(src / s["dir"]) for s in _read_manifest(src)["shards"]] if is_sharded(src) else [str(src)]
-    out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
-    work = out / f"_map-{secrets.token_hex(4)}"
-    map_dirs = [str(work / f"{i:05d}") for i in range(len(shard_dirs))]
     cb = progress if callable(progress) else None
-    try:
-        _run(map_shard, [(s, d, lo, hi, partitions, threads) for s, d in zip(shard_dirs, map_dirs)],
-             client, retries, cb, "map")
-        names = [f"part-{p:05d}.parquet" for p in range(partitions)]
-        _run(reduce_partition, [(map_dirs, p, str(out / names[p]), mc) for p in range(partitions)],
-             client, retries, cb, "reduce")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    names = [f"part-{p:05d}.parquet" for p in range(partitions)]
+    # the set is built beside ``path`` and swapped in whole: a rerun with fewer partitions
+    # leaves no stale part files, and a failed run leaves the old set as it was
+    check_replaceable(path, _is_part_file, "ngram_tables")
+    Path(path).mkdir(parents=True, exist_ok=True)  # as before: the directory exists after any run
+    with replaced_directory(path, _is_part_file, "ngram_tables") as out:
+        work = out / f"_map-{secrets.token_hex(4)}"
+        map_dirs = [str(work / f"{i:05d}") for i in range(len(shard_dirs))]
+        try:
+            _run(map_shard, [(s, d, lo, hi, partitions, threads) for s, d in zip(shard_dirs, map_dirs)],
+                 client, retries, cb, "map")
+            _run(reduce_partition, [(map_dirs, p, str(out / names[p]), mc) for p in range(partitions)],
+                 client, retries, cb, "reduce")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return names
+
+
+def _is_part_file(name: str) -> bool:
+    """An entry an earlier :func:`ngram_tables` run leaves in its directory."""
+    return (name.startswith("part-") and name.endswith(".parquet") and name[5:-8].isdigit()) or name.startswith("_map-")

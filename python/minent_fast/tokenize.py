@@ -13,6 +13,7 @@ import os
 from typing import Any, Iterable, Optional, Union
 
 from . import _core
+from ._io import local_sources
 from ._progress import ProgressArg, make_progress
 from .corpus import _check_threads
 from .lexicon import Lexicon
@@ -74,14 +75,20 @@ class Tokenizer:
     ) -> dict[str, int]:
         """Segment ``src`` line by line into ``dst``: words joined by one space.
 
-        Streamed from a memory map in bounded windows; ``dst`` is written atomically (it
-        appears only when complete). Returns ``{"lines", "bytes_in", "bytes_out"}``.
+        Streamed from a memory map in bounded windows. ``src`` may also be ``-`` (stdin), a
+        pipe or a gzip/zstd/xz/bzip2 file (read through a temporary copy). A new or regular
+        ``dst`` is written atomically (it appears only when complete); ``-`` (stdout), a
+        device or a FIFO is written in place. Returns ``{"lines", "bytes_in", "bytes_out"}``
+        (``bytes_in`` of the decompressed text).
         """
+        if not isinstance(src, (str, os.PathLike)) or not isinstance(dst, (str, os.PathLike)):
+            raise TypeError("tokenize_file takes two paths (str or os.PathLike)")
         cb, close = make_progress(progress)
         try:
-            lines, bytes_in, bytes_out = self._inner.tokenize_file(
-                os.fspath(src), os.fspath(dst), num_threads=_check_threads(num_threads), progress=cb
-            )
+            with local_sources([os.fspath(src)]) as inputs:
+                lines, bytes_in, bytes_out = self._inner.tokenize_file(
+                    inputs.paths[0], os.fspath(dst), num_threads=_check_threads(num_threads), progress=cb
+                )
         finally:
             close()
         return {"lines": lines, "bytes_in": bytes_in, "bytes_out": bytes_out}

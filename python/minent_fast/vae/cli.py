@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+OUTPUTS = frozenset({"samples.png", "members.png", "model.pt", "report.json"})  # what OUT holds
 INSTALL_HINT = "minent-fast vae-cluster needs PyTorch: pip install 'minent_fast[vae]'"
 
 
@@ -43,7 +44,7 @@ def add_parser(sub: Any, parser_class: Any = None) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, metavar="DIR",
                    help="directory with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz, "
                         "or the word 'digits' for scikit-learn's bundled 8x8 digits")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output directory (created)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="output directory: created, or replaced whole if it holds only an earlier run's four files")
     p.add_argument("--clusters", type=int, default=10, help="number of clusters K (default 10)")
     p.add_argument("--epochs", type=int, default=None, help="epochs of the clustering loss (default: the recipe's)")
     p.add_argument("--pretrain-epochs", type=int, default=None,
@@ -63,13 +64,6 @@ def add_parser(sub: Any, parser_class: Any = None) -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    from minent_fast._io import atomic_output  # torch-free; imported here to keep load time stdlib-only
-
-    with atomic_output(path, "wb") as f:
-        write(f)
 
 
 def _grid(rows: list[Any], per_row: int, shape: tuple[int, int, int]) -> Any:
@@ -123,10 +117,10 @@ def run(args: argparse.Namespace) -> int:
         if args.limit < 1:
             raise ValueError(f"--limit must be ≥ 1, got {args.limit}")
         x, y = x[: args.limit], y[: args.limit]
+    from minent_fast._io import check_replaceable, replaced_directory
+
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"{out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    check_replaceable(out, OUTPUTS.__contains__, "vae-cluster")  # before training, not after
 
     fit_kwargs: dict[str, Any] = {"batch_size": args.batch_size, "device": args.device}
     if args.epochs is not None:
@@ -155,9 +149,6 @@ def run(args: argparse.Namespace) -> int:
         idx = np.flatnonzero(pred == c)
         members.append(x[np.sort(rng.choice(idx, size=min(m, idx.size), replace=False))] if idx.size else x[:0])
     shape = tuple(x.shape[1:])
-    _atomic_write(out / "samples.png", lambda f: _grid(generated, m, shape).save(f, format="PNG"))
-    _atomic_write(out / "members.png", lambda f: _grid(members, m, shape).save(f, format="PNG"))
-    model.save(out / "model.pt")
     report = {
         "accuracy_hungarian": acc.hungarian,
         "accuracy_majority": acc.majority,
@@ -174,7 +165,13 @@ def run(args: argparse.Namespace) -> int:
         "final_loss": model.history_[-1]["loss"] if model.history_ else None,
     }
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(out / "report.json", lambda f: f.write(text.encode()))
+    # the four files are written into a new directory that then replaces OUT whole: no
+    # mix of an earlier run's files with this one's, nothing half-written on a failure
+    with replaced_directory(out, OUTPUTS.__contains__, "vae-cluster") as tmp:
+        _grid(generated, m, shape).save(tmp / "samples.png", format="PNG")
+        _grid(members, m, shape).save(tmp / "members.png", format="PNG")
+        model.save(tmp / "model.pt")
+        (tmp / "report.json").write_bytes(text.encode())
     print(f"wrote {out / 'samples.png'}, {out / 'members.png'}, {out / 'model.pt'}, {out / 'report.json'}")
     return 0
 

@@ -91,14 +91,25 @@ impl SourceFile {
     /// and end at character boundaries (shards are cut just after a newline); one that
     /// does not is reported as invalid UTF-8 at its first bad byte, in file offsets.
     pub fn open_range(path: &Path, range: Option<(u64, u64)>) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
-        if meta.is_dir() {
+        // Only a regular file can be mapped: a pipe, FIFO or device would map as empty
+        // (and opening a FIFO would block), so they are refused here, before opening; the
+        // Python layer reads them into a temporary file first.
+        let kind = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.file_type();
+        if kind.is_dir() {
             return Err(Error::io(
                 path,
                 std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
             ));
         }
+        if !kind.is_file() {
+            return Err(Error::arg(format!(
+                "{}: not a regular file (a pipe, device or socket cannot be memory-mapped; \
+                 minent_fast's Python API and CLI read those through a temporary copy)",
+                path.display()
+            )));
+        }
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io(path, e))?;
         // An empty file cannot be mapped; it is simply an empty text.
         let map = if meta.len() == 0 {
             None

@@ -225,6 +225,19 @@ impl CorpusIndex {
     pub fn sources(&self) -> &[String] {
         &self.sources
     }
+    /// Record other names for the sources (one per source, in order): the names a user
+    /// gave for inputs that were read through a temporary copy (stdin, a pipe, a
+    /// compressed file), which is gone once the index is built.
+    pub fn rename_sources(&mut self, names: Vec<String>) -> Result<()> {
+        if names.len() != self.sources.len() {
+            return Err(Error::arg(format!("{} source names for {} sources", names.len(), self.sources.len())));
+        }
+        if names.iter().any(|n| n.contains('\n')) {
+            return Err(Error::arg("a source name cannot contain a newline"));
+        }
+        self.sources = names;
+        Ok(())
+    }
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }

@@ -165,7 +165,7 @@ struct PyCorpusIndex {
 #[pymethods]
 impl PyCorpusIndex {
     #[staticmethod]
-    #[pyo3(signature = (sources, *, segmenter = "han", num_threads = None, progress = None, ranges = None))]
+    #[pyo3(signature = (sources, *, segmenter = "han", num_threads = None, progress = None, ranges = None, names = None))]
     fn build(
         py: Python<'_>,
         sources: Vec<PathBuf>,
@@ -173,11 +173,16 @@ impl PyCorpusIndex {
         num_threads: Option<usize>,
         progress: Option<Bound<'_, PyAny>>,
         ranges: Option<Vec<Option<(u64, u64)>>>,
+        names: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let seg = core_err(py, Segmenter::parse(segmenter))?;
         let ranges = ranges.unwrap_or_default();
         let index = run_heavy(py, progress.as_ref(), move |ctl| {
-            CorpusIndex::build_ranges(&sources, &ranges, seg, num_threads, ctl)
+            let mut index = CorpusIndex::build_ranges(&sources, &ranges, seg, num_threads, ctl)?;
+            if let Some(names) = names {
+                index.rename_sources(names)?;
+            }
+            Ok(index)
         })?;
         Ok(PyCorpusIndex { inner: Arc::new(index) })
     }
