@@ -184,16 +184,16 @@ def test_tsne_init_separates_elongated_clusters():
 
 
 def test_default_init_is_tsne_and_anchoring_keeps_it(digits, monkeypatch):
-    from minent_fast.vae import models
+    from minent_fast.vae import clusterinit
 
     seen = {}
-    real = models._tsne_gmm_labels
+    real = clusterinit._tsne_gmm_labels
 
     def spy(codes, k, seed, **kw):
         seen["labels"] = real(codes, k, seed, **kw)
         return seen["labels"]
 
-    monkeypatch.setattr(models, "_tsne_gmm_labels", spy)
+    monkeypatch.setattr(clusterinit, "_tsne_gmm_labels", spy)
     x, _ = digits
     model = ClusterVAE(num_clusters=10, latent_dim=8, input_shape=(1, 8, 8), hidden=(128, 64), seed=0)
     model.fit(x, epochs=20, anchor_epochs=20, pretrain_epochs=15, batch_size=32)  # default init

@@ -13,6 +13,11 @@ Public names::
     load_mnist_test     the 10,000 MNIST test digits from local IDX .gz files
     load_digits         scikit-learn's bundled 8×8 digits
 
+Modules: ``models`` (the two classes, their losses and training loops) uses ``networks``
+(encoder, decoder, cluster head), ``clusterinit`` (t-SNE + GMM and the other initial
+clusterings) and ``checkpoint`` (model files: atomic save, checked load); ``metrics``,
+``data`` and ``cli`` (the ``vae-cluster`` subcommand) stand beside them.
+
 See docs/vae.md for the model, the loss, the training recipe and measured accuracies.
 """
 

@@ -32,152 +32,52 @@ Design notes
 * Models are plain Python objects holding a ``torch.nn.Module`` (``.net``); ``fit`` draws
   all randomness from ``seed`` (torch's RNG is forked, the caller's state is untouched), so
   training on CPU is reproducible bit for bit for a given seed and thread count.
+
+Layout
+------
+This module holds the model classes, their losses and training loops. The networks they
+train are in :mod:`.networks`, the initial clusterings of the codes in :mod:`.clusterinit`
+and the model file (atomic save, checked load) in :mod:`.checkpoint`; those three import
+nothing from each other or from here.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-from .._io import atomic_output
 from .._progress import ProgressArg, make_progress
+from .checkpoint import PathLike, _load_checkpoint, _save_checkpoint
+from .clusterinit import _CLUSTERINGS, _initial_clusters
+from .networks import (
+    _ARCHS,
+    _HEADS,
+    DEFAULT_HIDDEN,
+    _build_conv,
+    _build_mlp,
+    _ClusterVAENet,
+    _Decoder,
+    _Encoder,
+    _VAENet,
+)
 
-PathLike = Union[str, "os.PathLike[str]"]
+# Defined here before networks, clusterinit and checkpoint were split out; still importable
+# from this module (the tests import _tsne_gmm_labels from here).
+from .checkpoint import _FORMAT_VERSION, _atomic_torch_save  # noqa: F401
+from .clusterinit import _tsne_gmm_labels  # noqa: F401
+from .networks import _GaussianHead, _Reshape  # noqa: F401
+
 ArrayLike = Union[np.ndarray, torch.Tensor]
 EpochCallback = Callable[[Any, dict], Any]
 
-_FORMAT_VERSION = 1
-_ARCHS = ("mlp", "conv")
 _LIKELIHOODS = ("bernoulli", "gaussian")
-_HEADS = ("gaussian", "mlp")
-_INITS = ("tsne", "spectral", "kmeans", "gmm", "random")
-DEFAULT_HIDDEN = (500, 500, 2000)  # VaDE / DEC encoder widths
-
-
-# --------------------------------------------------------------------------- networks
-class _Encoder(nn.Module):
-    """x → (μ(x), log σ²(x)); ``body`` maps x to features, two linear heads give μ and log σ²."""
-
-    def __init__(self, body: nn.Module, features: int, latent_dim: int) -> None:
-        super().__init__()
-        self.body = body
-        self.mu = nn.Linear(features, latent_dim)
-        self.logvar = nn.Linear(features, latent_dim)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.body(x)
-        return self.mu(h), self.logvar(h)
-
-
-class _Decoder(nn.Module):
-    """z → logits of x (shape ``input_shape``); the first layer is ``self.first`` (linear)."""
-
-    def __init__(self, first: nn.Linear, rest: nn.Module, input_shape: Sequence[int]) -> None:
-        super().__init__()
-        self.first = first
-        self.rest = rest
-        self.input_shape = tuple(input_shape)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        out = self.rest(self.first(z))
-        return out.reshape(z.shape[0], *self.input_shape)
-
-
-class _Reshape(nn.Module):
-    def __init__(self, *shape: int) -> None:
-        super().__init__()
-        self.shape = shape
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(x.shape[0], *self.shape)
-
-
-def _build_mlp(input_shape: Sequence[int], latent_dim: int, hidden: Sequence[int]) -> tuple[_Encoder, _Decoder]:
-    d = int(np.prod(input_shape))
-    layers: list[nn.Module] = [nn.Flatten()]
-    prev = d
-    for h in hidden:
-        layers += [nn.Linear(prev, h), nn.ReLU()]
-        prev = h
-    encoder = _Encoder(nn.Sequential(*layers), prev, latent_dim)
-    rev = list(hidden)[::-1]
-    first = nn.Linear(latent_dim, rev[0])
-    rest: list[nn.Module] = [nn.ReLU()]
-    prev = rev[0]
-    for h in rev[1:]:
-        rest += [nn.Linear(prev, h), nn.ReLU()]
-        prev = h
-    rest.append(nn.Linear(prev, d))
-    return encoder, _Decoder(first, nn.Sequential(*rest), input_shape)
-
-
-def _build_conv(input_shape: Sequence[int], latent_dim: int) -> tuple[_Encoder, _Decoder]:
-    """Article 4's network: two (stride-2, stride-1) 3×3 conv pairs with 32 and 64 filters,
-    LeakyReLU(0.2), and the mirrored transposed convolutions."""
-    c, h, w = input_shape
-    if h % 4 or w % 4:
-        raise ValueError(f"arch='conv' needs height and width divisible by 4, got {h}×{w}")
-    act = lambda: nn.LeakyReLU(0.2)  # noqa: E731
-    body = nn.Sequential(
-        nn.Conv2d(c, 32, 3, stride=2, padding=1), act(),
-        nn.Conv2d(32, 32, 3, stride=1, padding=1), act(),
-        nn.Conv2d(32, 64, 3, stride=2, padding=1), act(),
-        nn.Conv2d(64, 64, 3, stride=1, padding=1), act(),
-        nn.Flatten(),
-    )
-    features = 64 * (h // 4) * (w // 4)
-    first = nn.Linear(latent_dim, features)
-    rest = nn.Sequential(
-        _Reshape(64, h // 4, w // 4),
-        nn.ConvTranspose2d(64, 64, 3, stride=1, padding=1), act(),
-        nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1), act(),
-        nn.ConvTranspose2d(64, 32, 3, stride=1, padding=1), act(),
-        nn.ConvTranspose2d(32, 32, 3, stride=2, padding=1, output_padding=1), act(),
-        nn.ConvTranspose2d(32, c, 3, stride=1, padding=1),
-    )
-    return _Encoder(body, features, latent_dim), _Decoder(first, rest, input_shape)
-
-
-class _GaussianHead(nn.Module):
-    """p(y|z) = softmax_y(−‖z − μ_y‖²/2 + b_y): the posterior of the prior mixture."""
-
-    def __init__(self, cluster_means: nn.Parameter, num_clusters: int) -> None:
-        super().__init__()
-        self.cluster_means = cluster_means
-        self.bias = nn.Parameter(torch.zeros(num_clusters))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return -0.5 * torch.cdist(z, self.cluster_means).pow(2) + self.bias
-
-
-class _VAENet(nn.Module):
-    def __init__(self, encoder: _Encoder, decoder: _Decoder) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.decoder = decoder
-
-
-class _ClusterVAENet(_VAENet):
-    def __init__(self, encoder: _Encoder, decoder: _Decoder, num_clusters: int, latent_dim: int, head: str) -> None:
-        super().__init__(encoder, decoder)
-        # q(z|y) = N(μ_y, I); zeros as in the article, replaced by ``init`` after pre-training.
-        self.cluster_means = nn.Parameter(torch.zeros(num_clusters, latent_dim))
-        if head == "gaussian":
-            self.classifier: nn.Module = _GaussianHead(self.cluster_means, num_clusters)
-            # The article's zero init makes every cluster identical; spread them a little.
-            with torch.no_grad():
-                self.cluster_means.normal_(0.0, 1.0)
-        else:
-            self.classifier = nn.Sequential(nn.Linear(latent_dim, 256), nn.ReLU(), nn.Linear(256, num_clusters))
+_INITS = (*_CLUSTERINGS, "random")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -226,22 +126,6 @@ def _random_affine(x: torch.Tensor, rotate: float = 12.0, scale: float = 0.1, sh
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def _tsne_gmm_labels(codes: np.ndarray, k: int, seed: int, *, gmm_restarts: int = 10) -> np.ndarray:
-    """Clusters of ``codes`` (n, d): a 2-D t-SNE map of the codes (perplexity 30, PCA
-    start), then a full-covariance Gaussian mixture with ``k`` components fitted to the map,
-    keeping the restart with the highest likelihood (N2D's manifold-then-GMM step, with
-    t-SNE in place of UMAP). On the autoencoder's MNIST codes the map separates the digits
-    that spectral clustering splits (the slanted and upright 1s) or merges (4/9, 3/5)."""
-    from sklearn.manifold import TSNE
-    from sklearn.mixture import GaussianMixture
-
-    n = len(codes)
-    perplexity = float(min(30.0, max(1.0, (n - 1) / 3.0)))
-    emb = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(codes)
-    gm = GaussianMixture(n_components=k, covariance_type="full", n_init=gmm_restarts, random_state=seed).fit(emb)
-    return gm.predict(emb).astype(np.int64)
-
-
 def _check_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ValueError(f"{name} must be an integer, got {value!r}")
@@ -258,36 +142,6 @@ def _check_float(name: str, value: Any, positive: bool = True) -> float:
     if not math.isfinite(v) or (positive and v <= 0) or v < 0:
         raise ValueError(f"{name} must be a finite {'positive' if positive else 'non-negative'} number, got {value!r}")
     return v
-
-
-def _atomic_torch_save(obj: Any, path: PathLike) -> None:
-    """torch.save to a temporary file in the target's directory, fsync, then os.replace."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileNotFoundError(f"{parent}: directory does not exist (saving {target.name})")
-    with atomic_output(target, "wb") as f:  # temporary beside it, fsync, rename
-        torch.save(obj, f)
-
-
-def _load_checkpoint(path: PathLike, expected: str) -> dict:
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"{p}: no such file")
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as e:  # pickle errors, zip errors, truncated files ...
-        raise ValueError(f"{p}: not a minent_fast VAE model file ({type(e).__name__}: {e})") from None
-    if not isinstance(ckpt, dict) or not str(ckpt.get("format", "")).startswith("minent_fast.vae/"):
-        raise ValueError(f"{p}: not a minent_fast VAE model file (no format tag)")
-    kind = ckpt["format"].split("/", 1)[1]
-    if kind != expected:
-        raise ValueError(f"{p}: is a {kind} file, not a {expected} file (use {kind}.load)")
-    if ckpt.get("version") != _FORMAT_VERSION:
-        raise ValueError(f"{p}: unsupported {expected} file version {ckpt.get('version')!r}")
-    if not isinstance(ckpt.get("config"), dict) or not isinstance(ckpt.get("state_dict"), dict):
-        raise ValueError(f"{p}: corrupt {expected} file (config or state_dict missing)")
-    return ckpt
 
 
 # --------------------------------------------------------------------------- base model
@@ -447,16 +301,7 @@ class _BaseVAE:
         """Write config + weights + training history to ``path`` atomically
         (a temporary file in the same directory, then ``os.replace``)."""
         state = {k: v.detach().to("cpu").clone() for k, v in self.net.state_dict().items()}
-        _atomic_torch_save(
-            {
-                "format": f"minent_fast.vae/{self._kind}",
-                "version": _FORMAT_VERSION,
-                "config": self.config(),
-                "state_dict": state,
-                "history": [dict(r) for r in self.history_],
-            },
-            path,
-        )
+        _save_checkpoint(path, self._kind, self.config(), state, [dict(r) for r in self.history_])
 
     @classmethod
     def load(cls, path: PathLike, device: Any = "cpu") -> Any:
@@ -775,31 +620,10 @@ class ClusterVAE(_BaseVAE):
     @torch.no_grad()
     def _init_clusters(self, t: torch.Tensor, init: str, seed: int) -> np.ndarray:
         """μ_y from a clustering of the latent means (t-SNE + GMM, spectral, k-means or a
-        GMM); rescale the latent to unit within-cluster variance (scaling the μ layer by s and
+        GMM; :mod:`.clusterinit`); rescale the latent to unit within-cluster variance (scaling the μ layer by s and
         the decoder's first layer by 1/s leaves the autoencoder's function unchanged)."""
         mu = self.encode(t).astype(np.float64)
-        k = self.num_clusters
-        if init == "kmeans":
-            from sklearn.cluster import KMeans
-
-            km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(mu)
-            centers, labels = km.cluster_centers_, km.labels_
-        elif init == "gmm":
-            from sklearn.mixture import GaussianMixture
-
-            gm = GaussianMixture(n_components=k, covariance_type="diag", n_init=3, random_state=seed).fit(mu)
-            centers, labels = gm.means_, gm.predict(mu)
-        elif init == "tsne":
-            labels = _tsne_gmm_labels(mu, k, seed)
-            centers = np.stack([mu[labels == c].mean(0) if np.any(labels == c) else mu.mean(0) for c in range(k)])
-        else:
-            from sklearn.cluster import SpectralClustering
-
-            n_neighbors = int(min(max(10, round(0.001 * len(mu))), len(mu) - 1))
-            sc = SpectralClustering(n_clusters=k, affinity="nearest_neighbors", n_neighbors=n_neighbors,
-                                    assign_labels="cluster_qr", random_state=seed)
-            labels = sc.fit_predict(mu)
-            centers = np.stack([mu[labels == c].mean(0) if np.any(labels == c) else mu.mean(0) for c in range(k)])
+        labels, centers = _initial_clusters(mu, init, self.num_clusters, seed)
         within = float(np.mean((mu - centers[labels]) ** 2))
         scale = 1.0 / math.sqrt(within) if within > 0 else 1.0
         net = self.net
