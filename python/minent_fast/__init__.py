@@ -1,30 +1,56 @@
 """minent_fast: minimum-entropy unsupervised NLP at corpus scale.
 
-Public names::
+The package follows the pipeline, one folder a stage (each folder's ``__init__`` says
+what it takes and gives; the compiled core in ``rust/minent-core/src`` has the same rooms)::
 
-    CorpusIndex                       suffix-array statistics of a corpus (Rust core)
-    build_shards, ShardedIndex        the same over a directory of shards (corpora larger than memory)
-    ngram_tables                      exact n-gram counts as hash-partitioned Parquet files
-    Lexicon, Tokenizer                word counts and unigram Viterbi segmentation (nlp-zero semantics)
-    evaluate.score                    word precision / recall / F1
-    MinentError, CorpusError, IndexFormatError
-    sample_path()                     the bundled public-domain sample corpus
+    index/       corpus → index      CorpusIndex, ShardedIndex, build_shards, ngram_tables, distributed
+    discovery/   index → lexicon     discover_words, entropy_report, WordFinder (nlp-zero compat)
+    segment/     lexicon → words     Lexicon, Tokenizer (unigram Viterbi, nlp-zero semantics)
+    templates.py words → templates   TemplateFinder, Template, Parser, SentTree (飞象过河)
+    evaluate.py                      score (word precision / recall / F1), read_lines
+    vae/                             optional PyTorch VAE clustering (minent_fast[vae])
+    cli.py, demo.py                  the ``minent-fast`` command line
+    _io.py, _progress.py, errors.py  what every stage uses: inputs and outputs, progress, exceptions
+
+Public names are imported here; so are the 0.1 module paths (``minent_fast.corpus``,
+``.shards``, ``.distributed``, ``.discover``, ``.wordfinder``, ``.lexicon``,
+``.tokenize``), which name the same modules in their new rooms.
 """
 
 from __future__ import annotations
 
+import sys as _sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import evaluate
-from .corpus import CorpusIndex
-from .discover import discover_words, entropy_report
+from . import discovery, evaluate, index, segment
+from .discovery import words as _words
+from .discovery.wordfinder import WordFinder
+from .discovery.words import discover_words, entropy_report
 from .errors import CorpusError, EmptyInputWarning, IndexFormatError, MinentError
-from .lexicon import Lexicon
-from .shards import ShardedIndex, build_shards, ngram_tables
+from .index import corpus as _corpus
+from .index import distributed as _distributed
+from .index import shards as _shards
+from .index.corpus import CorpusIndex
+from .index.shards import ShardedIndex, build_shards, ngram_tables
+from .segment import _default as _default_dic
+from .segment import lexicon as _lexicon
+from .segment import tokenize as _tokenize
+from .segment.lexicon import Lexicon
+from .segment.tokenize import Tokenizer
 from .templates import Parser, SentTree, Template, TemplateFinder
-from .tokenize import Tokenizer
-from .wordfinder import WordFinder
+
+# the flat module paths of 0.1 stay importable (import minent_fast.corpus, from
+# minent_fast.discover import autonomy_scores, monkeypatching minent_fast.shards...)
+_OLD_PATHS = {
+    "corpus": _corpus, "shards": _shards, "distributed": _distributed, "discover": _words,
+    "wordfinder": _sys.modules[WordFinder.__module__], "lexicon": _lexicon, "tokenize": _tokenize,
+    "_default": _default_dic,
+}
+for _name, _module in _OLD_PATHS.items():
+    _sys.modules[f"{__name__}.{_name}"] = _module
+    globals()[_name] = _module
+del _name, _module
 
 try:
     __version__ = version("minent_fast")

@@ -15,7 +15,7 @@ import warnings
 from typing import Any, Optional, Sequence
 
 from . import __version__
-from .corpus import CorpusIndex
+from .index.corpus import CorpusIndex
 from .errors import EmptyInputWarning, MinentError
 
 EXIT_USAGE = 2
@@ -58,7 +58,7 @@ def _client(args: argparse.Namespace):
     """A Dask client for --scheduler (an address, or 'local' for a LocalCluster), else None."""
     if not getattr(args, "scheduler", None):
         return None
-    from . import distributed
+    from .index import distributed
 
     try:
         return distributed.connect(None if args.scheduler == "local" else args.scheduler)
@@ -69,7 +69,7 @@ def _client(args: argparse.Namespace):
 def cmd_index_build(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.shard_mb is not None or args.scheduler:
-        from .shards import DEFAULT_SHARD_BYTES, build_shards
+        from .index.shards import DEFAULT_SHARD_BYTES, build_shards
 
         if args.shard_mb is not None and not 0 < args.shard_mb < 2**40:
             raise ValueError(f"--shard-mb must be a positive number of MiB, got {args.shard_mb}")
@@ -111,7 +111,7 @@ def cmd_ngrams(args: argparse.Namespace) -> int:
     from ._io import write_table, write_tsv
 
     if args.partitions is not None:
-        from .shards import ngram_tables
+        from .index.shards import ngram_tables
 
         if args.output in (None, "-") or args.limit is not None:
             raise ValueError("--partitions writes a directory of Parquet files: give -o DIR (and no --limit)")
@@ -137,8 +137,8 @@ def cmd_ngrams(args: argparse.Namespace) -> int:
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    from .lexicon import Lexicon
-    from .tokenize import Tokenizer
+    from .segment.lexicon import Lexicon
+    from .segment.tokenize import Tokenizer
 
     lex = Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default()
     tok = Tokenizer(lex, null_score=args.null_score, combine_alnum=not args.no_combine_alnum)
@@ -165,13 +165,13 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .discover import discover_words
-    from .lexicon import Lexicon
+    from .discovery.words import discover_words
+    from .segment.lexicon import Lexicon
 
     t0 = time.perf_counter()
     if args.method == "nlpzero":
         from .evaluate import read_lines
-        from .wordfinder import WordFinder
+        from .discovery.wordfinder import WordFinder
 
         wf = WordFinder(min_proba=args.min_proba, min_pmi=args.min_pmi)
         lines = [line for src in args.sources for line in read_lines(src)]
@@ -194,8 +194,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _tokenizer_for(args: argparse.Namespace):
-    from .lexicon import Lexicon
-    from .tokenize import Tokenizer
+    from .segment.lexicon import Lexicon
+    from .segment.tokenize import Tokenizer
 
     return Tokenizer(Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default())
 

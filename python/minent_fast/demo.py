@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .corpus import CorpusIndex
+from .index.corpus import CorpusIndex
 
 
 def _pair_pmi_table(idx: CorpusIndex, min_count: int, top: int) -> list[tuple[str, int, float]]:
@@ -64,9 +64,9 @@ def _demo(sources: list[str], names: list[str], progress: bool) -> int:
                   f"{idx.branching_entropy(w, 'right'):.3f} nats, left {idx.branching_entropy(w, 'left'):.3f} nats")
 
     # word discovery by minimum entropy, and what it does to the information per character
-    from .discover import discover_words, entropy_report
+    from .discovery.words import discover_words, entropy_report
     from .evaluate import read_lines
-    from .tokenize import Tokenizer
+    from .segment.tokenize import Tokenizer
 
     t0 = time.perf_counter()
     lex = discover_words(sources, progress=progress)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 
 from . import _core
 from ._io import batches, items_checked
-from .tokenize import Tokenizer
+from .segment.tokenize import Tokenizer
 
 PathLike = Union[str, "os.PathLike[str]"]
 _PLACEHOLDERS = (None, "X", "[X]")

@@ -36,11 +36,11 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Union
 import numpy as np
 import pyarrow as pa
 
-from . import _core
-from ._io import local_sources
-from ._progress import ProgressArg, make_progress
-from .corpus import CorpusIndex, _check_threads, _source_list
-from .lexicon import Lexicon
+from .. import _core
+from .._io import local_sources
+from .._progress import ProgressArg, make_progress
+from ..index.corpus import CorpusIndex, _check_threads, _source_list
+from ..segment.lexicon import Lexicon
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -95,7 +95,7 @@ def autonomy_from_index(index: "CorpusIndex", max_len: int = 3, *, min_count: in
 
 def _sharded_index(sources: object) -> Optional["CorpusIndex"]:
     """The ShardedIndex when ``sources`` is one (or the directory of one), else None."""
-    from .shards import ShardedIndex, is_sharded
+    from ..index.shards import ShardedIndex, is_sharded
 
     if isinstance(sources, ShardedIndex):
         return sources

@@ -12,10 +12,10 @@ import functools
 import os
 from typing import Any, Iterable, Optional, Union
 
-from . import _core
-from ._io import local_sources
-from ._progress import ProgressArg, make_progress
-from .corpus import _check_threads
+from .. import _core
+from .._io import local_sources
+from .._progress import ProgressArg, make_progress
+from ..index.corpus import _check_threads
 from .lexicon import Lexicon
 
 PathLike = Union[str, "os.PathLike[str]"]

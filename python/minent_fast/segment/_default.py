@@ -15,10 +15,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from . import _core
-from .lexicon import Lexicon
+from .. import _core
 
-DEFAULT_DIC = Path(__file__).with_name("data") / "nlpzero_dic.txt.gz"
+DEFAULT_DIC = Path(__file__).parents[1] / "data" / "nlpzero_dic.txt.gz"
 
 
 def _cache_dir() -> Path:
@@ -29,16 +28,16 @@ def _cache_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
+def default_lexicon() -> _core.Lexicon:
     raw = DEFAULT_DIC.read_bytes()
     key = hashlib.sha256(raw).hexdigest()[:16]
     cache = _cache_dir() / f"default-lexicon-{key}.mlx"
     with contextlib.suppress(OSError, ValueError):
-        return Lexicon(_core.Lexicon.from_bytes(cache.read_bytes()))
+        return _core.Lexicon.from_bytes(cache.read_bytes())
     lex = _core.Lexicon.parse(gzip.decompress(raw).decode("utf-8"), str(DEFAULT_DIC))
     with contextlib.suppress(OSError):
-        from ._io import atomic_output
+        from .._io import atomic_output
 
         with atomic_output(cache, "wb") as f:
             f.write(lex.to_bytes())
-    return Lexicon(lex)
+    return lex

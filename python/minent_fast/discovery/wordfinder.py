@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from . import _core
-from ._io import BATCH, batches, items_checked
-from ._progress import ProgressArg, make_progress
-from .lexicon import Lexicon
-from .tokenize import Tokenizer
+from .. import _core
+from .._io import BATCH, batches, items_checked
+from .._progress import ProgressArg, make_progress
+from ..segment.lexicon import Lexicon
+from ..segment.tokenize import Tokenizer
 
 
 

@@ -38,10 +38,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _core
-from ._io import (STDIN, Sources, atomic_output, check_replaceable, prepare_sources, remove_copies,
+from .. import _core
+from .._io import (STDIN, Sources, atomic_output, check_replaceable, prepare_sources, remove_copies,
                   replaced_directory)
-from ._progress import ProgressArg
+from .._progress import ProgressArg
+from . import corpus as _corpus
 from .corpus import CorpusIndex, _check_count, _check_threads, _ngram_range, _source_list
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -222,7 +223,7 @@ def _named_errors(src: Sources) -> Any:
 
 
 def _read_manifest(path: Path) -> dict:
-    from .errors import IndexFormatError
+    from ..errors import IndexFormatError
 
     try:
         m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
@@ -261,7 +262,7 @@ class ShardedIndex(CorpusIndex):
         d = Path(path)
         m = _read_manifest(d)
         shards = [CorpusIndex.open(d / s["dir"], verify=verify, progress=progress) for s in m["shards"]]
-        from .errors import IndexFormatError
+        from ..errors import IndexFormatError
 
         for s, idx in zip(m["shards"], shards):
             if idx.segmenter != m["segmenter"] or idx.num_chars != s.get("num_chars"):
@@ -505,3 +506,6 @@ def ngram_tables(
 def _is_part_file(name: str) -> bool:
     """An entry an earlier :func:`ngram_tables` run leaves in its directory."""
     return (name.startswith("part-") and name.endswith(".parquet") and name[5:-8].isdigit()) or name.startswith("_map-")
+
+
+_corpus._open_sharded = ShardedIndex.open  # CorpusIndex.open on a directory of shards

@@ -6,6 +6,7 @@ accepts nlp-zero / jieba dictionaries (``word count [tag]`` separated by spaces)
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from typing import Any, Iterable, Iterator, Mapping, Tuple, Union
@@ -13,7 +14,7 @@ from typing import Any, Iterable, Iterator, Mapping, Tuple, Union
 import numpy as np
 import pyarrow as pa
 
-from . import _core
+from .. import _core
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -73,7 +74,7 @@ class Lexicon:
     def load(cls, path: PathLike) -> "Lexicon":
         """Read a TSV (``word<TAB>count``) or nlp-zero/jieba (``word count [tag]``) file
         (also ``-``, a pipe or a compressed file)."""
-        from ._io import local_sources
+        from .._io import local_sources
 
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, not {type(path).__name__}")
@@ -83,9 +84,7 @@ class Lexicon:
     @classmethod
     def default(cls) -> "Lexicon":
         """nlp-zero 0.1.6's bundled general dictionary (494,936 words, MIT licence)."""
-        from ._default import default_lexicon
-
-        return default_lexicon()
+        return _default_lexicon()
 
     def save(self, path: PathLike) -> None:
         """Write UTF-8 TSV ``word<TAB>count``, count descending, atomically."""
@@ -138,7 +137,7 @@ class Lexicon:
 
         Words containing spaces cannot be expressed in that format and are skipped.
         """
-        from ._io import atomic_output
+        from .._io import atomic_output
 
         with atomic_output(path) as f:
             for w, c in self.items():
@@ -166,7 +165,7 @@ class Lexicon:
         """
         import json
 
-        from ._io import atomic_output
+        from .._io import atomic_output
 
         vocab = self.unigram_vocab()
         if format == "hf":
@@ -190,3 +189,11 @@ class Lexicon:
 
     def __repr__(self) -> str:
         return f"<Lexicon {len(self):,} words, total {self.total:,}>"
+
+
+@functools.lru_cache(maxsize=1)
+def _default_lexicon() -> Lexicon:
+    """One Lexicon over the bundled dictionary per process (its trie is cached on disk)."""
+    from ._default import default_lexicon
+
+    return Lexicon(default_lexicon())

@@ -8,17 +8,19 @@ filter of nlp-zero's ``Word_Finder``); with ``"line"`` it is one line.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional, Sequence, Union
+from typing import Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
 
-from . import _core
-from ._io import local_sources
-from ._progress import ProgressArg, make_progress
+from .. import _core
+from .._io import local_sources
+from .._progress import ProgressArg, make_progress
 
 PathLike = Union[str, "os.PathLike[str]"]
 MAX_THREADS = 1024
+# ShardedIndex.open, set by .shards (which builds on this module, not the other way round)
+_open_sharded: Optional[Callable[..., "CorpusIndex"]] = None
 
 
 def _source_list(sources: Union[PathLike, Iterable[PathLike]]) -> list[str]:
@@ -145,10 +147,9 @@ class CorpusIndex:
         ``FileNotFoundError`` when there is none. A directory of shards (``shards.json``,
         from :func:`minent_fast.build_shards`) opens as a :class:`ShardedIndex`.
         """
-        if isinstance(path, (str, os.PathLike)) and os.path.isfile(os.path.join(path, "shards.json")):
-            from .shards import ShardedIndex
-
-            return ShardedIndex.open(path, verify=verify, progress=progress)
+        if (_open_sharded is not None and isinstance(path, (str, os.PathLike))
+                and os.path.isfile(os.path.join(path, "shards.json"))):
+            return _open_sharded(path, verify=verify, progress=progress)
         cb, close = make_progress(progress)
         try:
             return cls(_core.CorpusIndex.open(os.fspath(path), verify=bool(verify), progress=cb))
