@@ -1,18 +1,19 @@
 //! Branching entropy of every n-gram, and the nVBE autonomy score used by word discovery.
 //!
 //! Design notes
-//! - Right branching entropy comes from the same LCP-interval pass as the n-gram counts:
-//!   the runs of length n+1 inside a run of length n are its right extensions, and they
-//!   close before it, so one pass accumulates Σ c·ln c per open run and finishes the
-//!   entropy when the run closes. Occurrences at a segment end (no extension) count as
-//!   one boundary symbol.
+//! - Right branching entropy comes from the same LCP-interval pass as the n-gram counts
+//!   ([`crate::intervals`]): the runs of length n+1 inside a run of length n are its right
+//!   extensions, and they close before it, so one pass accumulates Σ c·ln c per open run
+//!   and finishes the entropy when the run closes. Occurrences at a segment end (no
+//!   extension) count as one boundary symbol.
 //! - Left branching entropy is the right branching entropy of the reversed corpus: an
 //!   index over every segment reversed is built after the forward pass is done with its
 //!   own index, so only one index is alive at a time (peak ≈ one build).
 //! - N-grams are keyed by their code points packed 21 bits each with the length on top,
 //!   so forward and reversed tables join without strings (up to 5 characters).
 //! - Chunks of the suffix array are processed in parallel; a chunk emits the runs that
-//!   start in it and, past its end, still follows the children of its open runs.
+//!   start in it and, past its end, still follows the children of its open runs (the
+//!   scan's `FOLLOW_PAST_END`).
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -21,6 +22,7 @@ use crate::control::Control;
 use crate::corpus::Symbol;
 use crate::error::{Error, Result};
 use crate::index::{in_pool, with_text, CorpusIndex, Store, Text};
+use crate::intervals::{lcp_intervals, IntervalVisitor};
 use crate::sa;
 
 /// Longest n-gram a packed key holds.
@@ -72,6 +74,18 @@ impl CorpusIndex {
     /// Right branching entropy of every n-gram of 1..=max_n characters seen at least
     /// `min_count` times.
     pub fn right_branching(&self, max_n: usize, min_count: u64, ctl: &Control) -> Result<Vec<BranchRow>> {
+        self.right_branching_chunked(max_n, min_count, None, ctl)
+    }
+
+    /// [`Self::right_branching`] with `chunk` suffixes per chunk (None: sized for the
+    /// thread pool; tests pass small ones).
+    pub(crate) fn right_branching_chunked(
+        &self,
+        max_n: usize,
+        min_count: u64,
+        chunk: Option<usize>,
+        ctl: &Control,
+    ) -> Result<Vec<BranchRow>> {
         if max_n == 0 || max_n >= MAX_KEY_CHARS {
             return Err(Error::arg(format!("max_n must be in 1..={}", MAX_KEY_CHARS - 1)));
         }
@@ -80,7 +94,8 @@ impl CorpusIndex {
         let total = sa.len();
         let first = self.buckets.get(1).copied().unwrap_or(total).min(total);
         ctl.stage("ngrams", (total - first) as u64)?;
-        let chunk = ((total - first) / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22);
+        let work = total - first;
+        let chunk = chunk.unwrap_or_else(|| (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22));
         let starts: Vec<usize> = (first..total).step_by(chunk).collect();
         let parts: Vec<Vec<BranchRow>> = with_text!(self, text => {
             starts
@@ -135,6 +150,7 @@ fn reverse_segments<S: Symbol>(t: &[S]) -> Vec<S> {
     r
 }
 
+/// The rows of the runs (n-grams of 1..=max_n) that start in [k0, k1).
 #[allow(clippy::too_many_arguments)]
 fn branch_scan<S: Symbol>(
     text: &[S],
@@ -146,63 +162,57 @@ fn branch_scan<S: Symbol>(
     max_n: usize,
     min_count: u64,
 ) -> Vec<BranchRow> {
-    let total = sa.len();
     let top = max_n + 1; // runs of max_n + 1 only feed their parents
-    let mut open: Vec<Option<usize>> = vec![None; top + 1];
-    let mut acc: Vec<(u64, f64)> = vec![(0, 0.0); top + 1];
-    let mut out = Vec::new();
-    let close = |s: usize, e: usize, n: usize, open: &Vec<Option<usize>>, acc: &mut Vec<(u64, f64)>, out: &mut Vec<BranchRow>| {
+    let acc = vec![(0, 0.0); top + 1];
+    let mut rows = BranchRows { text, sa, vocab, k1, max_n, min_count, acc, out: Vec::new() };
+    lcp_intervals(lcp, k0, k1, 1, top, &mut rows);
+    rows.out
+}
+
+/// The visitor of [`branch_scan`]: each run adds its count to its parent's sums and, when
+/// it closes itself, turns its children's sums into its entropy.
+struct BranchRows<'a, S> {
+    text: &'a [S],
+    sa: &'a [u32],
+    vocab: &'a [char],
+    k1: usize,
+    max_n: usize,
+    min_count: u64,
+    /// acc[n] = (Σ c, Σ c·ln c) over the closed children of the open run of length n
+    acc: Vec<(u64, f64)>,
+    out: Vec<BranchRow>,
+}
+
+impl<S: Symbol> IntervalVisitor for BranchRows<'_, S> {
+    // a run starting before k1 may have extensions starting past it
+    const FOLLOW_PAST_END: bool = true;
+
+    #[inline]
+    fn close(&mut self, s: usize, e: usize, n: usize, parent_open: bool) {
         let count = (e - s) as u64;
-        let pos = sa[s] as usize;
-        let gram = text.get(pos..pos + n).unwrap_or(&[]);
+        let pos = self.sa[s] as usize;
+        let gram = self.text.get(pos..pos + n).unwrap_or(&[]);
         let valid = gram.len() == n && (count >= 2 || gram.iter().all(|x| x.id() != 0));
         if valid {
-            if n >= 2 && open[n - 1].is_some() {
+            if parent_open {
                 let c = count as f64;
-                acc[n - 1].0 += count;
-                acc[n - 1].1 += c * c.ln();
+                self.acc[n - 1].0 += count;
+                self.acc[n - 1].1 += c * c.ln();
             }
-            if n <= max_n && count >= min_count && s < k1 {
-                let (sum_c, sum_clnc) = acc[n];
+            if n <= self.max_n && count >= self.min_count && s < self.k1 {
+                let (sum_c, sum_clnc) = self.acc[n];
                 let b = count.saturating_sub(sum_c) as f64;
                 let c = count as f64;
                 let t = sum_clnc + if b > 0.0 { b * b.ln() } else { 0.0 };
                 let entropy = c.ln() - t / c;
-                let key = pack_chars(gram.iter().map(|x| vocab.get(x.id() as usize - 1).copied().unwrap_or('\u{fffd}')));
-                out.push(BranchRow { key, count, entropy });
+                let vocab = self.vocab;
+                let chars = gram.iter().map(|x| vocab.get(x.id() as usize - 1).copied().unwrap_or('\u{fffd}'));
+                let key = pack_chars(chars);
+                self.out.push(BranchRow { key, count, entropy });
             }
         }
-        acc[n] = (0, 0.0);
-    };
-    let mut k = k0;
-    while k < total {
-        let l = if k == 0 { 0 } else { lcp[k] as usize };
-        // runs longer than l end here, children before parents
-        for n in (l + 1..=top).rev() {
-            if let Some(s) = open[n].take() {
-                close(s, k, n, &open, &mut acc, &mut out);
-            }
-        }
-        let mut any_open = open.iter().any(Option::is_some);
-        for n in l + 1..=top {
-            // past the chunk's end, only children of runs this chunk opened are followed
-            if k < k1 || (n >= 2 && open[n - 1].is_some()) {
-                open[n] = Some(k);
-                any_open = true;
-            }
-        }
-        if k >= k1 && !any_open {
-            break;
-        }
-        k += 1;
+        self.acc[n] = (0, 0.0);
     }
-    let end = k.min(total);
-    for n in (1..=top).rev() {
-        if let Some(s) = open[n].take() {
-            close(s, end, n, &open, &mut acc, &mut out);
-        }
-    }
-    out
 }
 
 /// nVBE autonomy (Magistry & Sagot 2012) of every n-gram of 1..=max_len characters seen

@@ -14,6 +14,7 @@ pub mod control;
 pub mod corpus;
 pub mod error;
 pub mod index;
+mod intervals;
 pub mod ngram;
 pub mod sa;
 pub mod segtrie;

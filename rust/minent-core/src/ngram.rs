@@ -3,13 +3,15 @@
 //! Design notes
 //! - In suffix-array order, the occurrences of one n-gram are a run of consecutive
 //!   suffixes whose LCP with their predecessor is ≥ n, so one linear pass over the LCP array
-//!   yields every n-gram of every length in [min_n, max_n] with its exact count — no hash
-//!   table per order, memory proportional to the output only.
+//!   ([`crate::intervals`], shared with the branching entropy) yields every n-gram of every
+//!   length in [min_n, max_n] with its exact count — no hash table per order, memory
+//!   proportional to the output only.
 //! - LCP values were capped at segment ends when the index was built, so a run of ≥ 2
 //!   suffixes never spans a separator; a run of one is checked against the text.
 //! - The pass is split into chunks of the suffix array processed in parallel; each chunk
 //!   reports the runs that *start* inside it (reading past its end to close them), so the
-//!   chunks' outputs concatenate to exactly the sequential result.
+//!   chunks' outputs concatenate to every n-gram exactly once. Rows are then sorted by a
+//!   key of their own (`lex_keys`), so the order they were found in never shows.
 
 use rayon::prelude::*;
 
@@ -17,6 +19,7 @@ use crate::control::Control;
 use crate::corpus::Symbol;
 use crate::error::{Error, Result};
 use crate::index::{in_pool, with_text, CorpusIndex};
+use crate::intervals::{lcp_intervals, IntervalVisitor};
 
 /// N-grams as Arrow-style columns: UTF-8 bytes, `offsets` (rows + 1), counts.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -125,7 +128,7 @@ impl CorpusIndex {
             return Err(Error::arg("min_count must be at least 1"));
         }
         in_pool(num_threads, || {
-            let table = self.ngrams_unsorted(min_n, max_n, min_count, ctl)?;
+            let table = self.ngrams_unsorted(min_n, max_n, min_count, None, ctl)?;
             ctl.stage("sort", table.len() as u64)?;
             let mut perm: Vec<u32> = (0..table.len() as u32).collect();
             let lex = &table.lex_keys;
@@ -140,7 +143,16 @@ impl CorpusIndex {
         })
     }
 
-    fn ngrams_unsorted(&self, min_n: usize, max_n: usize, min_count: u64, ctl: &Control) -> Result<NgramTable> {
+    /// The rows in the order the chunks found them; `chunk`: suffixes per chunk (None: sized
+    /// for the thread pool; tests pass small ones).
+    pub(crate) fn ngrams_unsorted(
+        &self,
+        min_n: usize,
+        max_n: usize,
+        min_count: u64,
+        chunk: Option<usize>,
+        ctl: &Control,
+    ) -> Result<NgramTable> {
         let sa = self.sa.as_slice();
         let lcp = self.lcp.as_slice();
         let total = sa.len();
@@ -148,7 +160,7 @@ impl CorpusIndex {
         let first = self.buckets.get(1).copied().unwrap_or(total).min(total);
         let work = total - first;
         ctl.stage("ngrams", work as u64)?;
-        let chunk = (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22);
+        let chunk = chunk.unwrap_or_else(|| (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22));
         let starts: Vec<usize> = (first..total).step_by(chunk.max(1)).collect();
         let parts: Vec<NgramTable> = with_text!(self, text => {
             starts
@@ -178,57 +190,44 @@ fn scan<S: Symbol>(
     max_n: usize,
     min_count: u64,
 ) -> NgramTable {
-    let total = sa.len();
-    let mut out = NgramTable::default();
-    // open[n - min_n] = start of the run of n-gram length n that is open, if any
-    let mut open: Vec<Option<usize>> = vec![None; max_n - min_n + 1];
-    let mut num_open = 0usize;
-    let emit = |start: usize, end: usize, n: usize, out: &mut NgramTable| {
+    let mut rows = NgramRows { text, sa, vocab, min_count, out: NgramTable::default() };
+    lcp_intervals(lcp, k0, k1, min_n, max_n, &mut rows);
+    let mut out = rows.out;
+    if out.offsets.is_empty() {
+        out.offsets.push(0);
+    }
+    out
+}
+
+/// The visitor of [`scan`]: one row per run of at least `min_count` suffixes.
+struct NgramRows<'a, S> {
+    text: &'a [S],
+    sa: &'a [u32],
+    vocab: &'a [char],
+    min_count: u64,
+    out: NgramTable,
+}
+
+impl<S: Symbol> IntervalVisitor for NgramRows<'_, S> {
+    // a chunk's runs need nothing from the runs that start past its end
+    const FOLLOW_PAST_END: bool = false;
+
+    #[inline]
+    fn close(&mut self, start: usize, end: usize, n: usize, _parent_open: bool) {
         let count = (end - start) as u64;
-        if count < min_count {
+        if count < self.min_count {
             return;
         }
-        let pos = sa[start] as usize;
-        let Some(gram) = text.get(pos..pos + n) else { return };
+        let pos = self.sa[start] as usize;
+        let Some(gram) = self.text.get(pos..pos + n) else { return };
         // a single occurrence may run into a separator; runs of >= 2 cannot (capped LCP)
         if count == 1 && gram.iter().any(|s| s.id() == 0) {
             return;
         }
         let key = ((start as u64) << 16) | n as u64;
-        out.push(gram.iter().map(|s| vocab.get(s.id() as usize - 1).copied().unwrap_or('\u{fffd}')), count, key);
-    };
-    let mut k = k0;
-    while k < total {
-        let l = if k == 0 { 0 } else { lcp[k] as usize };
-        let from = (l + 1).max(min_n);
-        // suffixes k-1 and k share exactly l symbols: runs of length > l end here
-        for n in from..=max_n {
-            if let Some(s) = open[n - min_n].take() {
-                emit(s, k, n, &mut out);
-                num_open -= 1;
-            }
-        }
-        if k >= k1 {
-            if num_open == 0 {
-                break;
-            }
-        } else {
-            for n in from..=max_n {
-                open[n - min_n] = Some(k);
-                num_open += 1;
-            }
-        }
-        k += 1;
+        let vocab = self.vocab;
+        self.out.push(gram.iter().map(|s| vocab.get(s.id() as usize - 1).copied().unwrap_or('\u{fffd}')), count, key);
     }
-    for n in min_n..=max_n {
-        if let Some(s) = open[n - min_n].take() {
-            emit(s, k.min(total), n, &mut out);
-        }
-    }
-    if out.offsets.is_empty() {
-        out.offsets.push(0);
-    }
-    out
 }
 
 /// Hash partition (xxh3 of the UTF-8 bytes, mod `partitions`) of each string of an Arrow
