@@ -1,37 +1,27 @@
 //! minent-core: corpus statistics for minimum-entropy NLP, with no Python in sight.
 //!
-//! - [`corpus`]: memory-mapped UTF-8 inputs, segmenters, dense character ids
-//! - [`sa`]: suffix array + segment-capped LCP array (libsais)
-//! - [`index`]: [`CorpusIndex`], built in memory or memory-mapped from its file
-//! - [`ngram`]: all n-grams of a length range from LCP intervals
-//! - [`stats`]: counts, neighbours, branching entropy, PMI, character entropy
-//! - [`text`]: sentences as UTF-8 or as a Python str's code units
-//! - [`control`]: cancellation and progress; [`error`]: the error type
+//! One module a stage of the pipeline, each depending only on the ones above it:
+//!
+//! - [`util`]: what every stage uses (errors, Ctrl-C and progress, atomic output, text
+//!   views, counts, thread pools)
+//! - [`index`]: corpus → [`CorpusIndex`] (UTF-8 inputs, suffix + LCP arrays, on-disk format)
+//! - [`stats`]: index → counts, n-grams, branching entropy, PMI
+//! - [`segment`]: lexicon → words ([`Lexicon`], unigram Viterbi [`Tokenizer`])
+//! - [`discover`]: statistics → words (nVBE autonomy, nlp-zero's [`WordFinder`]); it
+//!   segments with [`segment`] while it works
+//! - [`templates`]: words → templates (finder, matcher, parser)
 
-pub mod atomic;
-pub mod branching;
-pub mod control;
-pub mod corpus;
-pub mod error;
+pub mod discover;
 pub mod index;
-mod intervals;
-pub mod ngram;
-pub mod sa;
-pub mod segtrie;
-pub mod lexicon;
+pub mod segment;
 pub mod stats;
 pub mod templates;
-pub mod text;
-pub mod viterbi;
-pub mod wordfind;
+pub mod util;
 
-pub use control::Control;
-pub use corpus::Segmenter;
-pub use error::{Error, Result};
-pub use index::CorpusIndex;
-pub use ngram::{NgramOrder, NgramTable};
-pub use lexicon::Lexicon;
-pub use stats::Side;
-pub use text::{AsText, Text};
-pub use viterbi::{Scratch, Tokenizer};
-pub use wordfind::WordFinder;
+pub use discover::WordFinder;
+pub use index::{CorpusIndex, Segmenter};
+pub use segment::{Lexicon, Scratch, Tokenizer};
+pub use stats::{NgramOrder, NgramTable, Side};
+pub use util::control::Control;
+pub use util::error::{Error, Result};
+pub use util::text::{AsText, Text};

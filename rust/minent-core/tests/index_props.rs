@@ -13,7 +13,7 @@ fn segments(text: &str, seg: Segmenter) -> Vec<Vec<char>> {
         Segmenter::Han => {
             let mut out = vec![Vec::new()];
             for c in text.chars() {
-                if minent_core::corpus::is_han_char(c) {
+                if minent_core::index::corpus::is_han_char(c) {
                     out.last_mut().unwrap().push(c);
                 } else {
                     out.push(Vec::new());
@@ -237,7 +237,7 @@ proptest! {
         let segs: Vec<Vec<char>> = texts.iter().flat_map(|t| segments(t, Segmenter::Han)).collect();
         let want = naive_right_entropy(&segs, 3);
         let got: HashMap<String, (u64, f64)> = idx.right_branching(3, 1, &ctl).unwrap().into_iter()
-            .map(|r| (minent_core::branching::unpack_chars(r.key).into_iter().collect(), (r.count, r.entropy)))
+            .map(|r| (minent_core::stats::branching::unpack_chars(r.key).into_iter().collect(), (r.count, r.entropy)))
             .collect();
         prop_assert_eq!(got.len(), want.len());
         for (g, (c, h)) in &want {
@@ -251,7 +251,7 @@ proptest! {
         let rev = idx.reversed(Some(2), &ctl).unwrap();
         prop_assert_eq!(rev.num_chars(), idx.num_chars());
         for r in rev.right_branching(3, 1, &ctl).unwrap() {
-            let g: String = minent_core::branching::unpack_chars(r.key).into_iter().collect();
+            let g: String = minent_core::stats::branching::unpack_chars(r.key).into_iter().collect();
             let (c, h) = want_left[&g];
             prop_assert_eq!(r.count, c);
             prop_assert!((r.entropy - h).abs() < 1e-9);

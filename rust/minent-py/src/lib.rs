@@ -902,7 +902,7 @@ fn autonomy<'py>(
 ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<f64>>)> {
     let seg = core_err(py, Segmenter::parse(segmenter))?;
     let rows = run_heavy(py, progress.as_ref(), move |ctl| {
-        core::branching::autonomy(&sources, seg, max_len, min_count, num_threads, ctl)
+        core::discover::autonomy(&sources, seg, max_len, min_count, num_threads, ctl)
     })?;
     let (w, s): (Vec<String>, Vec<f64>) = rows.into_iter().unzip();
     Ok((w, s.into_pyarray(py)))
@@ -930,7 +930,7 @@ fn autonomy_from_counts<'py>(
         let g = text.get(a..b).ok_or_else(|| PyValueError::new_err("offsets must be inside the data, at char boundaries"))?;
         grams.push((g, c));
     }
-    let rows = py.detach(|| core::branching::autonomy_from_counts(&grams, max_len, min_count));
+    let rows = py.detach(|| core::discover::autonomy_from_counts(&grams, max_len, min_count));
     let (w, s): (Vec<String>, Vec<f64>) = core_err(py, rows)?.into_iter().unzip();
     Ok((w, s.into_pyarray(py)))
 }
@@ -943,7 +943,7 @@ fn partition_of<'py>(
     offsets: numpy::PyReadonlyArray1<'py, i64>,
     partitions: u32,
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-    let parts = core_err(py, core::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions))?;
+    let parts = core_err(py, core::stats::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions))?;
     Ok(parts.into_pyarray(py))
 }
 
@@ -959,6 +959,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(partition_of, m)?)?;
     m.add_function(wrap_pyfunction!(autonomy_from_counts, m)?)?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
-    m.add("MAX_NGRAM", core::ngram::MAX_N)?;
+    m.add("MAX_NGRAM", core::stats::ngram::MAX_N)?;
     Ok(())
 }

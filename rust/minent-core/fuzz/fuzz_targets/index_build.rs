@@ -18,7 +18,7 @@ fn segments(text: &str, seg: Segmenter) -> Vec<Vec<char>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match seg {
         Segmenter::Han => text
-            .split(|c| !minent_core::corpus::is_han_char(c))
+            .split(|c| !minent_core::index::corpus::is_han_char(c))
             .map(|s| s.chars().collect::<Vec<_>>())
             .filter(|s| !s.is_empty())
             .collect(),

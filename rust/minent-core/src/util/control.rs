@@ -15,7 +15,7 @@ const RUNNING: u8 = 0;
 const CANCELLED: u8 = 1;
 const COMMITTED: u8 = 2;
 
-use crate::error::{Error, Result};
+use crate::util::error::{Error, Result};
 
 /// Names of the stages reported by long operations, in the order they usually run.
 pub const STAGES: &[&str] = &[

@@ -3,7 +3,7 @@
 //! Design notes
 //! - In suffix-array order, the occurrences of one n-gram are a run of consecutive
 //!   suffixes whose LCP with their predecessor is ≥ n, so one linear pass over the LCP array
-//!   ([`crate::intervals`], shared with the branching entropy) yields every n-gram of every
+//!   ([`crate::stats::intervals`], shared with the branching entropy) yields every n-gram of every
 //!   length in [min_n, max_n] with its exact count — no hash table per order, memory
 //!   proportional to the output only.
 //! - LCP values were capped at segment ends when the index was built, so a run of ≥ 2
@@ -15,11 +15,12 @@
 
 use rayon::prelude::*;
 
-use crate::control::Control;
-use crate::corpus::Symbol;
-use crate::error::{Error, Result};
-use crate::index::{in_pool, with_text, CorpusIndex};
-use crate::intervals::{lcp_intervals, IntervalVisitor};
+use crate::index::corpus::Symbol;
+use crate::index::{with_text, CorpusIndex};
+use crate::stats::intervals::{lcp_intervals, IntervalVisitor};
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
+use crate::util::pool::in_pool;
 
 /// N-grams as Arrow-style columns: UTF-8 bytes, `offsets` (rows + 1), counts.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use memmap2::Mmap;
 use rayon::prelude::*;
 
-use crate::control::Control;
-use crate::error::{Error, Result};
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
 
 /// How text is cut into segments that no n-gram crosses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

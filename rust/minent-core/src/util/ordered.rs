@@ -1,8 +1,10 @@
-//! Counts that keep their keys' first-occurrence order (a Python dict's order).
+//! Counts: [`OrderedCounts`], which keep their keys' first-occurrence order (a Python
+//! dict's order, which nlp-zero's results follow), and [`add_counts`] for merging the
+//! per-thread count maps of a parallel pass.
 
 use std::hash::BuildHasher;
 
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 /// Counts that remember the order in which keys first appeared (a Python dict's order).
 /// Keys live in one arena string; the hash table stores entry numbers, so counting a
@@ -147,4 +149,13 @@ impl KeyTexts {
     pub fn count(&self, i: usize) -> u64 {
         self.counts[i]
     }
+}
+
+/// `a + b` for count maps (the larger map absorbs the smaller one).
+pub fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap<K, u64>) -> HashMap<K, u64> {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for (k, v) in small {
+        *big.entry(k).or_insert(0) += v;
+    }
+    big
 }

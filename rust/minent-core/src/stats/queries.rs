@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::corpus::Symbol;
-use crate::error::{Error, Result};
+use crate::index::corpus::Symbol;
 use crate::index::{with_text, CorpusIndex};
+use crate::util::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {

@@ -16,8 +16,8 @@ use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crate::control::Control;
-use crate::error::{Error, Result};
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
 
 /// Flush `w` and ask the system to start writing the file's data to disk now (Linux:
 /// `sync_file_range`, which does not wait), so the fsync before the rename finds little

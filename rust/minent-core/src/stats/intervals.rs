@@ -1,5 +1,5 @@
-//! The LCP-interval scan shared by the n-gram counts ([`crate::ngram`]) and the branching
-//! entropy ([`crate::branching`]): one enumeration, each caller a visitor.
+//! The LCP-interval scan shared by the n-gram counts ([`crate::stats::ngram`]) and the branching
+//! entropy ([`crate::stats::branching`]): one enumeration, each caller a visitor.
 //!
 //! Design notes
 //! - In suffix-array order, the occurrences of one n-gram are a run of consecutive
@@ -14,7 +14,7 @@
 //!   every run exactly once. A run that starts before `k0` belongs to the previous chunk
 //!   and is not seen at all (its extensions inside the chunk have no open parent here).
 //! - A visitor that needs the extensions of its runs asks to follow them past the chunk's
-//!   end ([`IntervalVisitor::FOLLOW_PAST_END`]): the runs nested in an open run of the
+//!   end (`IntervalVisitor::FOLLOW_PAST_END`): the runs nested in an open run of the
 //!   chunk then open and close past `k1` too, reported with their start ≥ `k1`.
 //! - The scan is generic over the visitor (no `dyn`), so each caller gets its own
 //!   monomorphised copy with the visitor's code inlined into the loop.
@@ -213,7 +213,7 @@ mod tests {
             let ctl = Control::new();
             let idx = CorpusIndex::build(&[path], Segmenter::Han, Some(1), &ctl).unwrap();
             let segs: Vec<Vec<char>> = text
-                .split(|c: char| !crate::corpus::is_han_char(c))
+                .split(|c: char| !crate::index::corpus::is_han_char(c))
                 .filter(|s| !s.is_empty())
                 .map(|s| s.chars().collect())
                 .collect();
@@ -247,7 +247,7 @@ mod tests {
             for min_count in [1, 2] {
                 let small = idx.right_branching_chunked(3, min_count, Some(chunk), &ctl).unwrap();
                 let whole = idx.right_branching_chunked(3, min_count, Some(1 << 30), &ctl).unwrap();
-                let bits = |rows: &[crate::branching::BranchRow]| -> Vec<(u128, u64, u64)> {
+                let bits = |rows: &[crate::stats::branching::BranchRow]| -> Vec<(u128, u64, u64)> {
                     let mut v: Vec<_> = rows.iter().map(|r| (r.key, r.count, r.entropy.to_bits())).collect();
                     v.sort_unstable();
                     v
@@ -257,7 +257,7 @@ mod tests {
                     want.iter().filter(|(g, (c, _))| g.chars().count() <= 3 && *c >= min_count).collect();
                 prop_assert_eq!(small.len(), expect.len());
                 for r in &small {
-                    let g: String = crate::branching::unpack_chars(r.key).into_iter().collect();
+                    let g: String = crate::stats::branching::unpack_chars(r.key).into_iter().collect();
                     let (c, h) = expect[&g];
                     prop_assert_eq!(r.count, *c);
                     prop_assert!((r.entropy - h).abs() < 1e-9, "{} {} {}", g, r.entropy, h);

@@ -19,27 +19,27 @@
 //! Unlike nlp-zero, `find` may be called again after more `train` calls: counts survive
 //! (weak pairs are dropped when asked, as the library intended), and words are recomputed.
 //!
-//! How it runs: texts are read as the caller holds them ([`crate::text`]); blocks of
+//! How it runs: texts are read as the caller holds them ([`crate::util::text`]); blocks of
 //! sentences are scanned in parallel and send what they count to hash shards, each then
 //! counted on its own thread into a cache-sized table: adjacent pairs in `pairs`, the cut's
 //! pieces (with the position of their first occurrence, which restores nlp-zero's order)
 //! in `cut`. `ordered` is the candidates' table, `redundancy` the sequential 去冗 loop.
 
 mod cut;
-mod ordered;
 mod pairs;
 mod redundancy;
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::control::Control;
-use crate::corpus::is_han_char;
-use crate::error::{Error, Result};
-use crate::text::{AsText, CharVisitor};
-use crate::viterbi::ln_or_sentinel;
+use crate::index::corpus::is_han_char;
+use crate::segment::viterbi::ln_or_sentinel;
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
+use crate::util::ordered::add_counts;
+use crate::util::text::{AsText, CharVisitor};
 
-pub use ordered::{KeyTexts, OrderedCounts};
+pub use crate::util::ordered::{KeyTexts, OrderedCounts};
 pub use pairs::PairCounts;
 use cut::{BlockPieces, CutCounts, ShortIds};
 use pairs::PairBlock;
@@ -67,15 +67,6 @@ impl LnTable {
     fn ln(&self, n: u64) -> f64 {
         self.0.get(n as usize).copied().unwrap_or_else(|| ln_or_sentinel(n))
     }
-}
-
-/// `a + b` for count maps (the larger map absorbs the smaller one).
-pub(crate) fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap<K, u64>) -> HashMap<K, u64> {
-    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    for (k, v) in small {
-        *big.entry(k).or_insert(0) += v;
-    }
-    big
 }
 
 /// Contiguous blocks of sentences, a few per thread.
@@ -367,7 +358,7 @@ impl CharVisitor for CutChars<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::Text;
+    use crate::util::text::Text;
 
     /// The cut's pieces (all, in first-occurrence order), computed plainly, one sentence
     /// after another.

@@ -24,13 +24,13 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::atomic::write_atomic_ctl;
-use crate::control::Control;
-use crate::corpus::{split_lines, SourceFile};
-use crate::error::{Error, Result};
-use crate::index::in_pool;
-use crate::lexicon::{before_end_marker, Lexicon};
-use crate::segtrie::SegTrie;
+use crate::index::corpus::{split_lines, SourceFile};
+use crate::segment::lexicon::{before_end_marker, Lexicon};
+use crate::segment::segtrie::SegTrie;
+use crate::util::atomic::write_atomic_ctl;
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
+use crate::util::pool::in_pool;
 
 /// nlp-zero's sentence separators `[。，、！？\n ]`.
 #[inline]
@@ -131,7 +131,7 @@ impl Tokenizer {
     /// `[\u4e00-\u9fa5 0-9 a-z A-Z]` (punctuation and spaces are not words), in order of
     /// first occurrence.
     pub fn count_tokens(&self, paths: &[std::path::PathBuf], num_threads: Option<usize>, ctl: &Control) -> Result<Vec<(String, u64)>> {
-        use crate::wordfind::OrderedCounts;
+        use crate::util::ordered::OrderedCounts;
         in_pool(num_threads, || {
             let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
             let mut total = OrderedCounts::default();
@@ -146,7 +146,7 @@ impl Tokenizer {
                             for line in chunk.lines() {
                                 for span in self.tokenize_spans(line, scratch) {
                                     let tok = &line[span];
-                                    if tok.chars().all(crate::corpus::is_han_char) {
+                                    if tok.chars().all(crate::index::corpus::is_han_char) {
                                         local.add(tok, 1);
                                     }
                                 }
@@ -394,7 +394,7 @@ impl Tokenizer {
                         stats.lines += lines;
                         stats.bytes_out += out.len() as u64;
                     }
-                    crate::atomic::flush_and_start_writeback(w).map_err(|e| Error::io(tmp, e))
+                    crate::util::atomic::flush_and_start_writeback(w).map_err(|e| Error::io(tmp, e))
                 };
                 // window k is written while window k + 1 is segmented
                 let mut pending = Vec::new();
@@ -456,7 +456,7 @@ impl Tokenizer {
                         }
                     };
                     if filtering {
-                        line.split(|c: char| !crate::corpus::is_han_char(c)).for_each(&mut emit);
+                        line.split(|c: char| !crate::index::corpus::is_han_char(c)).for_each(&mut emit);
                     } else {
                         line.split(is_separator).for_each(&mut emit);
                     }

@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::atomic::write_atomic;
-use crate::error::{Error, Result};
+use crate::util::atomic::write_atomic;
+use crate::util::error::{Error, Result};
 
 /// crawdad's reserved end-of-key marker: no word may contain it.
 const END_MARKER: char = '\u{ffff}';
@@ -180,7 +180,7 @@ impl Lexicon {
 
     /// Load a lexicon file (see [`Lexicon::parse`]); invalid UTF-8 is reported with its offset.
     pub fn load(path: &Path) -> Result<Self> {
-        let file = crate::corpus::SourceFile::open(path)?;
+        let file = crate::index::corpus::SourceFile::open(path)?;
         Self::parse(file.text()?, path)
     }
 

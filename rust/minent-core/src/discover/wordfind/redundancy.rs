@@ -5,10 +5,10 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::cut::{short_key, ShortIds};
-use super::ordered::OrderedCounts;
-use crate::control::Control;
-use crate::error::Result;
-use crate::viterbi::{is_separator, ln_or_sentinel, tokenize_into, Scratch, Sentence, Words};
+use crate::segment::viterbi::{is_separator, ln_or_sentinel, tokenize_into, Scratch, Sentence, Words};
+use crate::util::control::Control;
+use crate::util::error::Result;
+use crate::util::ordered::OrderedCounts;
 
 /// The lexicon of the 去冗 loop: nlp-zero's `tok.words` (live counts, 0 = deleted) over
 /// the keys of the candidates' table, whose own counts are nlp-zero's `words` (with

@@ -24,11 +24,12 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use crate::atomic::write_atomic_ctl;
-use crate::control::Control;
-use crate::corpus::{self, Segmenter, SourceFile, Symbol};
-use crate::error::{Error, Result};
-use crate::sa;
+use crate::index::corpus::{self, Segmenter, SourceFile, Symbol};
+use crate::index::sa;
+use crate::util::atomic::write_atomic_ctl;
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
+use crate::util::pool::in_pool;
 
 pub const INDEX_FILE: &str = "index.mfi";
 pub const FORMAT_VERSION: u32 = 1;
@@ -92,20 +93,6 @@ pub struct CorpusIndex {
     pub(crate) lcp: Store<u16>,
     pub(crate) sources: Vec<String>,
     pub(crate) path: Option<PathBuf>,
-}
-
-/// Run `f` on a rayon pool with `num_threads` threads (the global pool when None).
-pub(crate) fn in_pool<T: Send>(num_threads: Option<usize>, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
-    match num_threads {
-        None => f(),
-        Some(0) => Err(Error::arg("num_threads must be at least 1")),
-        Some(n) if n > 1024 => Err(Error::arg(format!("num_threads must be at most 1024, got {n}"))),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::arg(format!("cannot start {n} threads: {e}")))?
-            .install(f),
-    }
 }
 
 impl CorpusIndex {

@@ -20,9 +20,9 @@ use libsais::suffix_array::AlphabetSize;
 use libsais::{SuffixArrayConstruction, ThreadCount};
 use rayon::prelude::*;
 
-use crate::control::Control;
-use crate::corpus::Symbol;
-use crate::error::{Error, Result};
+use crate::index::corpus::Symbol;
+use crate::util::control::Control;
+use crate::util::error::{Error, Result};
 
 pub const MAX_SYMBOLS: usize = i32::MAX as usize;
 

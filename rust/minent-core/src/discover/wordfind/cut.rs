@@ -14,8 +14,8 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::ordered::OrderedCounts;
-use crate::text::unit_char;
+use crate::util::ordered::OrderedCounts;
+use crate::util::text::unit_char;
 
 const SHARD_BITS: u32 = 6;
 const SHARDS: usize = 1 << SHARD_BITS;

@@ -1,0 +1,11 @@
+//! Stage 3, statistics → words. Takes a corpus (or its n-gram counts) and gives candidate
+//! words with scores or counts: the nVBE autonomy that `discover_words` segments by
+//! ([`autonomy`](mod@autonomy), from branching entropy), and nlp-zero's `Word_Finder` with identical
+//! output ([`wordfind`]). Both segment with [`crate::segment`] while they work; the
+//! re-estimation and MDL pruning of `discover_words` drive the same tokenizer from Python.
+
+pub mod autonomy;
+pub mod wordfind;
+
+pub use autonomy::{autonomy, autonomy_from_counts};
+pub use wordfind::WordFinder;

@@ -1,0 +1,13 @@
+//! Stage 2, index → statistics. Takes a [`CorpusIndex`](crate::CorpusIndex) and gives
+//! exact answers: counts, neighbours, PMI and character entropy of any string
+//! ([`queries`]); every n-gram of a length range with its count ([`ngram`]); the
+//! branching entropy of every n-gram ([`branching`]). The last two walk the LCP
+//! intervals with one shared scan ([`intervals`]).
+
+pub mod branching;
+pub mod intervals;
+pub mod ngram;
+pub mod queries;
+
+pub use ngram::{NgramOrder, NgramTable};
+pub use queries::Side;
