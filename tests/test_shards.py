@@ -246,7 +246,9 @@ def test_discover_words_over_shards_equals_the_whole_corpus(corpus, sharded):
     texts = [p for p in corpus if p.stat().st_size][:2]
     small = mf.build_shards(texts, Path(sharded["han"].path).parent / "two", shard_bytes=400_000)
     assert autonomy_from_index(small, 3) == autonomy_scores(texts, 3)
-    assert mf.discover_words(small.path) == mf.discover_words(texts)
+    assert mf.discover_words(small.path) == mf.discover_words(texts, symbols="han")  # the index's symbols
+    uni = mf.build_shards(texts, Path(sharded["han"].path).parent / "two-u", shard_bytes=400_000, segmenter="unicode")
+    assert mf.discover_words(uni.path) == mf.discover_words(texts)  # discovery's default symbols
     with pytest.raises(ValueError):
         autonomy_from_index(sharded["line"], 3)
 

@@ -83,7 +83,12 @@ class Tokenizer:
         words: Sequence[str], scores: Sequence[float], *, null_score: float = -100.0, combine_alnum: bool = True
     ) -> Tokenizer: ...
     def count_tokens(
-        self, sources: Sequence[str], num_threads: Optional[int] = None, progress: _Progress = None
+        self,
+        sources: Sequence[str],
+        num_threads: Optional[int] = None,
+        progress: _Progress = None,
+        symbols: str = "han",
+        pairs: bool = False,
     ) -> tuple[list[str], npt.NDArray[np.uint64]]: ...
     @property
     def null_score(self) -> float: ...

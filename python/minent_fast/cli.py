@@ -180,6 +180,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     else:
         lex = discover_words(args.sources, max_len=args.max_len, length_bonus=args.length_bonus,
                              iterations=args.iterations, min_count=args.min_count, prune=not args.no_prune,
+                             symbols=args.symbols, merge=args.merge,
                              num_threads=args.threads, progress=_progress(args))
     dt = time.perf_counter() - t0
     fmt = args.format
@@ -257,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = ixs.add_parser("build", help="index UTF-8 files into a directory")
     b.add_argument("sources", nargs="+", help=SOURCES_HELP)
     b.add_argument("-o", "--output", required=True, help="index directory (created; replaced atomically)")
-    b.add_argument("--segmenter", choices=["han", "line"], default="han",
+    b.add_argument("--segmenter", "--symbols", choices=["han", "unicode", "all", "line"], default="han",
                    help="han: runs of CJK/ASCII alphanumerics (nlp-zero's filter); line: whole lines")
     b.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
     b.add_argument("--shard-mb", type=float, default=None,
@@ -300,11 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
                          "nlpzero: nlp-zero's Word_Finder, identical output")
     ds.add_argument("--format", choices=["tsv", "jieba", "hf", "sentencepiece"], default="tsv",
                     help="tsv (word<TAB>count), jieba user dict, HF tokenizers Unigram JSON, sentencepiece .vocab")
-    ds.add_argument("--max-len", type=int, default=3, help="[minent] longest word of the initial segmentation")
+    ds.add_argument("--symbols", choices=["han", "unicode", "all"], default="unicode",
+                    help="[minent] what words are made of: han (nlp-zero's [\\u4e00-\\u9fa5a-zA-Z0-9]), unicode "
+                         "(letters, marks, digits of every script), all (every non-space char, a line a segment)")
+    ds.add_argument("--max-len", type=int, default=None,
+                    help="[minent] longest word of the initial segmentation, 1-4 (default: 3 for text mostly in "
+                         "Han/kana/hangul, else 4)")
     ds.add_argument("--length-bonus", type=float, default=3.0, help="[minent] per-character bonus of a group")
     ds.add_argument("--iterations", type=int, default=3,
                     help="[minent] unigram re-estimation rounds at most, and pruning passes at most (0: neither)")
     ds.add_argument("--min-count", type=int, default=1, help="[minent] drop rarer words")
+    ds.add_argument("--merge", action="store_true",
+                    help="[minent] join adjacent words where that shortens the description (finds words longer "
+                         "than --max-len; helps spelled English, hurts Chinese and phonemes: docs/discovery.md)")
     ds.add_argument("--no-prune", action="store_true",
                     help="[minent] keep the words that do not pay for their own spelling (no MDL pruning)")
     ds.add_argument("--min-proba", type=float, default=1e-6, help="[nlpzero] frequency threshold")

@@ -50,6 +50,7 @@ def autonomy_scores(
     max_len: int = 3,
     *,
     min_count: int = 1,
+    symbols: str = "han",
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
 ) -> dict[str, float]:
@@ -58,13 +59,15 @@ def autonomy_scores(
     autonomy(x) = z(δ_r(x)) + z(δ_l(x)): δ_r(x) = h_r(x) − h_r(x minus its last char), the
     rise of the right branching entropy (nats) at x's end, δ_l likewise at its start; z
     standardises among n-grams of the same length. Computed in Rust from one LCP pass over
-    the corpus index and one over the index of the reversed corpus.
+    the corpus index and one over the index of the reversed corpus. ``symbols``: what a
+    segment is made of (see :func:`discover_words`).
     """
     _check_int("max_len", max_len, 1, 4)
+    _check_symbols(symbols)
     cb, close = make_progress(progress)
     try:
         with local_sources(_source_list(sources)) as src:
-            words, scores = _core.autonomy(src.paths, max_len=max_len, min_count=min_count,
+            words, scores = _core.autonomy(src.paths, segmenter=symbols, max_len=max_len, min_count=min_count,
                                            num_threads=_check_threads(num_threads), progress=cb)
     finally:
         close()
@@ -78,8 +81,9 @@ def autonomy_from_index(index: "CorpusIndex", max_len: int = 3, *, min_count: in
     memory is then bounded by the number of distinct n-grams, not by the corpus. Same
     floats as :func:`autonomy_scores` on the same text (segmenter "han")."""
     _check_int("max_len", max_len, 1, 4)
-    if index.segmenter != "han":
-        raise ValueError(f"word discovery needs an index built with segmenter='han', not {index.segmenter!r}")
+    if index.segmenter not in SYMBOLS:
+        raise ValueError(f"word discovery needs an index built with segmenter 'han', 'unicode' or 'all', "
+                         f"not {index.segmenter!r}")
     table = index.ngrams((1, max_len + 1), 1, order="ngram", num_threads=num_threads)
     arr = table.column("ngram").combine_chunks().cast(pa.large_string())
     if len(arr) == 0:
@@ -91,6 +95,41 @@ def autonomy_from_index(index: "CorpusIndex", max_len: int = 3, *, min_count: in
     words, scores = _core.autonomy_from_counts(data, np.ascontiguousarray(offsets), np.ascontiguousarray(counts),
                                                max_len=max_len, min_count=min_count)
     return dict(zip(words, scores.tolist()))
+
+
+SYMBOLS = ("han", "unicode", "all")
+_SAMPLE_BYTES = 1 << 20
+
+
+def default_max_len(sources: Sequence[str]) -> int:
+    """3 when most letters in the first MiB of ``sources`` are wide (East Asian Width W:
+    Han, kana, hangul, which carry about 10 bits each), else 4 (alphabets, abugidas,
+    phonemic symbols, 4–5 bits each)."""
+    import unicodedata
+
+    wide = narrow = 0
+    for src in sources:
+        try:
+            with open(src, "rb") as f:
+                text = f.read(_SAMPLE_BYTES).decode("utf-8", errors="ignore")
+        except OSError:
+            continue
+        for ch in text:
+            if ch.isalpha():
+                if unicodedata.east_asian_width(ch) == "W":
+                    wide += 1
+                else:
+                    narrow += 1
+        if wide + narrow >= _SAMPLE_BYTES // 4:
+            break
+    return 4 if narrow > wide else 3
+
+
+def _check_symbols(symbols: object) -> None:
+    if not isinstance(symbols, str):
+        raise TypeError(f"symbols must be a str, not {type(symbols).__name__}")
+    if symbols not in SYMBOLS:
+        raise ValueError(f"unknown symbols {symbols!r}: expected one of {', '.join(map(repr, SYMBOLS))}")
 
 
 def _sharded_index(sources: object) -> Optional["CorpusIndex"]:
@@ -248,24 +287,37 @@ def _check_int(name: str, value: object, lo: int, hi: Optional[int]) -> None:
 def discover_words(
     sources: Union[PathLike, Iterable[PathLike]],
     *,
-    max_len: int = 3,
+    max_len: Optional[int] = None,
     length_bonus: float = 3.0,
     iterations: int = 3,
     min_count: int = 1,
     prune: bool = True,
+    merge: bool = False,
+    symbols: str = "unicode",
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
 ) -> Lexicon:
     """Discover the words of a corpus without supervision; returns a :class:`Lexicon`.
 
-    ``max_len``: longest word of the initial segmentation (characters). ``length_bonus``:
+    ``max_len``: longest word of the initial segmentation (characters, 1 to 4); None: 3
+    for a corpus written mostly in wide characters (Han, kana, hangul: about 10 bits a
+    character), 4 otherwise (letters, phonemes: about 4–5 bits, so words are longer in
+    characters; :func:`default_max_len`). ``length_bonus``:
     the per-character bonus of a multi-character group in that segmentation.
     ``iterations``: at most this many unigram re-estimation rounds (stops early when L
     stops falling). ``min_count``: drop words seen fewer times from the result.
-    ``prune``: then drop the words that do not pay for their own spelling (MDL: the corpus
+    ``merge``: then join words that follow each other into one where that shortens the
+    description (article 1's merge criterion on words, :func:`_merge_rounds`), which finds
+    words longer than ``max_len``. ``prune``: then drop the words that do not pay for their own spelling (MDL: the corpus
     coded by words plus the lexicon, step 5 of the module doc), re-segmenting while that
     total falls; ``iterations`` also bounds these passes (0: no re-estimation and no
-    pruning). Segment text with ``Tokenizer(lexicon)``.
+    pruning). ``symbols`` (default ``"unicode"``): what words are made of — ``"han"`` (nlp-zero's
+    ``[\u4e00-\u9fa5 0-9 a-z A-Z]``, everything else separates; runs of ASCII letters and
+    digits are glued as nlp-zero's tokenizer does), ``"unicode"`` (letters, marks and digits
+    of every script, apostrophes inside words; space, punctuation and symbols separate; no
+    gluing) or ``"all"`` (every non-space character, one segment per line: phonemic
+    transcriptions, DNA). Segment text with ``Tokenizer(lexicon)`` (for ``"unicode"`` and
+    ``"all"``, ``combine_alnum=False``). A sharded index brings its own segmenter.
     """
     sharded = _sharded_index(sources)
     given = sharded.sources if sharded is not None else _source_list(sources)
@@ -278,21 +330,29 @@ def discover_words(
     _check_int("min_count", min_count, 1, None)
     if not isinstance(prune, bool):
         raise TypeError(f"prune must be a bool, not {type(prune).__name__}")
+    _check_symbols(symbols)
+    if sharded is not None:
+        symbols = sharded.segmenter
+    glue = symbols == "han"  # ASCII gluing is nlp-zero's, for Chinese text only
+    if max_len is not None:
+        _check_int("max_len", max_len, 1, 4)
     cb, close = make_progress(progress)
     try:
         # stdin, pipes and compressed files: one temporary copy, read by every pass below
         with local_sources(given) as src:
             paths = src.paths
+            if max_len is None:
+                max_len = 3 if symbols == "han" else default_max_len(paths)
             if sharded is not None:
                 auto = autonomy_from_index(sharded, max_len, num_threads=threads)
             else:
-                auto = autonomy_scores(paths, max_len, num_threads=threads, progress=cb)
+                auto = autonomy_scores(paths, max_len, symbols=symbols, num_threads=threads, progress=cb)
             if not auto:
                 return Lexicon({})
             words = list(auto)
             scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
-            tok = _core.Tokenizer.with_scores(words, scores)
-            w, c = tok.count_tokens(paths, num_threads=threads, progress=cb)
+            tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue)
+            w, c = tok.count_tokens(paths, num_threads=threads, progress=cb, symbols=symbols)
             counts = _token_counts(w, c)
             # the character model of the pruning: from every token, the long runs included (a
             # character may occur only inside one of them; every later segmentation has the same
@@ -301,24 +361,88 @@ def discover_words(
             best = _info_per_char(counts)
             for _ in range(iterations):
                 lex = _core.Lexicon(list(counts), list(counts.values()))
-                w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
+                w, c = _core.Tokenizer(lex, combine_alnum=glue).count_tokens(paths, num_threads=threads,
+                                                                             progress=cb, symbols=symbols)
                 new = _token_counts(w, c)
                 info = _info_per_char(new)
                 if info >= best:
                     break
                 counts, best = new, info
+            if merge and counts:
+                counts = _merge_rounds(counts, logp, paths, iterations, threads, cb, symbols)
             if prune and counts:
-                counts = _prune_rounds(counts, logp, paths, max_len, iterations, threads, cb)
+                counts = _prune_rounds(counts, logp, paths, _MAX_MERGED if merge else max_len, iterations, threads,
+                                       cb, symbols)
     finally:
         close()
     return Lexicon({w: c for w, c in counts.items() if c >= min_count})
 
 
 _MIN_GAIN = 1e-4  # relative description-length gain below which no further pruning pass is made
+_MAX_MERGED = 12  # longest word a merge makes (characters)
+
+
+def _merge_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[str], rounds: int,
+                  threads: Optional[int], cb: Optional[Callable[[str, int, int], Any]], symbols: str) -> dict[str, int]:
+    """Article 1's merge, on words: two words that follow each other become one when that
+    shortens the two-part description (the corpus by words plus the lexicon). Each round
+    counts the adjacent word pairs of the current segmentation, estimates the change of
+    :func:`_description_length` for each pair (its n occurrences read as one token: N and
+    both parts' counts fall by n, the lexicon gains the pair's spelling), adds the pairs
+    that shorten it (best first, a word in one merge a round), re-segments by unigram
+    Viterbi and keeps the round if the description is shorter. Words longer than
+    ``_MAX_MERGED`` characters are not made."""
+    glue = symbols == "han"
+    best = _description_length(counts, logp)
+    for _ in range(rounds):
+        lex = _core.Lexicon(list(counts), list(counts.values()))
+        pw, pc = _core.Tokenizer(lex, combine_alnum=glue).count_tokens(paths, num_threads=threads, progress=cb,
+                                                                        symbols=symbols, pairs=True)
+        n_tok, v = sum(counts.values()), len(counts)
+        entry = _set_code(v + 1) - _set_code(v)
+        scored = []
+        for key, n in zip(pw, pc.tolist()):
+            if n < 2:
+                continue
+            a, b = key.split("\n", 1)
+            ab = a + b
+            if len(ab) > _MAX_MERGED or ab in counts or a not in counts or b not in counts:
+                continue
+            ca, cb_ = counts[a], counts[b]
+            if a == b:
+                if 2 * n > ca:
+                    continue
+                parts = _xlogx(ca - 2 * n) - _xlogx(ca)
+            else:
+                parts = _xlogx(ca - n) - _xlogx(ca) + _xlogx(cb_ - n) - _xlogx(cb_)
+            delta = (_xlogx(n_tok - n) - _xlogx(n_tok) - parts - _xlogx(n)
+                     - sum(logp.get(ch, -20.0) for ch in ab) + entry)
+            if delta < 0:
+                scored.append((delta, a, b, n))
+        if not scored:
+            break
+        scored.sort()
+        used: set[str] = set()
+        grown = dict(counts)
+        for _, a, b, n in scored:
+            if a in used or b in used:
+                continue
+            used.update((a, b))
+            grown[a + b] = n
+        lex = _core.Lexicon(list(grown), list(grown.values()))
+        w, c = _core.Tokenizer(lex, combine_alnum=glue).count_tokens(paths, num_threads=threads, progress=cb,
+                                                                      symbols=symbols)
+        new = _token_counts(w, c)
+        length = _description_length(new, logp)
+        if length >= best * (1 - _MIN_GAIN):
+            break
+        counts, best = new, length
+    return counts
 
 
 def _prune_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[str], max_len: int, rounds: int,
-                  threads: Optional[int], cb: Optional[Callable[[str, int, int], Any]]) -> dict[str, int]:
+                  threads: Optional[int], cb: Optional[Callable[[str, int, int], Any]],
+                  symbols: str = "han") -> dict[str, int]:
     """MDL pruning passes, each followed by a unigram re-segmentation, while the two-part
     description length falls. A pass whose own estimate gains less than ``_MIN_GAIN`` of
     the total is not worth a pass over the corpus: the rounds stop there (on PKU the three
@@ -332,7 +456,8 @@ def _prune_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[st
         if best - _description_length(kept, logp) < _MIN_GAIN * best:
             break
         lex = _core.Lexicon(list(kept), list(kept.values()))
-        w, c = _core.Tokenizer(lex).count_tokens(paths, num_threads=threads, progress=cb)
+        w, c = _core.Tokenizer(lex, combine_alnum=symbols == "han").count_tokens(
+            paths, num_threads=threads, progress=cb, symbols=symbols)
         new = _token_counts(w, c)
         keep.update(x for x in new if x not in kept)
         length = _description_length(new, logp)

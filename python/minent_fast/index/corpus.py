@@ -2,7 +2,9 @@
 
 All logs are natural logs (nats). Counts never cross a segment boundary: with the
 default ``segmenter="han"`` a segment is a run of ``[\\u4e00-\\u9fa5 0-9 a-z A-Z]`` (the
-filter of nlp-zero's ``Word_Finder``); with ``"line"`` it is one line.
+filter of nlp-zero's ``Word_Finder``); with ``"unicode"`` a run of letters, marks and
+digits of any script (Unicode categories L, M, N; an apostrophe between two of them
+too); with ``"all"`` every non-space character of a line; with ``"line"`` it is one line.
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ class CorpusIndex:
         copy in TMPDIR, removed afterwards, and recorded under the name given).
 
         ``path``: a directory to save the index in (written atomically); None keeps it in
-        memory only. ``segmenter``: ``"han"`` or ``"line"`` (see the module docstring).
+        memory only. ``segmenter``: ``"han"``, ``"unicode"``, ``"all"`` or ``"line"`` (see
+        the module docstring).
         ``progress``: None (silent), True (a progress bar) or ``callable(stage, done, total)``.
         Raises ``CorpusError`` for invalid UTF-8 (naming file and byte offset) and
         ``FileNotFoundError`` for a missing file.

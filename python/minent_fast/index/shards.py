@@ -153,8 +153,8 @@ def build_shards(
     """
     if not isinstance(segmenter, str):
         raise TypeError("segmenter must be a str")
-    if segmenter not in ("han", "line"):
-        raise ValueError(f"unknown segmenter {segmenter!r}: expected \"han\" or \"line\"")
+    if segmenter not in ("han", "unicode", "all", "line"):
+        raise ValueError(f"unknown segmenter {segmenter!r}: expected \"han\", \"unicode\", \"all\" or \"line\"")
     threads = _check_threads(num_threads)
     # absolute paths: tasks may run in another working directory (Dask workers), and the
     # manifest's sources are read again later (discover_words)
@@ -229,7 +229,7 @@ def _read_manifest(path: Path) -> dict:
         m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         if m.get("format") != FORMAT or m.get("version") != 1:
             raise ValueError("not a minent_fast shard manifest of version 1")
-        if not isinstance(m.get("shards"), list) or not m["shards"] or m.get("segmenter") not in ("han", "line"):
+        if not isinstance(m.get("shards"), list) or not m["shards"] or m.get("segmenter") not in ("han", "unicode", "all", "line"):
             raise ValueError("no shards or no segmenter")
         for s in m["shards"]:
             if not isinstance(s.get("dir"), str) or "/" in s["dir"] or s["dir"] in ("", ".", ".."):

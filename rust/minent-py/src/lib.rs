@@ -407,16 +407,21 @@ impl PyTokenizer {
     }
 
     /// Counts of the word tokens (CJK/ASCII alphanumeric only) of segmented files.
-    #[pyo3(signature = (sources, num_threads = None, progress = None))]
+    #[pyo3(signature = (sources, num_threads = None, progress = None, symbols = "han", pairs = false))]
     fn count_tokens<'py>(
         &self,
         py: Python<'py>,
         sources: Vec<PathBuf>,
         num_threads: Option<usize>,
         progress: Option<Bound<'py, PyAny>>,
+        symbols: &str,
+        pairs: bool,
     ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
-        let rows = run_heavy(py, progress.as_ref(), move |ctl| inner.count_tokens(&sources, num_threads, ctl))?;
+        let symbols = core_err(py, Segmenter::parse(symbols))?;
+        let rows = run_heavy(py, progress.as_ref(), move |ctl| {
+            inner.count_tokens(&sources, symbols, pairs, num_threads, ctl)
+        })?;
         let (w, c): (Vec<String>, Vec<u64>) = rows.into_iter().unzip();
         Ok((w, c.into_pyarray(py)))
     }

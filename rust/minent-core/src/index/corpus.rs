@@ -31,6 +31,13 @@ pub enum Segmenter {
     Han,
     /// One segment per line.
     Line,
+    /// Any script: letters, marks and digits (Unicode general categories L, M, N) are
+    /// symbols, and so is an apostrophe (' or ’) between two of them ("don't"); every
+    /// other character (space, punctuation, symbols) ends a segment.
+    Unicode,
+    /// Every character but whitespace is a symbol, each line one segment; whitespace inside
+    /// a line is skipped (phonemic transcriptions, DNA, code).
+    All,
 }
 
 impl Segmenter {
@@ -38,8 +45,10 @@ impl Segmenter {
         match name {
             "han" => Ok(Segmenter::Han),
             "line" => Ok(Segmenter::Line),
+            "unicode" => Ok(Segmenter::Unicode),
+            "all" => Ok(Segmenter::All),
             other => Err(Error::arg(format!(
-                "unknown segmenter {other:?}: expected \"han\" or \"line\""
+                "unknown segmenter {other:?}: expected \"han\", \"unicode\", \"all\" or \"line\""
             ))),
         }
     }
@@ -48,6 +57,19 @@ impl Segmenter {
         match self {
             Segmenter::Han => "han",
             Segmenter::Line => "line",
+            Segmenter::Unicode => "unicode",
+            Segmenter::All => "all",
+        }
+    }
+
+    /// Whether `c` can be part of a segment (apostrophes: see [`Segmenter::Unicode`]).
+    #[inline]
+    pub fn is_symbol(self, c: char) -> bool {
+        match self {
+            Segmenter::Han => is_han_char(c),
+            Segmenter::Line => c != '\n',
+            Segmenter::Unicode => is_word_char(c) || is_apostrophe(c),
+            Segmenter::All => !c.is_whitespace(),
         }
     }
 
@@ -55,6 +77,8 @@ impl Segmenter {
         match self {
             Segmenter::Han => 1,
             Segmenter::Line => 2,
+            Segmenter::Unicode => 3,
+            Segmenter::All => 4,
         }
     }
 
@@ -62,6 +86,8 @@ impl Segmenter {
         match code {
             1 => Some(Segmenter::Han),
             2 => Some(Segmenter::Line),
+            3 => Some(Segmenter::Unicode),
+            4 => Some(Segmenter::All),
             _ => None,
         }
     }
@@ -71,6 +97,22 @@ impl Segmenter {
 #[inline]
 pub fn is_han_char(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fa5}' | '0'..='9' | 'a'..='z' | 'A'..='Z')
+}
+
+/// A letter, mark or digit of any script (general categories L, M, N).
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup as G, UnicodeGeneralCategory};
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    matches!(c.general_category_group(), G::Letter | G::Mark | G::Number)
+}
+
+/// An apostrophe that joins the two halves of a word ("don't", "l’eau").
+#[inline]
+pub fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
 }
 
 /// A memory-mapped, UTF-8-validated input file.
@@ -257,6 +299,30 @@ fn walk_chunk(chunk: &str, seg: Segmenter, at_file_start: bool, mut emit: impl F
                     '\n' => emit(None),
                     '\r' if chars.peek() == Some(&'\n') => {}
                     c => emit(Some(c)),
+                }
+            }
+        }
+        Segmenter::Unicode => {
+            let mut after_word = false;
+            while let Some(c) = chars.next() {
+                if is_word_char(c) {
+                    emit(Some(c));
+                    after_word = true;
+                } else if is_apostrophe(c) && after_word && chars.peek().is_some_and(|&n| is_word_char(n)) {
+                    emit(Some(c));
+                    after_word = false;
+                } else {
+                    emit(None);
+                    after_word = false;
+                }
+            }
+        }
+        Segmenter::All => {
+            for c in chars {
+                if c == '\n' {
+                    emit(None);
+                } else if !c.is_whitespace() {
+                    emit(Some(c));
                 }
             }
         }

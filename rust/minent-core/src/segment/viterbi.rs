@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::index::corpus::{split_lines, SourceFile};
+use crate::index::corpus::{is_apostrophe, is_han_char, split_lines, Segmenter, SourceFile};
 use crate::segment::lexicon::{before_end_marker, Lexicon};
 use crate::segment::segtrie::SegTrie;
 use crate::util::atomic::write_atomic_ctl;
@@ -127,10 +127,18 @@ impl Tokenizer {
         Tokenizer { lexicon, scores, seg, null_score, combine_alnum }
     }
 
-    /// Segment every line of `paths` and count the tokens made only of
-    /// `[\u4e00-\u9fa5 0-9 a-z A-Z]` (punctuation and spaces are not words), in order of
-    /// first occurrence.
-    pub fn count_tokens(&self, paths: &[std::path::PathBuf], num_threads: Option<usize>, ctl: &Control) -> Result<Vec<(String, u64)>> {
+    /// Segment every line of `paths` and count the tokens made only of the symbols of
+    /// `symbols` (for [`Segmenter::Han`], `[\u4e00-\u9fa5 0-9 a-z A-Z]`: punctuation and
+    /// spaces are not words), in order of first occurrence. With `pairs`, count instead
+    /// each two such tokens that follow each other, as "first\nsecond".
+    pub fn count_tokens(
+        &self,
+        paths: &[std::path::PathBuf],
+        symbols: Segmenter,
+        pairs: bool,
+        num_threads: Option<usize>,
+        ctl: &Control,
+    ) -> Result<Vec<(String, u64)>> {
         use crate::util::ordered::OrderedCounts;
         in_pool(num_threads, || {
             let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
@@ -143,10 +151,25 @@ impl Tokenizer {
                         .par_iter()
                         .map_init(Scratch::default, |scratch, chunk| {
                             let mut local = OrderedCounts::default();
+                            let mut pair = String::new();
                             for line in chunk.lines() {
-                                for span in self.tokenize_spans(line, scratch) {
+                                let spans = self.tokenize_spans(line, scratch);
+                                if pairs {
+                                    for w in spans.windows(2) {
+                                        let (a, b) = (&line[w[0].clone()], &line[w[1].clone()]);
+                                        if w[0].end == w[1].start && is_word_of(symbols, a) && is_word_of(symbols, b) {
+                                            pair.clear();
+                                            pair.push_str(a);
+                                            pair.push('\n');
+                                            pair.push_str(b);
+                                            local.add(&pair, 1);
+                                        }
+                                    }
+                                    continue;
+                                }
+                                for span in spans {
                                     let tok = &line[span];
-                                    if tok.chars().all(crate::index::corpus::is_han_char) {
+                                    if is_word_of(symbols, tok) {
                                         local.add(tok, 1);
                                     }
                                 }
@@ -365,6 +388,15 @@ fn segment_piece<W: Words>(
         end = start;
     }
     out[first..].reverse();
+}
+
+/// A token made only of the symbols of `symbols` (an apostrophe alone is no word).
+fn is_word_of(symbols: Segmenter, tok: &str) -> bool {
+    match symbols {
+        Segmenter::Han => tok.chars().all(is_han_char),
+        Segmenter::Unicode => tok.chars().all(|c| symbols.is_symbol(c)) && !tok.chars().all(is_apostrophe),
+        _ => tok.chars().all(|c| symbols.is_symbol(c)),
+    }
 }
 
 /// Lines, input bytes and output bytes of a `tokenize_file` run.

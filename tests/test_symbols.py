@@ -1,0 +1,129 @@
+"""Any script: the symbol models "han", "unicode" and "all" (issue 18, part 2).
+
+A symbol class is decided by Unicode properties (general categories L, M, N for
+"unicode"), so text in any script goes through the index, discovery and the tokenizer
+with nothing dropped silently; discovery finds words in kana, hangul, Thai, Cyrillic and
+CJK Extension B, and in unspaced English (the 1993 experiment article 1 opens with)."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import unicodedata
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import minent_fast as mf
+from minent_fast.evaluate import score
+
+WORDS = {
+    "kana": ["ありがとう", "さくら", "カタカナ", "ねこ", "やま", "ひかり"],
+    "hangul": ["감사합니다", "사랑", "학교", "바다", "하늘", "친구"],
+    "thai": ["สวัสดี", "ขอบคุณ", "ภาษา", "แมว", "บ้าน", "น้ำ"],
+    "cyrillic": ["привет", "спасибо", "книга", "город", "вода", "солнце"],
+    "ext_b": ["\U00020000\U00020001", "\U00020002\U00020003", "\U00020004\U00020005\U00020006",
+              "\U00020007\U00020008", "\U00020009\U0002000a", "\U0002000b\U0002000c"],
+}
+
+
+def _unicode_symbol(c: str) -> bool:
+    return unicodedata.category(c)[0] in "LMN"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cn")), max_size=40), min_size=1, max_size=20))
+def test_unicode_symbols_are_counted_exactly_in_any_script(tmp_path, lines):
+    """Every letter, mark and digit of the text is in the index with its exact count; an
+    apostrophe only between two of them; nothing else."""
+    text = "\n".join(line.replace("\n", " ").replace("\r", " ") for line in lines)
+    p = tmp_path / "t.txt"
+    p.write_text(text, encoding="utf-8")
+    idx = mf.CorpusIndex.build(p, segmenter="unicode")
+    want: Counter[str] = Counter()
+    for line in text.split("\n"):
+        for i, c in enumerate(line):
+            if i == 0 and c == "\ufeff" and line is text.split("\n")[0]:
+                continue
+            if _unicode_symbol(c):
+                want[c] += 1
+            elif c in "'\u2019" and 0 < i < len(line) - 1 and _unicode_symbol(line[i - 1]) and _unicode_symbol(line[i + 1]):
+                want[c] += 1
+    got = dict(zip(idx.char_counts().column("char").to_pylist(), idx.char_counts().column("count").to_pylist()))
+    if text.startswith("\ufeff"):  # a leading BOM is dropped as in every segmenter
+        want["\ufeff"] -= 1
+        want += Counter()
+    assert got == dict(want)
+
+
+@pytest.mark.parametrize("script", sorted(WORDS))
+def test_words_of_every_script_are_discovered(tmp_path, script):
+    rng = random.Random(7)
+    words = WORDS[script]
+    lines = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 8))).replace(" ", "") for _ in range(600)]
+    p = tmp_path / f"{script}.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # default symbols: "unicode"; merge=True for the words longer than max_len (4 here)
+    lex = mf.discover_words(p, merge=True)
+    found = {w for w in words if w in lex}
+    assert len(found) >= len(words) - 1, (script, sorted(lex.to_dict(), key=lambda w: -lex[w])[:20])
+    # and with the han filter of nlp-zero, none of these scripts but Han would be seen
+    if script != "ext_b":
+        assert len(mf.discover_words(p, symbols="han")) == 0
+
+
+def test_apostrophes_inside_words_and_all_symbols(tmp_path):
+    p = tmp_path / "en.txt"
+    p.write_text("don't stop\nit's 'quoted' here\n", encoding="utf-8")
+    idx = mf.CorpusIndex.build(p, segmenter="unicode")
+    assert idx.count("don't") == 1 and idx.count("it's") == 1 and idx.count("'q") == 0 and idx.count("d'") == 0
+    p.write_text("D&t wAz\nyEs%\n", encoding="utf-8")
+    idx = mf.CorpusIndex.build(p, segmenter="all")
+    assert idx.count("D&twAz") == 1 and idx.count("yEs%") == 1 and idx.num_segments == 2
+    with pytest.raises(ValueError, match="unknown symbols"):
+        mf.discover_words(p, symbols="latin")
+
+
+def test_discovery_is_deterministic(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_bytes(mf.sample_path().read_bytes()[:80_000].rsplit(b"\n", 1)[0])
+    a, b = mf.discover_words(p), mf.discover_words(p)
+    assert a == b and a.items() == b.items()
+
+
+def _unspaced(shared_data, name):
+    gold = [line.rstrip("\n") for line in open(shared_data / "en" / name, encoding="utf-8") if line.strip()]
+    return gold, [line.replace(" ", "") for line in gold]
+
+
+@pytest.mark.parametrize("name,symbols,floor", [("childes_cds.phono", "all", 0.75), ("childes_cds.txt", "unicode", 0.55)])
+def test_unspaced_english_quality_floor(shared_data, tmp_path, name, symbols, floor):
+    """The 1993 experiment: English child-directed speech with its spaces removed. Token F1
+    against the spaced lines (phonemic: the issue's target 0.75; measured 0.81)."""
+    gold, raw = _unspaced(shared_data, name)
+    p = tmp_path / "raw.txt"
+    p.write_text("\n".join(raw) + "\n", encoding="utf-8")
+    lex = mf.discover_words(p, symbols=symbols)
+    tok = mf.Tokenizer(lex, combine_alnum=False)
+    r = score([" ".join(tok.tokenize(line)) for line in raw], gold)
+    assert r["f1"] >= floor, r
+
+
+def test_cli_symbols(tmp_path):
+    p = tmp_path / "ru.txt"
+    rng = random.Random(3)
+    p.write_text("\n".join("".join(rng.choice(WORDS["cyrillic"]) for _ in range(5)) for _ in range(400)) + "\n",
+                 encoding="utf-8")
+    out = tmp_path / "lex.tsv"
+    r = subprocess.run([sys.executable, "-m", "minent_fast", "discover", str(p), "-o", str(out)], capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert mf.Lexicon.load(out) == mf.discover_words(p)
+    r = subprocess.run([sys.executable, "-m", "minent_fast", "discover", str(p), "--symbols", "han", "-o", str(out)],
+                       capture_output=True)
+    assert r.returncode == 0 and len(mf.Lexicon.load(out)) == 0
+    r = subprocess.run([sys.executable, "-m", "minent_fast", "index", "build", str(p), "--symbols", "unicode",
+                        "-o", str(tmp_path / "idx")], capture_output=True)
+    assert r.returncode == 0 and mf.CorpusIndex.open(tmp_path / "idx").segmenter == "unicode"
