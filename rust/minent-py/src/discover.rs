@@ -1,0 +1,244 @@
+//! Word-discovery stage: `WordFinder` (nlp-zero Word_Finder) and nVBE `autonomy`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use minent_core::{self as core, Segmenter, Text, WordFinder};
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+
+use crate::errors::core_err;
+use crate::texts::{str_of, str_tuple, texts, Units};
+use crate::worker::{run_heavy, run_heavy_while};
+
+/// nlp-zero Word_Finder state (see minent_fast.WordFinder); mutable behind a lock.
+#[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
+pub(crate) struct PyWordFinder {
+    inner: Arc<Mutex<WordFinder>>,
+    /// the strs the last `train` read; a `cut` over the same strs (nlp-zero's usage:
+    /// `train(texts)` then `find(texts)`) reads them from here
+    trained: Mutex<Option<TrainedTexts>>,
+}
+
+/// The strs of a `train` call (a reference to each, in the tuple) and their texts.
+struct TrainedTexts {
+    /// borrows the strs of `tuple` (declared first: dropped first); lent out only for a
+    /// borrow of `self`, through [`texts`](Self::texts)
+    texts: Vec<Text<'static>>,
+    tuple: Py<PyTuple>,
+    filtering: bool,
+}
+
+impl TrainedTexts {
+    fn texts(&self) -> &[Text<'_>] {
+        &self.texts
+    }
+
+    /// Whether `lines` is a list or tuple of the very same str objects, in order.
+    fn same_strs(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> bool {
+        let held = self.tuple.bind(py);
+        let n = held.len();
+        let item: unsafe fn(*mut pyo3::ffi::PyObject, pyo3::ffi::Py_ssize_t) -> *mut pyo3::ffi::PyObject =
+            if lines.is_exact_instance_of::<PyList>() {
+                pyo3::ffi::PyList_GET_ITEM
+            } else if lines.is_exact_instance_of::<PyTuple>() {
+                pyo3::ffi::PyTuple_GET_ITEM
+            } else {
+                return false;
+            };
+        // in a critical section on `lines` (free-threaded builds: no other thread changes
+        // the list meanwhile; with the GIL, no Python code runs)
+        pyo3::sync::critical_section::with_critical_section(lines, || {
+            if lines.len().ok() != Some(n) {
+                return false;
+            }
+            // SAFETY: indices below both lengths, checked in this critical section; only
+            // the pointers are compared
+            (0..n as pyo3::ffi::Py_ssize_t)
+                .all(|i| unsafe { item(lines.as_ptr(), i) == pyo3::ffi::PyTuple_GET_ITEM(held.as_ptr(), i) })
+        })
+    }
+}
+
+impl PyWordFinder {
+    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut WordFinder) -> T + Send) -> PyResult<T> {
+        py.detach(|| {
+            let mut guard = self.inner.lock().map_err(|_| PyRuntimeError::new_err("WordFinder state is poisoned"))?;
+            Ok(f(&mut guard))
+        })
+    }
+}
+
+#[pymethods]
+impl PyWordFinder {
+    #[new]
+    #[pyo3(signature = (min_proba = 1e-7, min_pmi = 1.0))]
+    fn new(py: Python<'_>, min_proba: f64, min_pmi: f64) -> PyResult<Self> {
+        Ok(PyWordFinder { inner: Arc::new(Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?)), trained: Mutex::new(None) })
+    }
+
+    #[getter]
+    fn min_proba(&self, py: Python<'_>) -> PyResult<f64> {
+        self.with(py, |w| w.min_proba)
+    }
+    #[getter]
+    fn min_pmi(&self, py: Python<'_>) -> PyResult<f64> {
+        self.with(py, |w| w.min_pmi)
+    }
+
+    /// `keep`: hold the strs (a reference each, 32 B per str) until the next `cut` or
+    /// `train`, for a `cut` over the same strs: the wrapper asks for it when the texts
+    /// are a list or tuple taken whole (a caller holds them anyway).
+    #[pyo3(signature = (lines, filtering = true, keep = false))]
+    fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool, keep: bool) -> PyResult<()> {
+        let held = str_tuple(lines)?;
+        let texts = texts(&held, !filtering)?;
+        self.with(py, |w| w.train(&texts, filtering))?;
+        let trained = if keep {
+            // SAFETY: only the lifetime changes; the texts borrow the strs of `held`,
+            // which TrainedTexts keeps with them and lends them for a borrow of itself
+            let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+            Some(TrainedTexts { texts, tuple: held.unbind(), filtering })
+        } else {
+            None
+        };
+        let old = self.trained.lock().map(|mut t| std::mem::replace(&mut *t, trained)).unwrap_or(None);
+        drop(old);
+        Ok(())
+    }
+
+    fn begin_find(&self, py: Python<'_>, remove_weak_pairs: bool) -> PyResult<()> {
+        self.with(py, move |w| w.begin_find(remove_weak_pairs))
+    }
+
+    #[pyo3(signature = (lines, filtering = true))]
+    fn cut(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
+        // the strs of the last `train`, if these are the same, read once instead of twice
+        let trained = self.trained.lock().map(|mut t| t.take()).unwrap_or(None);
+        if let Some(t) = trained.filter(|t| t.filtering == filtering && t.same_strs(py, lines)) {
+            return self.with(py, |w| w.cut(t.texts(), filtering));
+        }
+        let held = str_tuple(lines)?;
+        let texts = texts(&held, !filtering)?;
+        self.with(py, |w| w.cut(&texts, filtering))
+    }
+
+    /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order.
+    #[pyo3(signature = (progress = None))]
+    fn finish_find<'py>(&self, py: Python<'py>, progress: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+        let inner = self.inner.clone();
+        let candidates = run_heavy(py, None, move |_| {
+            let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
+            Ok(guard.truncate())
+        })?;
+        // While the worker runs the 去冗 loop, this thread fills the dict with every
+        // candidate and its count before the loop, in order; then it deletes the removed
+        // ones and updates the changed counts (a few percent). Deleting keeps a dict's
+        // order. Pieces that were no candidate (degenerate input, where nlp-zero raises
+        // KeyError) come last, in the order they appeared.
+        let texts = candidates.texts();
+        let out = PyDict::new(py);
+        let mut units = Units::default();
+        let fill = || {
+            let mut strs = Vec::with_capacity(texts.len());
+            for i in 0..texts.len() {
+                if i % 65_536 == 65_535 {
+                    py.check_signals()?; // Ctrl-C: the caller cancels the worker
+                }
+                let s = str_of(py, texts.get(i), &mut units)?;
+                out.set_item(&s, texts.count(i))?;
+                strs.push(s);
+            }
+            Ok(strs)
+        };
+        let (words, strs) = run_heavy_while(py, progress.as_ref(), move |ctl| candidates.remove_redundant(ctl), fill)?;
+        let mut next = 0; // candidates before this one are settled
+        for (id, w, n) in words.iter_ids() {
+            let id = id as usize;
+            if id >= strs.len() {
+                out.set_item(str_of(py, w, &mut units)?, n)?;
+                continue;
+            }
+            for removed in &strs[next..id] {
+                out.del_item(removed)?;
+            }
+            if n != texts.count(id) {
+                out.set_item(&strs[id], n)?;
+            }
+            next = id + 1;
+        }
+        for removed in &strs[next.min(strs.len())..] {
+            out.del_item(removed)?;
+        }
+        Ok(out)
+    }
+
+    fn chars<'py>(&self, py: Python<'py>) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let (k, v): (Vec<String>, Vec<u64>) =
+            self.with(py, |w| w.chars.iter().map(|(c, n)| (c.to_string(), *n)).unzip())?;
+        Ok((k, v.into_pyarray(py)))
+    }
+
+    fn pairs<'py>(&self, py: Python<'py>) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let (k, v): (Vec<String>, Vec<u64>) = self.with(py, |w| {
+            w.pairs
+                .iter()
+                .filter_map(|(ab, n)| {
+                    let a = char::from_u32((ab >> 32) as u32)?;
+                    let b = char::from_u32(ab as u32)?;
+                    Some((format!("{a}{b}"), n))
+                })
+                .unzip()
+        })?;
+        Ok((k, v.into_pyarray(py)))
+    }
+}
+
+/// nVBE autonomy of every n-gram of 1..=max_len chars (see minent_core::branching).
+#[pyfunction]
+#[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, num_threads = None, progress = None))]
+pub(crate) fn autonomy<'py>(
+    py: Python<'py>,
+    sources: Vec<PathBuf>,
+    segmenter: &str,
+    max_len: usize,
+    min_count: u64,
+    num_threads: Option<usize>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Vec<String>, Bound<'py, PyArray1<f64>>)> {
+    let seg = core_err(py, Segmenter::parse(segmenter))?;
+    let rows = run_heavy(py, progress.as_ref(), move |ctl| {
+        core::discover::autonomy(&sources, seg, max_len, min_count, num_threads, ctl)
+    })?;
+    let (w, s): (Vec<String>, Vec<f64>) = rows.into_iter().unzip();
+    Ok((w, s.into_pyarray(py)))
+}
+
+/// nVBE autonomy from exact n-gram counts (an Arrow string column + counts, by code point).
+#[pyfunction]
+#[pyo3(signature = (data, offsets, counts, *, max_len = 3, min_count = 1))]
+pub(crate) fn autonomy_from_counts<'py>(
+    py: Python<'py>,
+    data: numpy::PyReadonlyArray1<'py, u8>,
+    offsets: numpy::PyReadonlyArray1<'py, i64>,
+    counts: numpy::PyReadonlyArray1<'py, u64>,
+    max_len: usize,
+    min_count: u64,
+) -> PyResult<(Vec<String>, Bound<'py, PyArray1<f64>>)> {
+    let (data, offsets, counts) = (data.as_slice()?, offsets.as_slice()?, counts.as_slice()?);
+    if offsets.len() != counts.len() + 1 {
+        return Err(PyValueError::new_err("need one more offset than counts"));
+    }
+    let text = std::str::from_utf8(data).map_err(|e| PyValueError::new_err(format!("n-grams are not UTF-8: {e}")))?;
+    let mut grams = Vec::with_capacity(counts.len());
+    for (w, &c) in offsets.windows(2).zip(counts) {
+        let (a, b) = (usize::try_from(w[0]).unwrap_or(usize::MAX), usize::try_from(w[1]).unwrap_or(usize::MAX));
+        let g = text.get(a..b).ok_or_else(|| PyValueError::new_err("offsets must be inside the data, at char boundaries"))?;
+        grams.push((g, c));
+    }
+    let rows = py.detach(|| core::discover::autonomy_from_counts(&grams, max_len, min_count));
+    let (w, s): (Vec<String>, Vec<f64>) = core_err(py, rows)?.into_iter().unzip();
+    Ok((w, s.into_pyarray(py)))
+}
