@@ -50,6 +50,7 @@ bench: build
 	$(PY) benches/bench_algorithms.py
 	$(PY) benches/eval_pku.py
 	$(PY) benches/eval_genre.py
+	$(PY) benches/eval_cws.py
 
 # Coverage-guided fuzzing of the Rust core (libFuzzer + AddressSanitizer), FUZZ_SECONDS each.
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.

@@ -127,3 +127,14 @@ def test_cli_symbols(tmp_path):
     r = subprocess.run([sys.executable, "-m", "minent_fast", "index", "build", str(p), "--symbols", "unicode",
                         "-o", str(tmp_path / "idx")], capture_output=True)
     assert r.returncode == 0 and mf.CorpusIndex.open(tmp_path / "idx").segmenter == "unicode"
+
+
+def test_a_sharded_index_brings_its_symbols(tmp_path):
+    p = tmp_path / "ru.txt"
+    rng = random.Random(5)
+    p.write_text("\n".join("".join(rng.choice(WORDS["cyrillic"][3:]) for _ in range(5)) for _ in range(300)) + "\n",
+                 encoding="utf-8")
+    sh = mf.build_shards(p, tmp_path / "sh", shard_bytes=4_000, segmenter="unicode")
+    assert mf.discover_words(sh.path) == mf.discover_words(p) == mf.discover_words(sh.path, symbols="unicode")
+    with pytest.raises(ValueError, match="sharded index was built with"):
+        mf.discover_words(sh.path, symbols="han")

@@ -301,9 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "nlpzero: nlp-zero's Word_Finder, identical output")
     ds.add_argument("--format", choices=["tsv", "jieba", "hf", "sentencepiece"], default="tsv",
                     help="tsv (word<TAB>count), jieba user dict, HF tokenizers Unigram JSON, sentencepiece .vocab")
-    ds.add_argument("--symbols", choices=["han", "unicode", "all"], default="unicode",
-                    help="[minent] what words are made of: han (nlp-zero's [\\u4e00-\\u9fa5a-zA-Z0-9]), unicode "
-                         "(letters, marks, digits of every script), all (every non-space char, a line a segment)")
+    ds.add_argument("--symbols", choices=["han", "unicode", "all"], default=None,
+                    help="[minent] what words are made of: unicode (default: letters, marks, digits of every script), "
+                         "han (nlp-zero's [\\u4e00-\\u9fa5a-zA-Z0-9]), all (every non-space char, a line a "
+                         "segment); a sharded index uses its own")
     ds.add_argument("--max-len", type=int, default=None,
                     help="[minent] longest word of the initial segmentation, 1-4 (default: 3 for text mostly in "
                          "Han/kana/hangul, else 4)")

@@ -293,7 +293,7 @@ def discover_words(
     min_count: int = 1,
     prune: bool = True,
     merge: bool = False,
-    symbols: str = "unicode",
+    symbols: Optional[str] = None,
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
 ) -> Lexicon:
@@ -311,13 +311,13 @@ def discover_words(
     words longer than ``max_len``. ``prune``: then drop the words that do not pay for their own spelling (MDL: the corpus
     coded by words plus the lexicon, step 5 of the module doc), re-segmenting while that
     total falls; ``iterations`` also bounds these passes (0: no re-estimation and no
-    pruning). ``symbols`` (default ``"unicode"``): what words are made of — ``"han"`` (nlp-zero's
+    pruning). ``symbols`` (None: ``"unicode"``, or a sharded index's own segmenter): what words are made of — ``"han"`` (nlp-zero's
     ``[\u4e00-\u9fa5 0-9 a-z A-Z]``, everything else separates; runs of ASCII letters and
     digits are glued as nlp-zero's tokenizer does), ``"unicode"`` (letters, marks and digits
     of every script, apostrophes inside words; space, punctuation and symbols separate; no
     gluing) or ``"all"`` (every non-space character, one segment per line: phonemic
     transcriptions, DNA). Segment text with ``Tokenizer(lexicon)`` (for ``"unicode"`` and
-    ``"all"``, ``combine_alnum=False``). A sharded index brings its own segmenter.
+    ``"all"``, ``combine_alnum=False``).
     """
     sharded = _sharded_index(sources)
     given = sharded.sources if sharded is not None else _source_list(sources)
@@ -330,9 +330,14 @@ def discover_words(
     _check_int("min_count", min_count, 1, None)
     if not isinstance(prune, bool):
         raise TypeError(f"prune must be a bool, not {type(prune).__name__}")
-    _check_symbols(symbols)
     if sharded is not None:
+        if symbols is not None and symbols != sharded.segmenter:
+            raise ValueError(f"symbols={symbols!r}, but the sharded index was built with segmenter "
+                             f"{sharded.segmenter!r}: rebuild it with that segmenter or leave symbols out")
         symbols = sharded.segmenter
+    elif symbols is None:
+        symbols = "unicode"
+    _check_symbols(symbols)
     glue = symbols == "han"  # ASCII gluing is nlp-zero's, for Chinese text only
     if max_len is not None:
         _check_int("max_len", max_len, 1, 4)
