@@ -44,10 +44,11 @@ def job(dataset: str, method: str) -> dict:
     from minent_fast.evaluate import read_lines, score
 
     d = DATASETS[dataset]
-    gold = [line for line in read_lines(d["gold"]) if line.strip()]
+    gold = read_lines(d["gold"])
     if "raw" in d:
         raw_path, raw = d["raw"], read_lines(d["raw"])
     else:
+        gold = [line for line in gold if line.strip()]
         raw = [line.replace(" ", "") for line in gold]
         raw_path = Path(tempfile.mkdtemp()) / "raw.txt"
         raw_path.write_text("\n".join(raw) + "\n", encoding="utf-8")

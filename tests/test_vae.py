@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -330,6 +331,33 @@ def test_cli_run(tmp_path, capsys):
     assert report["n"] == 300 and sum(report["cluster_sizes"]) == 300
     assert report["fit"]["init"] == "spectral"
     assert ClusterVAE.load(out / "model.pt").num_clusters == 10
+
+
+def test_cli_output_folder_is_replaced_whole(tmp_path, capsys, monkeypatch):
+    """OUT is written beside itself and swapped in: a rerun leaves only its own four files
+    (an earlier run's stray file does not survive), and a folder holding anything else is
+    refused before any training, untouched."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    args = ["vae-cluster", "--data", "digits", "--limit", "120", "--epochs", "1", "--pretrain-epochs", "1",
+            "--clusters", "3", "--per-cluster", "2", "--threads", "1", "-q", "--init", "kmeans"]
+    def no_training(*a, **k):
+        raise AssertionError("trained before checking the output folder")
+
+    with monkeypatch.context() as m:
+        m.setattr(ClusterVAE, "fit", no_training)
+        with pytest.raises(FileExistsError, match="refusing"):
+            vae_cli.run(_cli_args(args + ["-o", str(mine)]))
+    assert os.listdir(mine) == ["notes.txt"]
+    out = tmp_path / "out"
+    assert vae_cli.run(_cli_args(args + ["-o", str(out)])) == 0
+    first = (out / "report.json").read_bytes()
+    (out / "members.png").unlink()  # an earlier run's set, partly gone
+    assert vae_cli.run(_cli_args(args + ["-o", str(out), "--seed", "1"])) == 0
+    assert sorted(os.listdir(out)) == ["members.png", "model.pt", "report.json", "samples.png"]
+    assert (out / "report.json").read_bytes() != first
+    assert sorted(os.listdir(tmp_path)) == ["mine", "out"]  # no temporary folder left
 
 
 def test_cli_user_errors(tmp_path):
