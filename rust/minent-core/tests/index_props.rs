@@ -26,6 +26,29 @@ fn segments(text: &str, seg: Segmenter) -> Vec<Vec<char>> {
             .map(|l| l.strip_suffix('\r').unwrap_or(l).chars().collect::<Vec<_>>())
             .filter(|s| !s.is_empty())
             .collect(),
+        Segmenter::Unicode => {
+            // letters, marks, digits; an apostrophe between two of them
+            let word = minent_core::index::corpus::is_word_char;
+            let mut out = vec![Vec::new()];
+            let chars: Vec<char> = text.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                let inner = (c == '\'' || c == '\u{2019}')
+                    && i > 0
+                    && word(chars[i - 1])
+                    && chars.get(i + 1).is_some_and(|&n| word(n));
+                if word(c) || inner {
+                    out.last_mut().unwrap().push(c);
+                } else {
+                    out.push(Vec::new());
+                }
+            }
+            out.into_iter().filter(|s| !s.is_empty()).collect()
+        }
+        Segmenter::All => text
+            .split('\n')
+            .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<Vec<_>>())
+            .filter(|s| !s.is_empty())
+            .collect(),
     }
 }
 
@@ -57,7 +80,7 @@ fn write_files(texts: &[String]) -> (tempfile::TempDir, Vec<PathBuf>) {
 
 /// Text over a small alphabet with separators of both kinds, CJK, emoji and Extension B.
 fn text_strategy() -> impl Strategy<Value = String> {
-    let alphabet = prop::sample::select(vec!["中", "国", "人", "a", "b", "1", "。", "\n", "\r\n", " ", "😀", "𠀀", "ｘ"]);
+    let alphabet = prop::sample::select(vec!["中", "国", "人", "a", "b", "1", "。", "\n", "\r\n", " ", "😀", "𠀀", "ｘ", "'", "д", "e\u{301}", "！"]);
     prop::collection::vec(alphabet, 0..300).prop_map(|v| v.concat())
 }
 
@@ -100,8 +123,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(120))]
 
     #[test]
-    fn ngram_counts_equal_naive(texts in prop::collection::vec(text_strategy(), 1..4), line in any::<bool>()) {
-        let seg = if line { Segmenter::Line } else { Segmenter::Han };
+    fn ngram_counts_equal_naive(texts in prop::collection::vec(text_strategy(), 1..4), which in 0..4usize) {
+        let seg = [Segmenter::Han, Segmenter::Line, Segmenter::Unicode, Segmenter::All][which];
         let (_dir, paths) = write_files(&texts);
         let idx = CorpusIndex::build(&paths, seg, Some(2), &Control::new()).unwrap();
         check_index(&idx, &texts, seg)?;

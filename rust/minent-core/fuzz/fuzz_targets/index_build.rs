@@ -28,12 +28,36 @@ fn segments(text: &str, seg: Segmenter) -> Vec<Vec<char>> {
             .map(|l| l.strip_suffix("\r\n").or(l.strip_suffix('\n')).unwrap_or(l).chars().collect::<Vec<_>>())
             .filter(|s| !s.is_empty())
             .collect(),
+        // letters, marks, digits, and an apostrophe between two of them
+        Segmenter::Unicode => {
+            let word = minent_core::index::corpus::is_word_char;
+            let chars: Vec<char> = text.chars().collect();
+            let mut out = vec![Vec::new()];
+            for (i, &c) in chars.iter().enumerate() {
+                let inner = (c == '\'' || c == '\u{2019}')
+                    && i > 0
+                    && word(chars[i - 1])
+                    && chars.get(i + 1).is_some_and(|&n| word(n));
+                if word(c) || inner {
+                    out.last_mut().unwrap().push(c);
+                } else {
+                    out.push(Vec::new());
+                }
+            }
+            out.into_iter().filter(|s| !s.is_empty()).collect()
+        }
+        // every non-space character, one segment a line
+        Segmenter::All => text
+            .split('\n')
+            .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<Vec<_>>())
+            .filter(|s| !s.is_empty())
+            .collect(),
     }
 }
 
 fuzz_target!(|data: &[u8]| {
     let (seg, bytes) = match data.split_first() {
-        Some((b, rest)) => (if b & 1 == 0 { Segmenter::Han } else { Segmenter::Line }, rest),
+        Some((b, rest)) => ([Segmenter::Han, Segmenter::Line, Segmenter::Unicode, Segmenter::All][(b & 3) as usize], rest),
         None => (Segmenter::Han, data),
     };
     let dir = tempfile::tempdir().expect("tempdir");
