@@ -247,12 +247,37 @@ class _Prefixed(io.RawIOBase):
         return self._rest.readinto(b)  # type: ignore[attr-defined]
 
 
+class _Waiting(io.RawIOBase):
+    """A pipe, FIFO or device read so that Ctrl-C is seen within a quarter second: each
+    read first waits for data with a timeout (a signal that lands just before a blocking
+    read(2) would otherwise be noticed only when more data comes, or never)."""
+
+    def __init__(self, fd: int, closefd: bool) -> None:
+        self._fd, self._closefd = fd, closefd
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        import select
+
+        while True:
+            ready, _, _ = select.select([self._fd], [], [], 0.25)
+            if ready:
+                return os.readv(self._fd, [b])
+
+    def close(self) -> None:
+        if not self.closed and self._closefd:
+            os.close(self._fd)
+        super().close()
+
+
 def _open_raw(path: PathLike) -> tuple[BinaryIO, bool]:
     """The byte stream of an input and whether it is a regular file. Refuses what is not
     text: a directory, a socket, a block device."""
     name = os.fspath(path)
     if name == STDIN:
-        return sys.stdin.buffer, False  # type: ignore[return-value]
+        return _Waiting(sys.stdin.fileno(), closefd=False), False  # type: ignore[return-value]
     mode = os.stat(name).st_mode  # FileNotFoundError / PermissionError name the path
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, "Is a directory", name)
@@ -260,7 +285,10 @@ def _open_raw(path: PathLike) -> tuple[BinaryIO, bool]:
         raise _corpus_error(f"{name}: is a socket, not a text file or stream", name)
     if stat.S_ISBLK(mode):
         raise _corpus_error(f"{name}: is a block device, not a text file or stream", name)
-    return open(name, "rb", buffering=0), stat.S_ISREG(mode)  # type: ignore[return-value]
+    if stat.S_ISREG(mode):
+        return open(name, "rb", buffering=0), True  # type: ignore[return-value]
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    return _Waiting(fd, closefd=True), False  # type: ignore[return-value]
 
 
 def _read_head(raw: BinaryIO) -> bytes:
@@ -374,8 +402,7 @@ def read_bytes(path: PathLike) -> tuple[bytes, Optional[str]]:
         _copy_decoded(name, _decoded(raw, head, codec), codec, buf.write)
         return buf.getvalue(), codec
     finally:
-        if raw is not sys.stdin.buffer:
-            raw.close()
+        raw.close()
 
 
 class Sources:
@@ -461,8 +488,7 @@ def prepare_sources(paths: Sequence[str], directory: Optional[str] = None, prefi
                     path, size = _copy_to_temp(name, raw, head, codec, directory, prefix)
                     out.copied.append(path)
             finally:
-                if raw is not sys.stdin.buffer:
-                    raw.close()
+                raw.close()
             out.paths.append(path)
             out.names.append(name)
             out.codecs.append(codec)
