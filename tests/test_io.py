@@ -321,8 +321,11 @@ def test_ctrl_c_during_a_spooled_read_leaves_no_temporary(text, tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     env = dict(os.environ, TMPDIR=str(spool))
+    # SIGINT as a terminal gives it: earlier tests of the suite (Dask) may leave it ignored,
+    # and a child inherits that (Python then installs no handler at all)
     proc = subprocess.Popen(CLI + ["index", "build", str(fifo), "-o", str(tmp_path / "idx")], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     with open(fifo, "wb") as w:  # keep the pipe open: the copy waits for more
         w.write(text.read_bytes())
         w.flush()
