@@ -23,6 +23,10 @@ Method (docs/discovery.md has the reasoning and the measurements):
    dropped, rarest first; the corpus is re-segmented and this is repeated while the total
    falls. Plain L rewards memorising rare pieces; the total does not.
 
+Every segmentation of steps 3–5 reads a run of decimal digits whole (the core tokenizer's
+``atomic_digits``): a number is a unit of any length, and its pieces ("20", "00年") are no
+words (PKU: F1 0.7646 → 0.7665).
+
 All logs are natural (nats) unless a name says bits.
 """
 
@@ -356,7 +360,7 @@ def discover_words(
                 return Lexicon({})
             words = list(auto)
             scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
-            tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue)
+            tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue, atomic_digits=True)
             w, c = tok.count_tokens(paths, num_threads=threads, progress=cb, symbols=symbols)
             counts = _token_counts(w, c)
             # the character model of the pruning: from every token, the long runs included (a
@@ -366,7 +370,7 @@ def discover_words(
             best = _info_per_char(counts)
             for _ in range(iterations):
                 lex = _core.Lexicon(list(counts), list(counts.values()))
-                w, c = _core.Tokenizer(lex, combine_alnum=glue).count_tokens(paths, num_threads=threads,
+                w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(paths, num_threads=threads,
                                                                              progress=cb, symbols=symbols)
                 new = _token_counts(w, c)
                 info = _info_per_char(new)
@@ -401,7 +405,7 @@ def _merge_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[st
     best = _description_length(counts, logp)
     for _ in range(rounds):
         lex = _core.Lexicon(list(counts), list(counts.values()))
-        pw, pc = _core.Tokenizer(lex, combine_alnum=glue).count_tokens(paths, num_threads=threads, progress=cb,
+        pw, pc = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(paths, num_threads=threads, progress=cb,
                                                                         symbols=symbols, pairs=True)
         n_tok, v = sum(counts.values()), len(counts)
         entry = _set_code(v + 1) - _set_code(v)
@@ -435,7 +439,7 @@ def _merge_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[st
             used.update((a, b))
             grown[a + b] = n
         lex = _core.Lexicon(list(grown), list(grown.values()))
-        w, c = _core.Tokenizer(lex, combine_alnum=glue).count_tokens(paths, num_threads=threads, progress=cb,
+        w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(paths, num_threads=threads, progress=cb,
                                                                       symbols=symbols)
         new = _token_counts(w, c)
         length = _description_length(new, logp)
@@ -461,7 +465,7 @@ def _prune_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[st
         if best - _description_length(kept, logp) < _MIN_GAIN * best:
             break
         lex = _core.Lexicon(list(kept), list(kept.values()))
-        w, c = _core.Tokenizer(lex, combine_alnum=symbols == "han").count_tokens(
+        w, c = _core.Tokenizer(lex, combine_alnum=symbols == "han", atomic_digits=True).count_tokens(
             paths, num_threads=threads, progress=cb, symbols=symbols)
         new = _token_counts(w, c)
         keep.update(x for x in new if x not in kept)

@@ -98,18 +98,21 @@ pub(crate) struct PyTokenizer {
 #[pymethods]
 impl PyTokenizer {
     #[new]
-    #[pyo3(signature = (lexicon, *, null_score = -100.0, combine_alnum = true))]
-    fn new(lexicon: &PyLexicon, null_score: f64, combine_alnum: bool) -> PyResult<Self> {
+    #[pyo3(signature = (lexicon, *, null_score = -100.0, combine_alnum = true, atomic_digits = false))]
+    fn new(lexicon: &PyLexicon, null_score: f64, combine_alnum: bool, atomic_digits: bool) -> PyResult<Self> {
         if !null_score.is_finite() {
             return Err(PyValueError::new_err("null_score must be a finite number"));
         }
-        Ok(PyTokenizer { inner: Arc::new(Tokenizer::new(lexicon.inner.clone(), null_score, combine_alnum)) })
+        let mut tok = Tokenizer::new(lexicon.inner.clone(), null_score, combine_alnum);
+        tok.atomic_digits = atomic_digits;
+        Ok(PyTokenizer { inner: Arc::new(tok) })
     }
 
     /// A tokenizer maximising the sum of explicit per-word scores (words -> score).
     #[staticmethod]
-    #[pyo3(signature = (words, scores, *, null_score = -100.0, combine_alnum = true))]
-    fn with_scores(py: Python<'_>, words: Vec<String>, scores: Vec<f64>, null_score: f64, combine_alnum: bool) -> PyResult<Self> {
+    #[pyo3(signature = (words, scores, *, null_score = -100.0, combine_alnum = true, atomic_digits = false))]
+    fn with_scores(py: Python<'_>, words: Vec<String>, scores: Vec<f64>, null_score: f64, combine_alnum: bool,
+                   atomic_digits: bool) -> PyResult<Self> {
         if words.len() != scores.len() {
             return Err(PyValueError::new_err("words and scores differ in length"));
         }
@@ -123,7 +126,8 @@ impl PyTokenizer {
                 by_id[id] = *s;
             }
         }
-        let tok = core_err(py, Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum))?;
+        let mut tok = core_err(py, Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum))?;
+        tok.atomic_digits = atomic_digits;
         Ok(PyTokenizer { inner: Arc::new(tok) })
     }
 

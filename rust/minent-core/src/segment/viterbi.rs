@@ -92,6 +92,10 @@ pub struct Tokenizer {
     seg: Option<Arc<SegTrie>>,
     pub null_score: f64,
     pub combine_alnum: bool,
+    /// No token boundary between two decimal digits: a run of digits is read whole (a
+    /// word may still start at its first digit and go on past its last). Discovery uses
+    /// it so that numbers are units and never pieces of words ("20", "00年").
+    pub atomic_digits: bool,
 }
 
 impl std::fmt::Debug for Tokenizer {
@@ -124,7 +128,7 @@ impl Tokenizer {
             .trie()
             .and_then(|t| SegTrie::from_crawdad(t, |id| scores.get(id as usize).copied()))
             .map(Arc::new);
-        Tokenizer { lexicon, scores, seg, null_score, combine_alnum }
+        Tokenizer { lexicon, scores, seg, null_score, combine_alnum, atomic_digits: false }
     }
 
     /// Segment every line of `paths` and count the tokens made only of the symbols of
@@ -200,14 +204,14 @@ impl Tokenizer {
 
     /// [`tokenize_spans`](Self::tokenize_spans) into a reused vector.
     pub fn tokenize_spans_into(&self, sent: &str, scratch: &mut Scratch, out: &mut Vec<Range<usize>>) {
-        let (null, combine) = (self.null_score, self.combine_alnum);
+        let (null, combine, atomic) = (self.null_score, self.combine_alnum, self.atomic_digits);
         match (&self.seg, self.lexicon.trie()) {
-            (Some(seg), _) => tokenize_into(sent, Some(&**seg), null, combine, scratch, out),
+            (Some(seg), _) => tokenize_into_opts(sent, Some(&**seg), null, combine, atomic, scratch, out),
             (None, Some(trie)) => {
                 let words = TrieWords { trie, scores: &self.scores };
-                tokenize_into(sent, Some(&words), null, combine, scratch, out)
+                tokenize_into_opts(sent, Some(&words), null, combine, atomic, scratch, out)
             }
-            (None, None) => tokenize_into::<SegTrie>(sent, None, null, combine, scratch, out),
+            (None, None) => tokenize_into_opts::<SegTrie>(sent, None, null, combine, atomic, scratch, out),
         }
     }
 
@@ -299,6 +303,20 @@ pub fn tokenize_into<W: Words>(
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
+    tokenize_into_opts(sent, words, null_score, combine, false, scratch, out)
+}
+
+/// [`tokenize_into`], optionally with digit runs atomic (see [`Tokenizer::atomic_digits`]).
+#[allow(clippy::too_many_arguments)]
+pub fn tokenize_into_opts<W: Words>(
+    sent: &str,
+    words: Option<&W>,
+    null_score: f64,
+    combine: bool,
+    atomic_digits: bool,
+    scratch: &mut Scratch,
+    out: &mut Vec<Range<usize>>,
+) {
     out.clear();
     // decode the sentence once; pieces are char ranges of it
     let Scratch { chars, byte_at, codes, score, back } = scratch;
@@ -318,7 +336,7 @@ pub fn tokenize_into<W: Words>(
     let mut piece_start = 0;
     let mut piece = |from: usize, to: usize, out: &mut Vec<Range<usize>>| {
         let s = Sentence { text: sent, chars: &chars[..to], byte_at, codes };
-        segment_piece(&s, from, words, null_score, score, back, out);
+        segment_piece(&s, from, words, null_score, atomic_digits, score, back, out);
     };
     for k in 0..n {
         if is_separator(chars[k]) {
@@ -344,11 +362,13 @@ const PREFETCH_AHEAD: usize = 2;
 /// nlp-zero `simple_tokenize` of the chars `from..` of `s` (its chars end where the piece
 /// does; no separators inside), appended to `out`.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn segment_piece<W: Words>(
     s: &Sentence<'_>,
     from: usize,
     words: Option<&W>,
     null_score: f64,
+    atomic_digits: bool,
     score: &mut Vec<f64>,
     back: &mut Vec<usize>,
     out: &mut Vec<Range<usize>>,
@@ -361,6 +381,9 @@ fn segment_piece<W: Words>(
     back.clear();
     back.resize(n + 1, 0);
     score[0] = 1.0;
+    if atomic_digits && s.chars[from..].iter().any(|&c| is_decimal_digit(c)) {
+        segment_piece_atomic(s, from, words, null_score, score, back);
+    } else {
     for k in 0..n {
         let base = score[k];
         if let Some(words) = words {
@@ -379,6 +402,7 @@ fn segment_piece<W: Words>(
             back[k + 1] = k;
         }
     }
+    }
     // walk back from the end, then emit the spans in order
     let first = out.len();
     let mut end = n;
@@ -388,6 +412,49 @@ fn segment_piece<W: Words>(
         end = start;
     }
     out[first..].reverse();
+}
+
+/// The relaxation of [`segment_piece`] with no boundary between two decimal digits:
+/// starts and ends inside a digit run are skipped, and the fallback edge of a run's
+/// first digit covers the whole run.
+fn segment_piece_atomic<W: Words>(
+    s: &Sentence<'_>,
+    from: usize,
+    words: Option<&W>,
+    null_score: f64,
+    score: &mut [f64],
+    back: &mut [usize],
+) {
+    let chars = &s.chars[from..];
+    let n = chars.len();
+    let inside = |k: usize| k > 0 && k < n && is_decimal_digit(chars[k - 1]) && is_decimal_digit(chars[k]);
+    for k in 0..n {
+        if inside(k) {
+            continue;
+        }
+        let base = score[k];
+        if let Some(words) = words {
+            words.for_each_word(s, from + k, |len, w| {
+                let end = k + len;
+                if inside(end) {
+                    return;
+                }
+                let sc = base + w;
+                if sc > score[end] {
+                    score[end] = sc;
+                    back[end] = k;
+                }
+            });
+        }
+        let mut next = k + 1;
+        while inside(next) {
+            next += 1;
+        }
+        if score[next] == f64::NEG_INFINITY {
+            score[next] = base + null_score;
+            back[next] = k;
+        }
+    }
 }
 
 /// A token made only of the symbols of `symbols` (an apostrophe alone is no word).
@@ -600,6 +667,19 @@ mod tests {
     }
 
     #[test]
+    fn atomic_digits_reads_a_number_whole() {
+        let mut t = tok(&[("20", 50), ("00年", 40), ("年", 5), ("12月", 9), ("1", 3)]);
+        t.combine_alnum = false;
+        let mut s = Scratch::default();
+        assert_eq!(t.tokenize("2000年", &mut s), vec!["20", "00年"]);
+        t.atomic_digits = true;
+        // no boundary between two digits: the run is one token, a word may go on past it
+        assert_eq!(t.tokenize("2000年", &mut s), vec!["2000", "年"]);
+        assert_eq!(t.tokenize("12月x１２３", &mut s), vec!["12月", "x", "１２３"]);
+        assert_eq!(t.tokenize("a1b", &mut s), vec!["a", "1", "b"]);
+    }
+
+    #[test]
     fn segment_lines_is_tokens_joined_per_line() {
         let t = tok(&[("中国", 5), ("人民", 3), ("Xy", 2), ("很长的一个词语啊", 4)]);
         let mut s = Scratch::default();
@@ -695,6 +775,36 @@ mod tests {
             if chars.iter().all(|c| t.lexicon.id(&c.to_string()).is_some()) {
                 prop_assert!((mine - best).abs() < 1e-9, "mine {} best {}", mine, best);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        /// With `atomic_digits`, no token ends between two digits, and the path is the best
+        /// of all segmentations with that property whose tokens are words or, for the
+        /// pieces no word covers, one character or one digit run (brute force).
+        #[test]
+        fn atomic_digits_is_optimal_among_digit_respecting_paths(
+            text in "[ab12]{1,9}",
+            words in prop::collection::vec(("[ab12]{1,3}", 1u64..50), 1..8),
+        ) {
+            let mut t = Tokenizer::new(Arc::new(Lexicon::from_pairs(words.clone()).unwrap()), -100.0, false);
+            t.atomic_digits = true;
+            let mut s = Scratch::default();
+            let got: Vec<String> = t.tokenize(&text, &mut s).into_iter().map(String::from).collect();
+            prop_assert_eq!(got.concat(), text.clone());
+            let respects = |seg: &[String]| seg.windows(2).all(|w| {
+                !(w[0].chars().last().unwrap().is_ascii_digit() && w[1].chars().next().unwrap().is_ascii_digit())
+            });
+            prop_assert!(respects(&got), "{:?}", got);
+            let chars: Vec<char> = text.chars().collect();
+            let fallback = |w: &str| w.chars().count() == 1 || w.chars().all(|c| c.is_ascii_digit());
+            let best = all_segmentations(&chars)
+                .into_iter()
+                .filter(|seg| respects(seg) && seg.iter().all(|w| t.lexicon.id(w).is_some() || fallback(w)))
+                .map(|seg| path_score(&t, &seg))
+                .fold(f64::NEG_INFINITY, f64::max);
+            prop_assert!(path_score(&t, &got) <= best + 1e-9);
         }
     }
 }
