@@ -6,7 +6,11 @@ spaces removed). Methods, each in its own process (peak RSS = that process's ru_
 - nlp-zero 0.1.6 Word_Finder, min_pmi 1..4 (the best F1 is reported; min_proba 1e-5);
 - discover_words as it was before issue 18 (symbols="han", max_len=3);
 - discover_words with today's defaults (symbols="unicode"; "all" for the phonemes);
-- discover_words with merge=True.
+- discover_words with merge=True;
+- PKU only: its training word list as a dictionary (each word count 1), and
+  discover_words(known=that list, union=True): the dictionary plus the new words found
+  ("new words": how many the list lacked, numbers left out; "new in gold": how many of those are words of
+  the gold segmentation that the list lacks).
 
 The lexicon segments the raw text by unigram Viterbi (Tokenizer; ASCII gluing only for
 PKU, as `minent-fast segment` does), scored by word spans (P, R, F1; OOV recall against
@@ -37,6 +41,8 @@ DATASETS = {
 }
 METHODS = ["nlp-zero best min_pmi", "discover_words before (han, max_len 3)", "discover_words defaults",
            "discover_words merge=True"]
+# new-word discovery against PKU's training word list (only where a dictionary exists)
+KNOWN_METHODS = ["training words only (count 1 each)", "discover_words known=training words, union=True"]
 
 
 def job(dataset: str, method: str) -> dict:
@@ -63,7 +69,16 @@ def job(dataset: str, method: str) -> dict:
                 "oov_recall": r.get("oov_recall"), "L_total_bits": e["L_total_bits"]}
 
     t0 = time.perf_counter()
-    if method.startswith("nlp-zero"):
+    if method.startswith("training words only"):
+        row = evaluate({w: 1 for w in vocab})
+    elif "known=" in method:
+        lex = mf.discover_words(raw_path, symbols=d["symbols"], known=d["words"], union=True)
+        row = evaluate(lex.to_dict())
+        known = set(vocab)
+        new = [w for w in lex if w not in known and not any(ch.isdecimal() for ch in w)]
+        gold_oov = {w for line in gold for w in line.split() if w not in known}
+        row.update(new_words=len(new), new_in_gold=sum(w in gold_oov for w in new), gold_oov_types=len(gold_oov))
+    elif method.startswith("nlp-zero"):
         import collections
         import collections.abc
 
@@ -100,7 +115,7 @@ def main() -> int:
         return 0
     rows = []
     for dataset in DATASETS:
-        for method in METHODS:
+        for method in METHODS + (KNOWN_METHODS if "words" in DATASETS[dataset] else []):
             r = subprocess.run([sys.executable, __file__, "--job", dataset, method], capture_output=True, text=True)
             if r.returncode != 0:
                 print(r.stderr, file=sys.stderr)
@@ -115,6 +130,11 @@ def main() -> int:
         lines.append(f"| {r['dataset']} | {name} | {r.get('words', 0):,} | {r['f1']:.4f} | {r.get('precision', 0):.4f} "
                      f"| {r.get('recall', 0):.4f} | {oov} | {r.get('L_total_bits', 0):.3f} | {r['seconds']:.2f} "
                      f"| {r['peak_rss_mb']:.0f} |")
+    for r in rows:
+        if "new_words" in r:
+            lines.append("")
+            lines.append(f"{r['dataset']}, known=: {r['new_words']:,} new words, {r['new_in_gold']:,} of them gold "
+                         f"words the dictionary lacks (of {r['gold_oov_types']:,} such gold word types).")
     from eval_pku import write_report
 
     write_report("\n".join(lines), rows, args.out)

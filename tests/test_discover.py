@@ -69,7 +69,7 @@ def test_discover_words_on_pku_beats_the_baseline():
     raw, gold_lines = read_lines(src), read_lines(gold)
     lex = mf.discover_words(src)
     r, e = _segment_and_score(lex, raw, gold_lines)
-    assert r["f1"] >= 0.75, r  # nlp-zero's Word_Finder reaches 0.52-0.67 here
+    assert r["f1"] >= 0.76, r  # 0.7665 measured; nlp-zero's Word_Finder reaches 0.52-0.67 here
     assert {"中国", "经济", "发展"} <= set(lex)
     # the lexicon's cost counted (two-part code), ours is cheaper than every nlp-zero lexicon
     for pmi in (1, 2, 3, 4):

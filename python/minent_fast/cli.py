@@ -169,6 +169,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from .segment.lexicon import Lexicon
 
     t0 = time.perf_counter()
+    if args.method == "nlpzero" and (args.known or args.union):
+        raise ValueError("--known and --union are for --method minent")
+    if args.union and not args.known:
+        raise ValueError("--union needs --known DICT")
     if args.method == "nlpzero":
         from .evaluate import read_lines
         from .discovery.wordfinder import WordFinder
@@ -180,7 +184,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     else:
         lex = discover_words(args.sources, max_len=args.max_len, length_bonus=args.length_bonus,
                              iterations=args.iterations, min_count=args.min_count, prune=not args.no_prune,
-                             symbols=args.symbols, merge=args.merge,
+                             symbols=args.symbols, merge=args.merge, known=args.known, union=args.union,
                              num_threads=args.threads, progress=_progress(args))
     dt = time.perf_counter() - t0
     fmt = args.format
@@ -315,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--merge", action="store_true",
                     help="[minent] join adjacent words where that shortens the description (finds words longer "
                          "than --max-len; helps spelled English, hurts Chinese and phonemes: docs/discovery.md)")
+    ds.add_argument("--known", default=None, metavar="DICT",
+                    help="[minent] new-word discovery: a dictionary (word list, TSV or jieba format); write only "
+                         "the discovered words it lacks, most frequent first")
+    ds.add_argument("--union", action="store_true",
+                    help="[minent] with --known: write the known and the new words together, with their counts in "
+                         "the corpus, to segment with both")
     ds.add_argument("--no-prune", action="store_true",
                     help="[minent] keep the words that do not pay for their own spelling (no MDL pruning)")
     ds.add_argument("--min-proba", type=float, default=1e-6, help="[nlpzero] frequency threshold")

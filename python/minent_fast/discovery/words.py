@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -298,6 +298,8 @@ def discover_words(
     prune: bool = True,
     merge: bool = False,
     symbols: Optional[str] = None,
+    known: Any = None,
+    union: bool = False,
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
 ) -> Lexicon:
@@ -332,6 +334,11 @@ def discover_words(
         raise ValueError("length_bonus must be finite")
     _check_int("iterations", iterations, 0, None)
     _check_int("min_count", min_count, 1, None)
+    if not isinstance(union, bool):
+        raise TypeError(f"union must be a bool, not {type(union).__name__}")
+    if union and known is None:
+        raise ValueError("union=True needs a known dictionary (known=)")
+    known_words = _known_words(known) if known is not None else None
     if not isinstance(prune, bool):
         raise TypeError(f"prune must be a bool, not {type(prune).__name__}")
     if sharded is not None:
@@ -382,9 +389,85 @@ def discover_words(
             if prune and counts:
                 counts = _prune_rounds(counts, logp, paths, _MAX_MERGED if merge else max_len, iterations, threads,
                                        cb, symbols)
+            if known_words is not None:
+                counts = _with_known(counts, known_words, logp, paths, max(iterations, 1), prune, threads, cb,
+                                     symbols)
+                if union:
+                    return Lexicon({w: max(counts.get(w, 0), 1) if w in known_words else c
+                                    for w, c in counts.items() if w in known_words or c >= min_count}
+                                   | {w: 1 for w in known_words if w not in counts})
+                new = {w: c for w, c in counts.items()
+                       if w not in known_words and c >= min_count and not _is_number(w)}
+                return Lexicon(dict(sorted(new.items(), key=lambda wc: -wc[1])))
     finally:
         close()
     return Lexicon({w: c for w, c in counts.items() if c >= min_count})
+
+
+def _known_words(known: Any) -> set[str]:
+    """The words of a known dictionary: a Lexicon, a mapping or iterable of words, or a
+    path (word list, TSV or jieba format: each line's first field; '#' lines and blank
+    lines skipped; ``-``, pipes and compressed files read as every source)."""
+    if isinstance(known, Lexicon):
+        return set(known)
+    if isinstance(known, (str, os.PathLike)):
+        from ..evaluate import read_lines
+
+        words = set()
+        for line in read_lines(os.fspath(known)):
+            field = line.split(None, 1)
+            if field and not field[0].startswith("#"):
+                words.add(field[0])
+        if not words:
+            raise ValueError(f"{os.fspath(known)}: the known dictionary has no words")
+        return words
+    if isinstance(known, Mapping):
+        known = known.keys()
+    try:
+        items = list(known)
+    except TypeError:
+        raise TypeError(f"known must be a Lexicon, a dict or iterable of words, or a path; "
+                        f"not {type(known).__name__}") from None
+    for w in items:
+        if not isinstance(w, str) or not w:
+            raise TypeError(f"known words must be non-empty str, not {w!r}")
+    return set(items)
+
+
+def _is_number(w: str) -> bool:
+    return all(ch.isdecimal() or ch in ".," for ch in w) and any(ch.isdecimal() for ch in w)
+
+
+def _with_known(counts: dict[str, int], known: set[str], logp: dict[str, float], paths: list[str], rounds: int,
+                prune: bool, threads: Optional[int], cb: Optional[Callable[[str, int, int], Any]],
+                symbols: str) -> dict[str, int]:
+    """Counts of the corpus read with the discovered and the known words together.
+
+    Every known word starts with one occurrence more than discovery gave it (so each is a
+    candidate of the unigram reading), the corpus is re-read and re-counted ``rounds``
+    times, and then the MDL pruning runs with the known words exempt: a given dictionary
+    costs nothing to store, so only the discovered words must pay for their spelling."""
+    glue = symbols == "han"
+
+    def reread(lexicon: dict[str, int]) -> dict[str, int]:
+        lex = _core.Lexicon(list(lexicon), list(lexicon.values()))
+        w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(
+            paths, num_threads=threads, progress=cb, symbols=symbols)
+        return _token_counts(w, c)
+
+    current = dict(counts)
+    for k in known:
+        current[k] = current.get(k, 0) + 1
+    for _ in range(rounds):
+        seen = reread(current)
+        current = {w: seen.get(w, 0) + (1 if w in known else 0) for w in seen.keys() | known}
+    if prune:
+        logp = dict(logp)
+        for w in current:
+            for ch in w:
+                logp.setdefault(ch, -20.0)  # characters only the dictionary has
+        current = _mdl_prune(current, logp, known, _MAX_MERGED)
+    return reread(current)
 
 
 _MIN_GAIN = 1e-4  # relative description-length gain below which no further pruning pass is made
