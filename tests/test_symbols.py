@@ -138,3 +138,61 @@ def test_a_sharded_index_brings_its_symbols(tmp_path):
     assert mf.discover_words(sh.path) == mf.discover_words(p) == mf.discover_words(sh.path, symbols="unicode")
     with pytest.raises(ValueError, match="sharded index was built with"):
         mf.discover_words(sh.path, symbols="han")
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cn")), max_size=60),
+       symbols=st.sampled_from(["han", "unicode", "all"]))
+def test_tokenizer_symbols_cut_at_non_symbols_and_drop_nothing(text, symbols):
+    """Tokenizer(symbols=...): the tokens are the text (nothing dropped); under "unicode"
+    and "all" a character that is not a symbol is a token of its own, so no word ever
+    holds one."""
+    words = {"ab": 5, "a-b": 4, "привет": 3, "\u3042\u3044": 2, "x y": 1}
+    tok = mf.Tokenizer(words, symbols=symbols)
+    toks = tok.tokenize(text)
+    assert "".join(toks) == text
+    assert tok.combine_alnum == (symbols == "han")
+    if symbols != "han":
+        is_symbol = (lambda c: _unicode_symbol(c) or c in "'\u2019") if symbols == "unicode" else (lambda c: not c.isspace())
+        for t in toks:
+            assert len(t) == 1 or all(is_symbol(c) for c in t), (t, toks)
+    assert tok.tokenize_batch([text, text]) == [toks, toks]
+
+
+def test_tokenizer_and_template_finder_symbols():
+    lex = {"привет": 9, "мир": 9, "как": 5, "дела": 5, "ab": 3}
+    tok = mf.Tokenizer(lex, symbols="unicode")
+    assert tok.tokenize("привет,мир!как-дела") == ["привет", ",", "мир", "!", "как", "-", "дела"]
+    assert mf.Tokenizer(lex).tokenize("abab-ab") == ["abab", "-", "ab"]  # han: nlp-zero glues ASCII runs
+    assert mf.Tokenizer(lex, symbols="unicode").tokenize("abab-ab") == ["ab", "ab", "-", "ab"]
+    assert mf.Tokenizer(lex, symbols="all").tokenize("ab-ab ab") == ["ab", "-", "ab", " ", "ab"]
+    with pytest.raises(ValueError):
+        mf.Tokenizer(lex, symbols="line")
+    rng = random.Random(5)
+    texts = [" ".join(rng.choice(["привет", "мир", "как", "дела"]) for _ in range(6)) + rng.choice([".", "!", ","])
+             for _ in range(400)]
+    # the Rust path (a Tokenizer) and a Python callable chunk the same way
+    fast = mf.TemplateFinder(tok, window=3, min_proba=1e-4, min_pmi=0.5)
+    slow = mf.TemplateFinder(lambda s: tok.tokenize(s), window=3, min_proba=1e-4, min_pmi=0.5, symbols="unicode")
+    assert fast.symbols == slow.symbols == "unicode"
+    for tf in (fast, slow):
+        tf.train(texts)
+        tf.find(texts)
+    assert fast.templates == slow.templates and fast.templates
+    assert all("," not in str(t) and "." not in str(t) for t in fast.templates)
+    with pytest.raises(ValueError, match="cuts by 'han'"):
+        mf.TemplateFinder(mf.Tokenizer(lex), symbols="unicode")
+    with pytest.raises(ValueError):
+        mf.TemplateFinder(tok.tokenize, symbols="bogus")
+
+
+def test_cli_segment_symbols(tmp_path):
+    src, lex = tmp_path / "en.txt", tmp_path / "lex.tsv"
+    src.write_text("thedog\nthecat\n" * 50, encoding="utf-8")
+    lex.write_text("the\t100\ndog\t50\ncat\t50\n", encoding="utf-8")
+    cli = [sys.executable, "-m", "minent_fast", "segment", "-q", "--lexicon", str(lex), str(src), "-o", "-"]
+    han = subprocess.run(cli, capture_output=True, text=True)
+    uni = subprocess.run(cli + ["--symbols", "unicode"], capture_output=True, text=True)
+    assert han.returncode == uni.returncode == 0, (han.stderr, uni.stderr)
+    assert han.stdout.splitlines()[0] == "thedog"  # ASCII runs glued back (nlp-zero)
+    assert uni.stdout.splitlines()[:2] == ["the dog", "the cat"]

@@ -141,7 +141,8 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from .segment.tokenize import Tokenizer
 
     lex = Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default()
-    tok = Tokenizer(lex, null_score=args.null_score, combine_alnum=not args.no_combine_alnum)
+    tok = Tokenizer(lex, null_score=args.null_score, symbols=args.symbols,
+                    combine_alnum=False if args.no_combine_alnum else None)
     t0 = time.perf_counter()
     stats = tok.tokenize_file(args.source, args.output, num_threads=args.threads, progress=_progress(args))
     dt = time.perf_counter() - t0
@@ -202,7 +203,7 @@ def _tokenizer_for(args: argparse.Namespace):
     from .segment.lexicon import Lexicon
     from .segment.tokenize import Tokenizer
 
-    return Tokenizer(Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default())
+    return Tokenizer(Lexicon.load(args.lexicon) if args.lexicon else Lexicon.default(), symbols=args.symbols)
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
@@ -238,6 +239,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
     return run_demo(args.corpus, progress=_progress(args))
+
+
+TOKENIZER_SYMBOLS_HELP = ("what cuts a sentence before Viterbi: han (default, nlp-zero's separators, ASCII runs glued), "
+                          "unicode (every non-letter/mark/digit of any script; no gluing; for a lexicon discovered "
+                          "with the default symbols in a language other than Chinese), all (whitespace only)")
 
 
 # --------------------------------------------------------------------------- parser
@@ -341,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--min-proba", type=float, default=1e-5)
     tp.add_argument("--min-pmi", type=float, default=2.0)
     tp.add_argument("--max-paths", type=int, default=10_000, help="cap on paths enumerated per chunk")
+    tp.add_argument("--symbols", choices=["han", "unicode", "all"], default="han", help=TOKENIZER_SYMBOLS_HELP)
     tp.set_defaults(func=cmd_templates)
 
     pa_ = sub.add_parser("parse", help="parse sentences into nested templates")
@@ -349,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa_.add_argument("--lexicon", default=None, help="lexicon for the tokenizer (default: the bundled dictionary)")
     pa_.add_argument("--null-score", type=float, default=-20.0, help="score per extra word of a flat run")
     pa_.add_argument("--compat", action="store_true", help="nlp-zero 0.1.6's over-matching matcher")
+    pa_.add_argument("--symbols", choices=["han", "unicode", "all"], default="han", help=TOKENIZER_SYMBOLS_HELP)
     pa_.set_defaults(func=cmd_parse)
 
     sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")
@@ -359,7 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="lexicon file (word<TAB>count, or nlp-zero/jieba 'word count [tag]'); "
                          "default: the bundled general dictionary")
     sg.add_argument("--null-score", type=float, default=-100.0, help="score of a character no word covers")
-    sg.add_argument("--no-combine-alnum", action="store_true", help="do not glue runs of ASCII letters/digits")
+    sg.add_argument("--no-combine-alnum", action="store_true",
+                    help="do not glue runs of ASCII letters/digits (only --symbols han glues)")
+    sg.add_argument("--symbols", choices=["han", "unicode", "all"], default="han", help=TOKENIZER_SYMBOLS_HELP)
     sg.add_argument("--threads", type=int, default=None, help="worker threads (default: all cores)")
     sg.add_argument("-q", "--quiet", action="store_true")
     sg.set_defaults(func=cmd_segment)

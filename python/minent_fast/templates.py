@@ -106,13 +106,18 @@ class TemplateFinder:
     and ``min_pmi`` (nats) the thresholds. ``max_paths``: a chunk whose graph has more
     maximal paths than this contributes only its first ``max_paths`` (DFS order) — nlp-zero
     enumerates them all, which explodes on long dense chunks; ``capped_chunks`` counts them.
-    Unlike nlp-zero, ``train`` may be called again after ``find``.
+    Unlike nlp-zero, ``train`` may be called again after ``find``. ``symbols``: what a
+    chunk is made of — ``"han"`` (nlp-zero's ``[\u4e00-\u9fa5 0-9 a-z A-Z]`` with
+    ``filtering``, else its separators), ``"unicode"`` or ``"all"`` (as
+    :class:`Tokenizer`'s); None: the Tokenizer's own when ``tokenize`` is one, else ``"han"``.
     """
 
     def __init__(self, tokenize: Callable[[str], list[str]], window: int = 5, min_proba: float = 1e-5,
-                 min_pmi: float = 2.0, max_paths: int = 10_000) -> None:
+                 min_pmi: float = 2.0, max_paths: int = 10_000, symbols: Optional[str] = None) -> None:
         if not callable(tokenize):
             raise TypeError("tokenize must be callable (str -> list of words) or a Tokenizer")
+        if symbols is not None and symbols not in ("han", "unicode", "all"):
+            raise ValueError(f"symbols must be 'han', 'unicode' or 'all', not {symbols!r}")
         for name, v in (("window", window), ("max_paths", max_paths)):
             if isinstance(v, bool) or not isinstance(v, int):
                 raise TypeError(f"{name} must be an int")
@@ -120,11 +125,20 @@ class TemplateFinder:
                 raise ValueError(f"{name} must be at least 1, got {v}")
         self.tokenize = tokenize
         self._fast = _fast_tokenizer(tokenize)
+        if self._fast is not None:
+            if symbols is not None and symbols != self._fast.symbols:
+                raise ValueError(f"symbols={symbols!r}, but the Tokenizer cuts by {self._fast.symbols!r}: "
+                                 f"pass Tokenizer(..., symbols={symbols!r}) or leave symbols out")
+            symbols = self._fast.symbols
+        self.symbols = symbols or "han"
         self.window = window
         self._inner = _core.TemplateFinder(window, float(min_proba), float(min_pmi), max_paths)
         self.templates: dict[Template, int] = {}
 
     def _chunks(self, batch: list[str], filtering: bool) -> list[list[str]]:
+        if self.symbols != "han":
+            return [list(self.tokenize(s)) for sent in batch
+                    for s in _core.split_pieces(sent, self.symbols, bool(filtering))]
         splitter = _FILTER if filtering else _SEPARATORS
         return [list(self.tokenize(s)) for sent in batch for s in splitter.split(sent) if s]
 

@@ -22,16 +22,30 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 class Tokenizer:
-    """Segment text with a :class:`Lexicon` (or a dict word -> count)."""
+    """Segment text with a :class:`Lexicon` (or a dict word -> count).
+
+    ``symbols``: what cuts a sentence into the pieces Viterbi segments — ``"han"``
+    (default, nlp-zero's ``[。，、！？\\n ]``, token-identical to nlp-zero), ``"unicode"``
+    (every character that is not a letter, mark or digit of any script, or an apostrophe
+    inside a word: spaces and punctuation of every script are tokens of their own) or
+    ``"all"`` (whitespace only). ``combine_alnum`` (nlp-zero's gluing of ASCII letter and
+    digit runs, for Chinese text) defaults to True for ``"han"`` and False otherwise.
+    """
 
     __slots__ = ("_inner", "_lexicon")
 
-    def __init__(self, lexicon: Any, *, null_score: float = -100.0, combine_alnum: bool = True) -> None:
+    def __init__(self, lexicon: Any, *, null_score: float = -100.0, combine_alnum: Optional[bool] = None,
+                 symbols: str = "han") -> None:
         lex = lexicon if isinstance(lexicon, Lexicon) else Lexicon(lexicon)
         if isinstance(null_score, bool) or not isinstance(null_score, (int, float)):
             raise TypeError("null_score must be a number")
+        if symbols not in ("han", "unicode", "all"):
+            raise ValueError(f"symbols must be 'han', 'unicode' or 'all', not {symbols!r}")
+        if combine_alnum is None:
+            combine_alnum = symbols == "han"
         self._lexicon = lex
-        self._inner = _core.Tokenizer(lex._inner, null_score=float(null_score), combine_alnum=bool(combine_alnum))
+        self._inner = _core.Tokenizer(lex._inner, null_score=float(null_score), combine_alnum=bool(combine_alnum),
+                                      symbols=symbols)
 
     @classmethod
     def default(cls) -> "Tokenizer":
@@ -51,6 +65,10 @@ class Tokenizer:
     @property
     def combine_alnum(self) -> bool:
         return self._inner.combine_alnum
+
+    @property
+    def symbols(self) -> str:
+        return self._inner.symbols
 
     def tokenize(self, sent: str) -> list[str]:
         """Tokens of one sentence (their concatenation is ``sent``)."""
@@ -94,7 +112,8 @@ class Tokenizer:
         return {"lines": lines, "bytes_in": bytes_in, "bytes_out": bytes_out}
 
     def __repr__(self) -> str:
-        return f"<Tokenizer {self._lexicon!r}, null_score={self.null_score}, combine_alnum={self.combine_alnum}>"
+        return (f"<Tokenizer {self._lexicon!r}, null_score={self.null_score}, combine_alnum={self.combine_alnum}, "
+                f"symbols={self.symbols!r}>")
 
 
 @functools.lru_cache(maxsize=1)

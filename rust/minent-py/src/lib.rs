@@ -32,6 +32,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<templates::PyTemplateFinder>()?;
     m.add_class::<templates::PyTemplateTrie>()?;
     m.add_function(wrap_pyfunction!(discover::autonomy, m)?)?;
+    m.add_function(wrap_pyfunction!(segment::split_pieces, m)?)?;
     m.add_function(wrap_pyfunction!(index::partition_of, m)?)?;
     m.add_function(wrap_pyfunction!(discover::autonomy_from_counts, m)?)?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;

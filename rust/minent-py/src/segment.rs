@@ -98,21 +98,24 @@ pub(crate) struct PyTokenizer {
 #[pymethods]
 impl PyTokenizer {
     #[new]
-    #[pyo3(signature = (lexicon, *, null_score = -100.0, combine_alnum = true, atomic_digits = false))]
-    fn new(lexicon: &PyLexicon, null_score: f64, combine_alnum: bool, atomic_digits: bool) -> PyResult<Self> {
+    #[pyo3(signature = (lexicon, *, null_score = -100.0, combine_alnum = true, atomic_digits = false, symbols = "han"))]
+    fn new(py: Python<'_>, lexicon: &PyLexicon, null_score: f64, combine_alnum: bool, atomic_digits: bool,
+           symbols: &str) -> PyResult<Self> {
         if !null_score.is_finite() {
             return Err(PyValueError::new_err("null_score must be a finite number"));
         }
         let mut tok = Tokenizer::new(lexicon.inner.clone(), null_score, combine_alnum);
         tok.atomic_digits = atomic_digits;
+        tok.symbols = tokenizer_symbols(py, symbols)?;
         Ok(PyTokenizer { inner: Arc::new(tok) })
     }
 
     /// A tokenizer maximising the sum of explicit per-word scores (words -> score).
     #[staticmethod]
-    #[pyo3(signature = (words, scores, *, null_score = -100.0, combine_alnum = true, atomic_digits = false))]
+    #[pyo3(signature = (words, scores, *, null_score = -100.0, combine_alnum = true, atomic_digits = false, symbols = "han"))]
     fn with_scores(py: Python<'_>, words: Vec<String>, scores: Vec<f64>, null_score: f64, combine_alnum: bool,
-                   atomic_digits: bool) -> PyResult<Self> {
+                   atomic_digits: bool, symbols: &str) -> PyResult<Self> {
+        let symbols = tokenizer_symbols(py, symbols)?;
         if words.len() != scores.len() {
             return Err(PyValueError::new_err("words and scores differ in length"));
         }
@@ -128,6 +131,7 @@ impl PyTokenizer {
         }
         let mut tok = core_err(py, Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum))?;
         tok.atomic_digits = atomic_digits;
+        tok.symbols = symbols;
         Ok(PyTokenizer { inner: Arc::new(tok) })
     }
 
@@ -159,6 +163,10 @@ impl PyTokenizer {
     #[getter]
     fn combine_alnum(&self) -> bool {
         self.inner.combine_alnum
+    }
+    #[getter]
+    fn symbols(&self) -> &'static str {
+        self.inner.symbols.name()
     }
     #[getter]
     fn lexicon(&self) -> PyLexicon {
@@ -205,4 +213,26 @@ impl PyTokenizer {
         let stats = run_heavy(py, progress.as_ref(), move |ctl| inner.tokenize_file(&src, &dst, num_threads, ctl))?;
         Ok((stats.lines, stats.bytes_in, stats.bytes_out))
     }
+}
+
+/// The symbol models a tokenizer takes: "han" (nlp-zero's separators), "unicode", "all".
+fn tokenizer_symbols(py: Python<'_>, name: &str) -> PyResult<Segmenter> {
+    match core_err(py, Segmenter::parse(name))? {
+        Segmenter::Line => Err(PyValueError::new_err("symbols must be 'han', 'unicode' or 'all'")),
+        s => Ok(s),
+    }
+}
+
+/// The pieces of `text` that `TemplateFinder` chunks with: with `filtering`, the maximal
+/// runs of `symbols`' symbols; else the runs between `Tokenizer(symbols=...)`'s cuts.
+#[pyfunction]
+#[pyo3(signature = (text, symbols, filtering))]
+pub(crate) fn split_pieces(py: Python<'_>, text: &str, symbols: &str, filtering: bool) -> PyResult<Vec<String>> {
+    let sym = tokenizer_symbols(py, symbols)?;
+    let pieces = if filtering {
+        text.split(|c: char| !sym.is_symbol(c)).filter(|p| !p.is_empty()).map(String::from).collect()
+    } else {
+        text.split(|c: char| minent_core::segment::viterbi::cuts(sym, c)).filter(|p| !p.is_empty()).map(String::from).collect()
+    };
+    Ok(pieces)
 }

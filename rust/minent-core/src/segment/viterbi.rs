@@ -96,6 +96,10 @@ pub struct Tokenizer {
     /// word may still start at its first digit and go on past its last). Discovery uses
     /// it so that numbers are units and never pieces of words ("20", "00年").
     pub atomic_digits: bool,
+    /// What cuts a sentence into pieces before Viterbi: [`Segmenter::Han`] is nlp-zero's
+    /// `[。，、！？\n ]` (compat); [`Segmenter::Unicode`] and [`Segmenter::All`] cut at every
+    /// character that is not one of their symbols (each such character is a token).
+    pub symbols: Segmenter,
 }
 
 impl std::fmt::Debug for Tokenizer {
@@ -128,7 +132,7 @@ impl Tokenizer {
             .trie()
             .and_then(|t| SegTrie::from_crawdad(t, |id| scores.get(id as usize).copied()))
             .map(Arc::new);
-        Tokenizer { lexicon, scores, seg, null_score, combine_alnum, atomic_digits: false }
+        Tokenizer { lexicon, scores, seg, null_score, combine_alnum, atomic_digits: false, symbols: Segmenter::Han }
     }
 
     /// Segment every line of `paths` and count the tokens made only of the symbols of
@@ -204,14 +208,15 @@ impl Tokenizer {
 
     /// [`tokenize_spans`](Self::tokenize_spans) into a reused vector.
     pub fn tokenize_spans_into(&self, sent: &str, scratch: &mut Scratch, out: &mut Vec<Range<usize>>) {
-        let (null, combine, atomic) = (self.null_score, self.combine_alnum, self.atomic_digits);
+        let o = Opts { null_score: self.null_score, combine: self.combine_alnum, atomic_digits: self.atomic_digits,
+                       symbols: self.symbols };
         match (&self.seg, self.lexicon.trie()) {
-            (Some(seg), _) => tokenize_into_opts(sent, Some(&**seg), null, combine, atomic, scratch, out),
+            (Some(seg), _) => tokenize_into_opts(sent, Some(&**seg), o, scratch, out),
             (None, Some(trie)) => {
                 let words = TrieWords { trie, scores: &self.scores };
-                tokenize_into_opts(sent, Some(&words), null, combine, atomic, scratch, out)
+                tokenize_into_opts(sent, Some(&words), o, scratch, out)
             }
-            (None, None) => tokenize_into_opts::<SegTrie>(sent, None, null, combine, atomic, scratch, out),
+            (None, None) => tokenize_into_opts::<SegTrie>(sent, None, o, scratch, out),
         }
     }
 
@@ -303,20 +308,37 @@ pub fn tokenize_into<W: Words>(
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
-    tokenize_into_opts(sent, words, null_score, combine, false, scratch, out)
+    let o = Opts { null_score, combine, atomic_digits: false, symbols: Segmenter::Han };
+    tokenize_into_opts(sent, words, o, scratch, out)
 }
 
-/// [`tokenize_into`], optionally with digit runs atomic (see [`Tokenizer::atomic_digits`]).
-#[allow(clippy::too_many_arguments)]
+/// The options of one segmentation (see the fields of [`Tokenizer`]).
+#[derive(Clone, Copy)]
+pub struct Opts {
+    pub null_score: f64,
+    pub combine: bool,
+    pub atomic_digits: bool,
+    pub symbols: Segmenter,
+}
+
+/// Whether `c` cuts a sentence into pieces under `symbols` (see [`Tokenizer::symbols`]).
+#[inline]
+pub fn cuts(symbols: Segmenter, c: char) -> bool {
+    match symbols {
+        Segmenter::Han => is_separator(c),
+        s => !s.is_symbol(c),
+    }
+}
+
+/// [`tokenize_into`] with every option.
 pub fn tokenize_into_opts<W: Words>(
     sent: &str,
     words: Option<&W>,
-    null_score: f64,
-    combine: bool,
-    atomic_digits: bool,
+    o: Opts,
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
+    let Opts { null_score, combine, atomic_digits, symbols } = o;
     out.clear();
     // decode the sentence once; pieces are char ranges of it
     let Scratch { chars, byte_at, codes, score, back } = scratch;
@@ -339,7 +361,7 @@ pub fn tokenize_into_opts<W: Words>(
         segment_piece(&s, from, words, null_score, atomic_digits, score, back, out);
     };
     for k in 0..n {
-        if is_separator(chars[k]) {
+        if cuts(symbols, chars[k]) {
             if piece_start < k {
                 piece(piece_start, k, out);
             }
@@ -555,9 +577,10 @@ impl Tokenizer {
                         }
                     };
                     if filtering {
-                        line.split(|c: char| !crate::index::corpus::is_han_char(c)).for_each(&mut emit);
+                        // chunks of symbols only: nlp-zero's [\u4e00-\u9fa5 0-9 a-z A-Z] for Han
+                        line.split(|c: char| !self.symbols.is_symbol(c)).for_each(&mut emit);
                     } else {
-                        line.split(is_separator).for_each(&mut emit);
+                        line.split(|c: char| cuts(self.symbols, c)).for_each(&mut emit);
                     }
                 }
                 (toks, ends)
