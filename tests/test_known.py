@@ -78,6 +78,16 @@ def test_known_cli(corpus, tmp_path):
     r = subprocess.run(cli + ["--union", "-o", str(union)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert set(words[:10]) <= set(mf.Lexicon.load(union))
+    # the same output whatever the process's string hashing (sets of words are ordered)
+    import os
+
+    outs = []
+    for seed in ("1", "2", "3"):
+        r = subprocess.run(cli + ["--union", "-o", "-"], capture_output=True, text=True,
+                           env=dict(os.environ, PYTHONHASHSEED=seed))
+        assert r.returncode == 0, r.stderr
+        outs.append(r.stdout)
+    assert outs[0] == outs[1] == outs[2] and outs[0]
     for bad in (["--union"], ["--known", str(tmp_path / "base.dict"), "--method", "nlpzero"]):
         r = subprocess.run([sys.executable, "-m", "minent_fast", "discover", str(path), "-o", str(out), *bad],
                            capture_output=True, text=True)
@@ -99,10 +109,10 @@ def test_pku_new_words_raise_oov_recall():
 
     base = evaluate(mf.Lexicon({w: 1 for w in vocab if w}))
     union = evaluate(mf.discover_words(src, known=vocab_path, union=True))
-    # measured: OOV recall 0.193 -> 0.382, F1 0.898 -> 0.887
+    # measured: OOV recall 0.193 -> 0.382, F1 0.898 -> 0.886
     assert union["oov_recall"] >= 0.35 and union["oov_recall"] > base["oov_recall"] + 0.15, (base, union)
     assert union["f1"] >= 0.87, union
     new = mf.discover_words(src, known=vocab_path)
     assert not set(new) & set(vocab)
     gold_oov = {w for line in gold_lines for w in line.split()} - set(vocab)
-    assert sum(w in gold_oov for w in new) >= 200  # measured 227 of 811 (numbers left out)
+    assert sum(w in gold_oov for w in new) >= 200  # measured 225 of 812 (numbers left out)

@@ -395,7 +395,7 @@ def discover_words(
                 if union:
                     return Lexicon({w: max(counts.get(w, 0), 1) if w in known_words else c
                                     for w, c in counts.items() if w in known_words or c >= min_count}
-                                   | {w: 1 for w in known_words if w not in counts})
+                                   | {w: 1 for w in sorted(known_words) if w not in counts})
                 new = {w: c for w, c in counts.items()
                        if w not in known_words and c >= min_count and not _is_number(w)}
                 return Lexicon(dict(sorted(new.items(), key=lambda wc: -wc[1])))
@@ -455,12 +455,16 @@ def _with_known(counts: dict[str, int], known: set[str], logp: dict[str, float],
             paths, num_threads=threads, progress=cb, symbols=symbols)
         return _token_counts(w, c)
 
+    # sorted: a set's order changes with the process's string hashing, and the pruning's
+    # order among equal counts follows the dict's
+    in_order = sorted(known)
     current = dict(counts)
-    for k in known:
+    for k in in_order:
         current[k] = current.get(k, 0) + 1
     for _ in range(rounds):
         seen = reread(current)
-        current = {w: seen.get(w, 0) + (1 if w in known else 0) for w in seen.keys() | known}
+        current = {w: c + (1 if w in known else 0) for w, c in seen.items()}
+        current.update((k, 1) for k in in_order if k not in seen)
     if prune:
         logp = dict(logp)
         for w in current:
