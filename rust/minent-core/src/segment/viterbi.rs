@@ -406,24 +406,24 @@ fn segment_piece<W: Words>(
     if atomic_digits && s.chars[from..].iter().any(|&c| is_decimal_digit(c)) {
         segment_piece_atomic(s, from, words, null_score, score, back);
     } else {
-    for k in 0..n {
-        let base = score[k];
-        if let Some(words) = words {
-            words.prefetch(s, from + k + PREFETCH_AHEAD);
-            words.for_each_word(s, from + k, |len, w| {
-                let end = k + len;
-                let sc = base + w;
-                if sc > score[end] {
-                    score[end] = sc;
-                    back[end] = k;
-                }
-            });
+        for k in 0..n {
+            let base = score[k];
+            if let Some(words) = words {
+                words.prefetch(s, from + k + PREFETCH_AHEAD);
+                words.for_each_word(s, from + k, |len, w| {
+                    let end = k + len;
+                    let sc = base + w;
+                    if sc > score[end] {
+                        score[end] = sc;
+                        back[end] = k;
+                    }
+                });
+            }
+            if score[k + 1] == f64::NEG_INFINITY {
+                score[k + 1] = base + null_score;
+                back[k + 1] = k;
+            }
         }
-        if score[k + 1] == f64::NEG_INFINITY {
-            score[k + 1] = base + null_score;
-            back[k + 1] = k;
-        }
-    }
     }
     // walk back from the end, then emit the spans in order
     let first = out.len();
