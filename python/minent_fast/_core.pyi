@@ -77,10 +77,24 @@ class Lexicon:
 
 @final
 class Tokenizer:
-    def __new__(cls, lexicon: Lexicon, *, null_score: float = -100.0, combine_alnum: bool = True) -> Tokenizer: ...
+    def __new__(
+        cls,
+        lexicon: Lexicon,
+        *,
+        null_score: float = -100.0,
+        combine_alnum: bool = True,
+        atomic_digits: bool = False,
+        symbols: str = "han",
+    ) -> Tokenizer: ...
     @staticmethod
     def with_scores(
-        words: Sequence[str], scores: Sequence[float], *, null_score: float = -100.0, combine_alnum: bool = True
+        words: Sequence[str],
+        scores: Sequence[float],
+        *,
+        null_score: float = -100.0,
+        combine_alnum: bool = True,
+        atomic_digits: bool = False,
+        symbols: str = "han",
     ) -> Tokenizer: ...
     def count_tokens(
         self,
@@ -94,6 +108,8 @@ class Tokenizer:
     def null_score(self) -> float: ...
     @property
     def combine_alnum(self) -> bool: ...
+    @property
+    def symbols(self) -> str: ...
     @property
     def lexicon(self) -> Lexicon: ...
     def tokenize(self, sent: str) -> list[str]: ...
@@ -139,6 +155,7 @@ class TemplateTrie:
     def search(self, words: Sequence[str], compat: bool = False) -> dict[tuple[int, int], dict[tuple[int, ...], int]]: ...
     def parse(self, words: Sequence[str], null_score: float = -20.0, compat: bool = False) -> tuple[Any, float]: ...
 
+def split_pieces(text: str, symbols: str, filtering: bool) -> list[str]: ...
 def autonomy(
     sources: Sequence[str],
     *,
