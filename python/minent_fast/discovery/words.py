@@ -32,10 +32,12 @@ All logs are natural (nats) unless a name says bits.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import tempfile
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -300,6 +302,7 @@ def discover_words(
     symbols: Optional[str] = None,
     known: Any = None,
     union: bool = False,
+    self_train: bool = True,
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
 ) -> Lexicon:
@@ -334,6 +337,8 @@ def discover_words(
         raise ValueError("length_bonus must be finite")
     _check_int("iterations", iterations, 0, None)
     _check_int("min_count", min_count, 1, None)
+    if not isinstance(self_train, bool):
+        raise TypeError(f"self_train must be a bool, not {type(self_train).__name__}")
     if not isinstance(union, bool):
         raise TypeError(f"union must be a bool, not {type(union).__name__}")
     if union and known is None:
@@ -359,36 +364,66 @@ def discover_words(
             paths = src.paths
             if max_len is None:
                 max_len = 3 if symbols == "han" else default_max_len(paths)
+            # self-training grid: the initial word length one longer too (where allowed)
+            top_len = min(max_len + 1, 4) if self_train else max_len
             if sharded is not None:
-                auto = autonomy_from_index(sharded, max_len, num_threads=threads)
+                auto = autonomy_from_index(sharded, top_len, num_threads=threads)
             else:
-                auto = autonomy_scores(paths, max_len, symbols=symbols, num_threads=threads, progress=cb)
+                auto = autonomy_scores(paths, top_len, symbols=symbols, num_threads=threads, progress=cb)
             if not auto:
                 return Lexicon({})
-            words = list(auto)
-            scores = [len(w) * (a + (length_bonus if len(w) > 1 else 0.0)) for w, a in auto.items()]
-            tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue, atomic_digits=True)
-            w, c = tok.count_tokens(paths, num_threads=threads, progress=cb, symbols=symbols)
-            counts = _token_counts(w, c)
-            # the character model of the pruning: from every token, the long runs included (a
-            # character may occur only inside one of them; every later segmentation has the same
-            # characters, the corpus's)
-            logp = _char_logp(dict(zip(w, c.tolist()))) if prune else {}
-            best = _info_per_char(counts)
-            for _ in range(iterations):
-                lex = _core.Lexicon(list(counts), list(counts.values()))
-                w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(paths, num_threads=threads,
-                                                                             progress=cb, symbols=symbols)
-                new = _token_counts(w, c)
-                info = _info_per_char(new)
-                if info >= best:
-                    break
-                counts, best = new, info
-            if merge and counts:
-                counts = _merge_rounds(counts, logp, paths, iterations, threads, cb, symbols)
-            if prune and counts:
-                counts = _prune_rounds(counts, logp, paths, _MAX_MERGED if merge else max_len, iterations, threads,
-                                       cb, symbols)
+
+            def estimate(ml: int, bonus: float, on: list[str], full: bool) -> tuple[dict[str, int], dict[str, float]]:
+                """One setting's lexicon: the autonomy segmentation's counts, then (``full``)
+                unigram re-estimation, merging and pruning."""
+                words = [w for w in auto if len(w) <= ml]
+                scores = [len(w) * (auto[w] + (bonus if len(w) > 1 else 0.0)) for w in words]
+                tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue, atomic_digits=True)
+                w, c = tok.count_tokens(on, num_threads=threads, progress=cb, symbols=symbols)
+                counts = _token_counts(w, c)
+                # the character model of the pruning: from every token, the long runs included
+                # (a character may occur only inside one of them; every later segmentation has
+                # the same characters, the corpus's)
+                logp = _char_logp(dict(zip(w, c.tolist()))) if prune else {}
+                if not full:
+                    return counts, logp
+                best = _info_per_char(counts)
+                for _ in range(iterations):
+                    lex = _core.Lexicon(list(counts), list(counts.values()))
+                    w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(
+                        on, num_threads=threads, progress=cb, symbols=symbols)
+                    new = _token_counts(w, c)
+                    info = _info_per_char(new)
+                    if info >= best:
+                        break
+                    counts, best = new, info
+                if merge and counts:
+                    counts = _merge_rounds(counts, logp, on, iterations, threads, cb, symbols)
+                if prune and counts:
+                    counts = _prune_rounds(counts, logp, on, _MAX_MERGED if merge else ml, iterations, threads,
+                                           cb, symbols)
+                return counts, logp
+
+            if not self_train:
+                counts, logp = estimate(max_len, length_bonus, paths, True)
+            else:
+                with _sample(paths, _SELF_TRAIN_SAMPLE) as sample:
+                    settings = [(ml, bonus, full) for ml in sorted({max_len, top_len})
+                                for bonus in (length_bonus - 1.0, length_bonus, length_bonus + 1.0)
+                                for full in (False, True)]
+                    tokenizers = []
+                    for ml, bonus, full in settings:
+                        counts, logp = estimate(ml, bonus, sample, full)
+                        if counts:
+                            lex = _core.Lexicon(list(counts), list(counts.values()))
+                            tokenizers.append(_core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True))
+                    if not tokenizers:
+                        return Lexicon({})
+                    tagger = _core.BoundaryTagger.train(sample, tokenizers, symbols, epochs=_SELF_TRAIN_EPOCHS,
+                                                        num_threads=threads, progress=cb)
+                w, c = tagger.count_tokens(paths, num_threads=threads, progress=cb)
+                counts = _token_counts(w, c)
+                logp = _char_logp(counts) if prune else {}
             if known_words is not None:
                 counts = _with_known(counts, known_words, logp, paths, max(iterations, 1), prune, threads, cb,
                                      symbols)
@@ -472,6 +507,34 @@ def _with_known(counts: dict[str, int], known: set[str], logp: dict[str, float],
                 logp.setdefault(ch, -20.0)  # characters only the dictionary has
         current = _mdl_prune(current, logp, known, _MAX_MERGED)
     return reread(current)
+
+
+_SELF_TRAIN_SAMPLE = 64 << 20  # bytes of the corpus the settings are estimated and voted on
+_SELF_TRAIN_EPOCHS = 5
+
+
+@contextlib.contextmanager
+def _sample(paths: list[str], budget: int) -> Iterator[list[str]]:
+    """The corpus itself when it holds at most ``budget`` bytes, else a temporary file of
+    every k-th line (k = ⌈size / budget⌉, deterministic, spread over the whole corpus)."""
+    size = sum(os.path.getsize(p) for p in paths)
+    if size <= budget:
+        yield paths
+        return
+    k = -(-size // budget)
+    fd, tmp = tempfile.mkstemp(prefix="minent-sample-", suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            n = 0
+            for p in paths:
+                with open(p, "rb") as f:
+                    for line in f:
+                        if n % k == 0:
+                            out.write(line if line.endswith(b"\n") else line + b"\n")
+                        n += 1
+        yield [tmp]
+    finally:
+        os.unlink(tmp)
 
 
 _MIN_GAIN = 1e-4  # relative description-length gain below which no further pruning pass is made

@@ -18,7 +18,7 @@ pub mod stats;
 pub mod templates;
 pub mod util;
 
-pub use discover::WordFinder;
+pub use discover::{BoundaryTagger, WordFinder};
 pub use index::{CorpusIndex, Segmenter};
 pub use segment::{Lexicon, Scratch, Tokenizer};
 pub use stats::{NgramOrder, NgramTable, Side};

@@ -242,3 +242,64 @@ pub(crate) fn autonomy_from_counts<'py>(
     let (w, s): (Vec<String>, Vec<f64>) = core_err(py, rows)?.into_iter().unzip();
     Ok((w, s.into_pyarray(py)))
 }
+
+/// A boundary tagger self-trained on the gaps where several segmentations agree
+/// (see `minent_core::discover::selftrain`).
+#[pyclass(frozen, name = "BoundaryTagger", module = "minent_fast._core")]
+pub(crate) struct PyBoundaryTagger {
+    inner: Arc<core::BoundaryTagger>,
+}
+
+#[pymethods]
+impl PyBoundaryTagger {
+    #[staticmethod]
+    #[pyo3(signature = (sources, tokenizers, symbols, epochs = 5, num_threads = None, progress = None))]
+    fn train(
+        py: Python<'_>,
+        sources: Vec<PathBuf>,
+        tokenizers: Vec<PyRef<'_, crate::segment::PyTokenizer>>,
+        symbols: &str,
+        epochs: usize,
+        num_threads: Option<usize>,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let symbols = core_err(py, Segmenter::parse(symbols))?;
+        let toks: Vec<core::Tokenizer> = tokenizers.iter().map(|t| (*t.inner).clone()).collect();
+        let tagger = run_heavy(py, progress.as_ref(), move |ctl| {
+            core::BoundaryTagger::train(&sources, &toks, symbols, epochs, num_threads, ctl)
+        })?;
+        Ok(PyBoundaryTagger { inner: Arc::new(tagger) })
+    }
+
+    /// (words, uint64 counts) of the word tokens of every line of `sources`, tagged.
+    #[pyo3(signature = (sources, num_threads = None, progress = None))]
+    fn count_tokens<'py>(
+        &self,
+        py: Python<'py>,
+        sources: Vec<PathBuf>,
+        num_threads: Option<usize>,
+        progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let inner = self.inner.clone();
+        let rows = run_heavy(py, progress.as_ref(), move |ctl| inner.count_tokens(&sources, num_threads, ctl))?;
+        let (w, c): (Vec<String>, Vec<u64>) = rows.into_iter().unzip();
+        Ok((w, c.into_pyarray(py)))
+    }
+
+    /// The tokens of one line.
+    fn tokenize(&self, line: &str) -> Vec<String> {
+        let chars: Vec<char> = line.chars().collect();
+        let mut spans = Vec::new();
+        self.inner.tokenize_chars(&chars, &mut spans);
+        spans.into_iter().map(|r| chars[r].iter().collect()).collect()
+    }
+
+    #[getter]
+    fn trained_gaps(&self) -> u64 {
+        self.inner.trained_gaps
+    }
+    #[getter]
+    fn disputed_gaps(&self) -> u64 {
+        self.inner.disputed_gaps
+    }
+}

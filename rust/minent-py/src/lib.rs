@@ -29,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::PyLexicon>()?;
     m.add_class::<segment::PyTokenizer>()?;
     m.add_class::<discover::PyWordFinder>()?;
+    m.add_class::<discover::PyBoundaryTagger>()?;
     m.add_class::<templates::PyTemplateFinder>()?;
     m.add_class::<templates::PyTemplateTrie>()?;
     m.add_function(wrap_pyfunction!(discover::autonomy, m)?)?;

@@ -5,7 +5,9 @@
 //! re-estimation and MDL pruning of `discover_words` drive the same tokenizer from Python.
 
 pub mod autonomy;
+pub mod selftrain;
 pub mod wordfind;
 
 pub use autonomy::{autonomy, autonomy_from_counts};
+pub use selftrain::BoundaryTagger;
 pub use wordfind::WordFinder;

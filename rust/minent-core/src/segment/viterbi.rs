@@ -55,7 +55,7 @@ const ND_RANGES: &[(u32, u32)] = &[
 ];
 
 #[inline]
-fn is_decimal_digit(c: char) -> bool {
+pub(crate) fn is_decimal_digit(c: char) -> bool {
     let cp = c as u32;
     if cp < 0x80 {
         return c.is_ascii_digit();
@@ -480,7 +480,7 @@ fn segment_piece_atomic<W: Words>(
 }
 
 /// A token made only of the symbols of `symbols` (an apostrophe alone is no word).
-fn is_word_of(symbols: Segmenter, tok: &str) -> bool {
+pub(crate) fn is_word_of(symbols: Segmenter, tok: &str) -> bool {
     match symbols {
         Segmenter::Han => tok.chars().all(is_han_char),
         Segmenter::Unicode => tok.chars().all(|c| symbols.is_symbol(c)) && !tok.chars().all(is_apostrophe),
