@@ -186,6 +186,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         lex = discover_words(args.sources, max_len=args.max_len, length_bonus=args.length_bonus,
                              iterations=args.iterations, min_count=args.min_count, prune=not args.no_prune,
                              symbols=args.symbols, merge=args.merge, known=args.known, union=args.union,
+                             self_train=not args.no_self_train,
                              num_threads=args.threads, progress=_progress(args))
     dt = time.perf_counter() - t0
     fmt = args.format
@@ -331,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--union", action="store_true",
                     help="[minent] with --known: write the known and the new words together, with their counts in "
                          "the corpus, to segment with both")
+    ds.add_argument("--no-self-train", action="store_true",
+                    help="[minent] one setting only, no boundary tagger self-trained on the agreement of twelve "
+                         "(faster; the MDL lexicon: shortest two-part code, lower F1: docs/discovery.md)")
     ds.add_argument("--no-prune", action="store_true",
                     help="[minent] keep the words that do not pay for their own spelling (no MDL pruning)")
     ds.add_argument("--min-proba", type=float, default=1e-6, help="[nlpzero] frequency threshold")
