@@ -119,6 +119,26 @@ class Tokenizer:
     ) -> tuple[int, int, int]: ...
 
 @final
+class BoundaryTagger:
+    @staticmethod
+    def train(
+        sources: Sequence[str],
+        tokenizers: Sequence[Tokenizer],
+        symbols: str,
+        epochs: int = 5,
+        num_threads: Optional[int] = None,
+        progress: _Progress = None,
+    ) -> BoundaryTagger: ...
+    def count_tokens(
+        self, sources: Sequence[str], num_threads: Optional[int] = None, progress: _Progress = None
+    ) -> tuple[list[str], npt.NDArray[np.uint64]]: ...
+    def tokenize(self, line: str) -> list[str]: ...
+    @property
+    def trained_gaps(self) -> int: ...
+    @property
+    def disputed_gaps(self) -> int: ...
+
+@final
 class WordFinder:
     def __new__(cls, min_proba: float = 1e-7, min_pmi: float = 1.0) -> WordFinder: ...
     @property
