@@ -39,8 +39,8 @@ DATASETS = {
     "CHILDES phonemic": {"gold": DATA / "en" / "childes_cds.phono", "symbols": "all", "glue": False},
     "CHILDES spelled": {"gold": DATA / "en" / "childes_cds.txt", "symbols": "unicode", "glue": False},
 }
-METHODS = ["nlp-zero best min_pmi", "discover_words before (han, max_len 3)", "discover_words defaults",
-           "discover_words merge=True"]
+METHODS = ["nlp-zero best min_pmi", "discover_words before (han, max_len 3, self_train=False)",
+           "discover_words self_train=False", "discover_words merge=False", "discover_words defaults"]
 # new-word discovery against PKU's training word list (only where a dictionary exists)
 KNOWN_METHODS = ["training words only (count 1 each)", "discover_words known=training words, union=True"]
 
@@ -96,8 +96,10 @@ def job(dataset: str, method: str) -> dict:
         row = best
     else:
         kw = {"symbols": "han", "max_len": 3} if "before" in method else {"symbols": d["symbols"]}
-        if "merge" in method:
-            kw["merge"] = True
+        if "merge=False" in method:
+            kw["merge"] = False
+        if "self_train=False" in method:
+            kw["self_train"] = False
         lex = mf.discover_words(raw_path, **kw)
         row = evaluate(lex.to_dict())
     row.update(dataset=dataset, method=method, seconds=time.perf_counter() - t0,

@@ -180,6 +180,34 @@ def test_discover_words_edge_cases(tmp_path):
     bad.write_bytes(b"\xff\xfe")
     with pytest.raises(mf.CorpusError):
         mf.discover_words(bad)
+    with pytest.raises(TypeError):
+        mf.discover_words(small, merge="yes")
+    # merge=None means: on with self-training, off without
+    assert mf.discover_words(small, self_train=False).to_dict() == \
+        mf.discover_words(small, self_train=False, merge=False).to_dict()
+    assert mf.discover_words(small).to_dict() == mf.discover_words(small, merge=True).to_dict()
+    # merging needs the character model even when nothing is pruned
+    assert len(mf.discover_words(small, merge=True, prune=False, self_train=False)) > 0
+
+
+def test_rescored_tokenizer_equals_one_built_with_those_scores():
+    from minent_fast import _core
+
+    rng = random.Random(7)
+    words = sorted({"".join(rng.choice("abcde") for _ in range(rng.randint(1, 4))) for _ in range(300)})
+    lines = ["".join(rng.choice("abcde") for _ in range(rng.randint(0, 40))) for _ in range(200)]
+    first = [rng.uniform(-5, 5) for _ in words]
+    second = [rng.uniform(-5, 5) for _ in words]
+    base = _core.Tokenizer.with_scores(words, first, combine_alnum=False, atomic_digits=True)
+    again = base.rescored(words, second)
+    fresh = _core.Tokenizer.with_scores(words, second, combine_alnum=False, atomic_digits=True)
+    assert [again.tokenize(x) for x in lines] == [fresh.tokenize(x) for x in lines]
+    assert [again.tokenize(x) for x in lines] != [base.tokenize(x) for x in lines]
+    assert again.combine_alnum is False and again.symbols == base.symbols
+    with pytest.raises(ValueError):
+        base.rescored(words + ["zzz"], second + [1.0])
+    with pytest.raises(ValueError):
+        base.rescored(words, second[:-1])
 
 
 def test_exports(tmp_path):

@@ -86,6 +86,7 @@ class Tokenizer:
         atomic_digits: bool = False,
         symbols: str = "han",
     ) -> Tokenizer: ...
+    def rescored(self, words: Sequence[str], scores: Sequence[float]) -> Tokenizer: ...
     @staticmethod
     def with_scores(
         words: Sequence[str],

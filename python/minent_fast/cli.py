@@ -323,9 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--iterations", type=int, default=3,
                     help="[minent] unigram re-estimation rounds at most, and pruning passes at most (0: neither)")
     ds.add_argument("--min-count", type=int, default=1, help="[minent] drop rarer words")
-    ds.add_argument("--merge", action="store_true",
+    ds.add_argument("--merge", action=argparse.BooleanOptionalAction, default=None,
                     help="[minent] join adjacent words where that shortens the description (finds words longer "
-                         "than --max-len; helps spelled English, hurts Chinese and phonemes: docs/discovery.md)")
+                         "than --max-len; default: on with self-training, off with --no-self-train; "
+                         "docs/discovery.md)")
     ds.add_argument("--known", default=None, metavar="DICT",
                     help="[minent] new-word discovery: a dictionary (word list, TSV or jieba format); write only "
                          "the discovered words it lacks, most frequent first")

@@ -298,7 +298,7 @@ def discover_words(
     iterations: int = 3,
     min_count: int = 1,
     prune: bool = True,
-    merge: bool = False,
+    merge: Optional[bool] = None,
     symbols: Optional[str] = None,
     known: Any = None,
     union: bool = False,
@@ -317,7 +317,8 @@ def discover_words(
     stops falling). ``min_count``: drop words seen fewer times from the result.
     ``merge``: then join words that follow each other into one where that shortens the
     description (article 1's merge criterion on words, :func:`_merge_rounds`), which finds
-    words longer than ``max_len``. ``prune``: then drop the words that do not pay for their own spelling (MDL: the corpus
+    words longer than ``max_len``; None: on when self-training (within each full
+    setting), off otherwise. ``prune``: then drop the words that do not pay for their own spelling (MDL: the corpus
     coded by words plus the lexicon, step 5 of the module doc), re-segmenting while that
     total falls; ``iterations`` also bounds these passes (0: no re-estimation and no
     pruning). ``symbols`` (None: ``"unicode"``, or a sharded index's own segmenter): what words are made of — ``"han"`` (nlp-zero's
@@ -341,6 +342,10 @@ def discover_words(
         raise TypeError(f"self_train must be a bool, not {type(self_train).__name__}")
     if not isinstance(union, bool):
         raise TypeError(f"union must be a bool, not {type(union).__name__}")
+    if merge is None:
+        merge = self_train  # measured: helps every dataset once the tagger decides (docs/discovery.md)
+    elif not isinstance(merge, bool):
+        raise TypeError(f"merge must be None or a bool, not {type(merge).__name__}")
     if union and known is None:
         raise ValueError("union=True needs a known dictionary (known=)")
     known_words = _known_words(known) if known is not None else None
@@ -373,18 +378,31 @@ def discover_words(
             if not auto:
                 return Lexicon({})
 
-            def estimate(ml: int, bonus: float, on: list[str], full: bool) -> tuple[dict[str, int], dict[str, float]]:
+            candidates: dict[int, tuple[list[str], list[int], list[float], Any]] = {}
+
+            def estimate(ml: int, bonus: float, on: list[str], full: bool,
+                         merge: bool = merge) -> tuple[dict[str, int], dict[str, float]]:
                 """One setting's lexicon: the autonomy segmentation's counts, then (``full``)
                 unigram re-estimation, merging and pruning."""
-                words = [w for w in auto if len(w) <= ml]
-                scores = [len(w) * (auto[w] + (bonus if len(w) > 1 else 0.0)) for w in words]
-                tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue, atomic_digits=True)
+                # the candidates' trie is built once per max_len and rescored per bonus
+                if ml not in candidates:
+                    words = [w for w in auto if len(w) <= ml]
+                    lens = [len(w) for w in words]
+                    base = [n * auto[w] for w, n in zip(words, lens)]
+                    candidates[ml] = (words, lens, base, None)
+                words, lens, base, tok0 = candidates[ml]
+                scores = [s + n * bonus if n > 1 else s for s, n in zip(base, lens)]
+                if tok0 is None:
+                    tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue, atomic_digits=True)
+                    candidates[ml] = (words, lens, base, tok)
+                else:
+                    tok = tok0.rescored(words, scores)
                 w, c = tok.count_tokens(on, num_threads=threads, progress=cb, symbols=symbols)
                 counts = _token_counts(w, c)
                 # the character model of the pruning: from every token, the long runs included
                 # (a character may occur only inside one of them; every later segmentation has
                 # the same characters, the corpus's)
-                logp = _char_logp(dict(zip(w, c.tolist()))) if prune else {}
+                logp = _char_logp(dict(zip(w, c.tolist()))) if prune or merge else {}
                 if not full:
                     return counts, logp
                 best = _info_per_char(counts)
@@ -413,7 +431,9 @@ def discover_words(
                                 for full in (False, True)]
                     tokenizers = []
                     for ml, bonus, full in settings:
-                        counts, logp = estimate(ml, bonus, sample, full)
+                        # merging (the costliest step) only at the given bonus: measured as good
+                        # as merging in every setting, at a third of the cost (docs/discovery.md)
+                        counts, logp = estimate(ml, bonus, sample, full, merge and bonus == length_bonus)
                         if counts:
                             lex = _core.Lexicon(list(counts), list(counts.values()))
                             tokenizers.append(_core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True))

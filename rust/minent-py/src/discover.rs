@@ -12,6 +12,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use crate::errors::core_err;
 use crate::texts::{str_of, str_tuple, texts, Units};
 use crate::worker::{run_heavy, run_heavy_while};
+use crate::segment::word_column;
 
 /// nlp-zero Word_Finder state (see minent_fast.WordFinder); mutable behind a lock.
 #[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
@@ -212,8 +213,7 @@ pub(crate) fn autonomy<'py>(
     let rows = run_heavy(py, progress.as_ref(), move |ctl| {
         core::discover::autonomy(&sources, seg, max_len, min_count, num_threads, ctl)
     })?;
-    let (w, s): (Vec<String>, Vec<f64>) = rows.into_iter().unzip();
-    Ok((w, s.into_pyarray(py)))
+    Ok(word_column(py, rows))
 }
 
 /// nVBE autonomy from exact n-gram counts (an Arrow string column + counts, by code point).
@@ -239,8 +239,7 @@ pub(crate) fn autonomy_from_counts<'py>(
         grams.push((g, c));
     }
     let rows = py.detach(|| core::discover::autonomy_from_counts(&grams, max_len, min_count));
-    let (w, s): (Vec<String>, Vec<f64>) = core_err(py, rows)?.into_iter().unzip();
-    Ok((w, s.into_pyarray(py)))
+    Ok(word_column(py, core_err(py, rows)?))
 }
 
 /// A boundary tagger self-trained on the gaps where several segmentations agree
@@ -282,8 +281,7 @@ impl PyBoundaryTagger {
     ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
         let rows = run_heavy(py, progress.as_ref(), move |ctl| inner.count_tokens(&sources, num_threads, ctl))?;
-        let (w, c): (Vec<String>, Vec<u64>) = rows.into_iter().unzip();
-        Ok((w, c.into_pyarray(py)))
+        Ok(word_column(py, rows))
     }
 
     /// The tokens of one line.

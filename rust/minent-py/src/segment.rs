@@ -135,6 +135,26 @@ impl PyTokenizer {
         Ok(PyTokenizer { inner: Arc::new(tok) })
     }
 
+    /// The same tokenizer (lexicon, options) with new per-word scores (words -> score;
+    /// a lexicon word not given scores 0). Much cheaper than `with_scores` on a large
+    /// lexicon: the lexicon's trie is shared, not rebuilt.
+    fn rescored(&self, py: Python<'_>, words: Vec<String>, scores: Vec<f64>) -> PyResult<Self> {
+        if words.len() != scores.len() {
+            return Err(PyValueError::new_err("words and scores differ in length"));
+        }
+        let old = &self.inner;
+        let lex = old.lexicon().clone();
+        let mut by_id = vec![0.0; lex.len()];
+        for (w, s) in words.iter().zip(&scores) {
+            let id = lex.id(w).ok_or_else(|| PyValueError::new_err(format!("{w:?} is not in the lexicon")))?;
+            by_id[id] = *s;
+        }
+        let mut tok = core_err(py, Tokenizer::with_scores(lex, by_id, old.null_score, old.combine_alnum))?;
+        tok.atomic_digits = old.atomic_digits;
+        tok.symbols = old.symbols;
+        Ok(PyTokenizer { inner: Arc::new(tok) })
+    }
+
     /// Counts of the word tokens (made only of the symbols of `symbols`) of segmented
     /// files, or with `pairs` of two such tokens in a row ("first\nsecond").
     #[pyo3(signature = (sources, num_threads = None, progress = None, symbols = "han", pairs = false))]
@@ -152,8 +172,7 @@ impl PyTokenizer {
         let rows = run_heavy(py, progress.as_ref(), move |ctl| {
             inner.count_tokens(&sources, symbols, pairs, num_threads, ctl)
         })?;
-        let (w, c): (Vec<String>, Vec<u64>) = rows.into_iter().unzip();
-        Ok((w, c.into_pyarray(py)))
+        Ok(word_column(py, rows))
     }
 
     #[getter]
@@ -235,4 +254,10 @@ pub(crate) fn split_pieces(py: Python<'_>, text: &str, symbols: &str, filtering:
         text.split(|c: char| minent_core::segment::viterbi::cuts(sym, c)).filter(|p| !p.is_empty()).map(String::from).collect()
     };
     Ok(pieces)
+}
+
+/// Rows of (word, value) as Python's (list of str, numpy array of values).
+pub(crate) fn word_column<'py, T: numpy::Element>(py: Python<'py>, rows: Vec<(String, T)>) -> (Vec<String>, Bound<'py, PyArray1<T>>) {
+    let (w, v): (Vec<String>, Vec<T>) = rows.into_iter().unzip();
+    (w, v.into_pyarray(py))
 }

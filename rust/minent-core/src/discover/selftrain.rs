@@ -4,7 +4,7 @@
 //! Discovery has knobs no corpus tells how to set (the longest initial word, the bonus of
 //! a group, whether to re-estimate). Each setting segments the text; where all settings put
 //! a boundary, or all put none, the decision is confident. An averaged perceptron over the
-//! characters around a gap (unigrams, bigrams and trigrams of a ±2 window, hashed) learns
+//! characters around a gap (unigrams of a ±3 window, bigrams and trigrams of ±2, hashed) learns
 //! from those gaps only and then decides every gap of the corpus: what the settings agree
 //! on teaches it the contexts of boundaries, and it generalises to the gaps they dispute.
 //! Gaps are those between two symbols; a non-symbol is always its own token, and no
@@ -12,16 +12,17 @@
 
 use rayon::prelude::*;
 
-use crate::index::corpus::{split_lines, Segmenter, SourceFile};
+use crate::index::corpus::{count_lines, split_lines, Segmenter, SourceFile};
 use crate::segment::viterbi::{is_decimal_digit, is_word_of, Scratch, Tokenizer};
 use crate::util::control::Control;
 use crate::util::error::{Error, Result};
-use crate::util::ordered::OrderedCounts;
 use crate::util::pool::in_pool;
 
 const BITS: u32 = 22;
 const SENTINEL: char = '\u{2}';
 const NO_GAP: i8 = 9;
+/// Features per gap, bias included.
+const N_FEAT: usize = 12;
 
 #[derive(Clone)]
 pub struct BoundaryTagger {
@@ -43,7 +44,7 @@ fn mix(mut h: u64) -> u64 {
 
 /// The hashed features of the gap before `chars[p]` (1 ≤ p < len), bias included.
 #[inline]
-fn features(chars: &[char], p: usize, out: &mut [usize; 10]) {
+fn features(chars: &[char], p: usize, out: &mut [usize; N_FEAT]) {
     let at = |o: isize| -> u64 {
         let i = p as isize + o;
         if i < 0 || i as usize >= chars.len() {
@@ -52,8 +53,8 @@ fn features(chars: &[char], p: usize, out: &mut [usize; 10]) {
             chars[i as usize] as u64
         }
     };
-    let (a, b, c, d) = (at(-2), at(-1), at(0), at(1));
-    let grams: [(u64, u64); 10] = [
+    let (z, a, b, c, d, e) = (at(-3), at(-2), at(-1), at(0), at(1), at(2));
+    let grams: [(u64, u64); N_FEAT] = [
         (1, a),
         (2, b),
         (3, c),
@@ -64,6 +65,8 @@ fn features(chars: &[char], p: usize, out: &mut [usize; 10]) {
         (8, (a << 42) | (b << 21) | c),
         (9, (b << 42) | (c << 21) | d),
         (10, 0),
+        (11, z),
+        (12, e),
     ];
     let mask = (1u64 << BITS) - 1;
     for (k, (kind, v)) in grams.iter().enumerate() {
@@ -151,7 +154,7 @@ impl BoundaryTagger {
             let mut w = vec![0f32; size];
             let mut u = vec![0f32; size]; // Σ c·update, for the average w − u/c
             let mut c = 1f32;
-            let mut f = [0usize; 10];
+            let mut f = [0usize; N_FEAT];
             let (mut trained, mut disputed) = (0u64, 0u64);
             for l in &lines {
                 for &y in &l.labels {
@@ -189,7 +192,7 @@ impl BoundaryTagger {
 
     /// Whether the tagger puts a boundary before `chars[p]`.
     #[inline]
-    fn boundary(&self, chars: &[char], p: usize, f: &mut [usize; 10]) -> bool {
+    fn boundary(&self, chars: &[char], p: usize, f: &mut [usize; N_FEAT]) -> bool {
         let (a, b) = (chars[p - 1], chars[p]);
         if !self.symbols.is_symbol(a) || !self.symbols.is_symbol(b) {
             return true;
@@ -204,7 +207,7 @@ impl BoundaryTagger {
     /// The tokens of `line` as char ranges.
     pub fn tokenize_chars(&self, chars: &[char], out: &mut Vec<std::ops::Range<usize>>) {
         out.clear();
-        let mut f = [0usize; 10];
+        let mut f = [0usize; N_FEAT];
         let mut start = 0;
         for p in 1..chars.len() {
             if self.boundary(chars, p, &mut f) {
@@ -222,39 +225,24 @@ impl BoundaryTagger {
     pub fn count_tokens(&self, paths: &[std::path::PathBuf], num_threads: Option<usize>, ctl: &Control)
         -> Result<Vec<(String, u64)>> {
         in_pool(num_threads, || {
-            let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
-            let mut total = OrderedCounts::default();
-            ctl.stage("tag", files.iter().map(|f| f.bytes().len() as u64).sum())?;
-            for f in &files {
-                let text = f.text()?;
-                for window in split_lines(text, 32 << 20) {
-                    let parts: Vec<OrderedCounts> = split_lines(window, 1 << 20)
-                        .par_iter()
-                        .map(|chunk| {
-                            let mut local = OrderedCounts::default();
-                            let (mut chars, mut spans, mut tok) = (Vec::new(), Vec::new(), String::new());
-                            for line in chunk.lines() {
-                                chars.clear();
-                                chars.extend(line.chars());
-                                self.tokenize_chars(&chars, &mut spans);
-                                for r in &spans {
-                                    tok.clear();
-                                    tok.extend(&chars[r.clone()]);
-                                    if is_word_of(self.symbols, &tok) {
-                                        local.add(&tok, 1);
-                                    }
-                                }
-                            }
-                            local
-                        })
-                        .collect();
-                    for p in parts {
-                        total.merge(p);
+            count_lines(
+                paths,
+                "tag",
+                ctl,
+                || (Vec::new(), Vec::new(), String::new()),
+                |(chars, spans, tok), line, local| {
+                    chars.clear();
+                    chars.extend(line.chars());
+                    self.tokenize_chars(chars, spans);
+                    for r in spans.iter() {
+                        tok.clear();
+                        tok.extend(&chars[r.clone()]);
+                        if is_word_of(self.symbols, tok) {
+                            local.add(tok, 1);
+                        }
                     }
-                    ctl.advance(window.len() as u64)?;
-                }
-            }
-            Ok(total.into_entries())
+                },
+            )
         })
     }
 }

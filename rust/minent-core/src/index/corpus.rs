@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::util::control::Control;
 use crate::util::error::{Error, Result};
+use crate::util::ordered::OrderedCounts;
 
 /// How text is cut into segments that no n-gram crosses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +278,42 @@ pub(crate) fn split_lines(text: &str, target: usize) -> Vec<&str> {
         start = end;
     }
     out
+}
+
+/// Count what `per_line` adds for every line of `paths`, reading each file through its
+/// memory map in windows of 32 MB cut into 1 MB chunks counted in parallel (each with
+/// its own `init()` state); keys keep their first-occurrence order. Reports progress
+/// as stage `stage` and stops at a cancellation.
+pub(crate) fn count_lines<S>(
+    paths: &[PathBuf],
+    stage: &str,
+    ctl: &Control,
+    init: impl Fn() -> S + Sync + Send,
+    per_line: impl Fn(&mut S, &str, &mut OrderedCounts) + Sync + Send,
+) -> Result<Vec<(String, u64)>> {
+    let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
+    let mut total = OrderedCounts::default();
+    ctl.stage(stage, files.iter().map(|f| f.bytes().len() as u64).sum())?;
+    for f in &files {
+        let text = f.text()?;
+        for window in split_lines(text, 32 << 20) {
+            let parts: Vec<OrderedCounts> = split_lines(window, 1 << 20)
+                .par_iter()
+                .map_init(&init, |state, chunk| {
+                    let mut local = OrderedCounts::default();
+                    for line in chunk.lines() {
+                        per_line(state, line, &mut local);
+                    }
+                    local
+                })
+                .collect();
+            for p in parts {
+                total.merge(p);
+            }
+            ctl.advance(window.len() as u64)?;
+        }
+    }
+    Ok(total.into_entries())
 }
 
 /// Calls `emit(Some(c))` for each character that belongs to a segment and `emit(None)`

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::index::corpus::{is_apostrophe, is_han_char, split_lines, Segmenter, SourceFile};
+use crate::index::corpus::{count_lines, is_apostrophe, is_han_char, split_lines, Segmenter, SourceFile};
 use crate::segment::lexicon::{before_end_marker, Lexicon};
 use crate::segment::segtrie::SegTrie;
 use crate::util::atomic::write_atomic_ctl;
@@ -147,51 +147,35 @@ impl Tokenizer {
         num_threads: Option<usize>,
         ctl: &Control,
     ) -> Result<Vec<(String, u64)>> {
-        use crate::util::ordered::OrderedCounts;
         in_pool(num_threads, || {
-            let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
-            let mut total = OrderedCounts::default();
-            ctl.stage("segment", files.iter().map(|f| f.bytes().len() as u64).sum())?;
-            for f in &files {
-                let text = f.text()?;
-                for window in split_lines(text, 32 << 20) {
-                    let parts: Vec<OrderedCounts> = split_lines(window, 1 << 20)
-                        .par_iter()
-                        .map_init(Scratch::default, |scratch, chunk| {
-                            let mut local = OrderedCounts::default();
-                            let mut pair = String::new();
-                            for line in chunk.lines() {
-                                let spans = self.tokenize_spans(line, scratch);
-                                if pairs {
-                                    for w in spans.windows(2) {
-                                        let (a, b) = (&line[w[0].clone()], &line[w[1].clone()]);
-                                        if w[0].end == w[1].start && is_word_of(symbols, a) && is_word_of(symbols, b) {
-                                            pair.clear();
-                                            pair.push_str(a);
-                                            pair.push('\n');
-                                            pair.push_str(b);
-                                            local.add(&pair, 1);
-                                        }
-                                    }
-                                    continue;
-                                }
-                                for span in spans {
-                                    let tok = &line[span];
-                                    if is_word_of(symbols, tok) {
-                                        local.add(tok, 1);
-                                    }
-                                }
+            count_lines(
+                paths,
+                "segment",
+                ctl,
+                || (Scratch::default(), Vec::new(), String::new()),
+                |(scratch, spans, pair), line, local| {
+                    self.tokenize_spans_into(line, scratch, spans);
+                    if pairs {
+                        for w in spans.windows(2) {
+                            let (a, b) = (&line[w[0].clone()], &line[w[1].clone()]);
+                            if w[0].end == w[1].start && is_word_of(symbols, a) && is_word_of(symbols, b) {
+                                pair.clear();
+                                pair.push_str(a);
+                                pair.push('\n');
+                                pair.push_str(b);
+                                local.add(pair, 1);
                             }
-                            local
-                        })
-                        .collect();
-                    for p in parts {
-                        total.merge(p);
+                        }
+                        return;
                     }
-                    ctl.advance(window.len() as u64)?;
-                }
-            }
-            Ok(total.into_entries())
+                    for span in spans.iter() {
+                        let tok = &line[span.clone()];
+                        if is_word_of(symbols, tok) {
+                            local.add(tok, 1);
+                        }
+                    }
+                },
+            )
         })
     }
 

@@ -31,6 +31,9 @@ pub const STAGES: &[&str] = &[
     "sort",
     "segment",
     "redundancy",
+    "vote",
+    "self-train",
+    "tag",
 ];
 
 #[derive(Default, Debug)]
@@ -80,6 +83,7 @@ impl Control {
 
     /// Enter a stage (a name from [`STAGES`]) with `total` units of work.
     pub fn stage(&self, name: &str, total: u64) -> Result<()> {
+        debug_assert!(STAGES.contains(&name), "stage {name:?} is not in STAGES");
         let idx = STAGES.iter().position(|s| *s == name).unwrap_or(0);
         self.stage.store(idx, Ordering::Relaxed);
         self.done.store(0, Ordering::Relaxed);
