@@ -69,7 +69,7 @@ def test_discover_words_on_pku_beats_the_baseline():
     raw, gold_lines = read_lines(src), read_lines(gold)
     lex = mf.discover_words(src)
     r, _ = _segment_and_score(lex, raw, gold_lines)
-    assert r["f1"] >= 0.79, r  # 0.799 measured (self-training); nlp-zero's Word_Finder reaches 0.52-0.67 here
+    assert r["f1"] >= 0.80, r  # 0.8028 measured (self-training, merge at the given bonus); nlp-zero's Word_Finder reaches 0.52-0.67 here
     assert {"中国", "经济", "发展"} <= set(lex)
     # without self-training: the MDL lexicon, lower F1 and the shortest two-part code
     mdl = mf.discover_words(src, self_train=False)

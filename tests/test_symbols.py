@@ -99,10 +99,10 @@ def _unspaced(shared_data, name):
     return gold, [line.replace(" ", "") for line in gold]
 
 
-@pytest.mark.parametrize("name,symbols,floor", [("childes_cds.phono", "all", 0.80), ("childes_cds.txt", "unicode", 0.63)])
+@pytest.mark.parametrize("name,symbols,floor", [("childes_cds.phono", "all", 0.83), ("childes_cds.txt", "unicode", 0.76)])
 def test_unspaced_english_quality_floor(shared_data, tmp_path, name, symbols, floor):
     """The 1993 experiment: English child-directed speech with its spaces removed. Token F1
-    against the spaced lines (phonemic: the issue's target 0.75; measured 0.821, spelled 0.664)."""
+    against the spaced lines (phonemic: the issue's target 0.75; measured 0.8425, spelled 0.7765)."""
     gold, raw = _unspaced(shared_data, name)
     p = tmp_path / "raw.txt"
     p.write_text("\n".join(raw) + "\n", encoding="utf-8")
