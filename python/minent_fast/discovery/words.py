@@ -177,10 +177,6 @@ def _token_counts(words: list[str], counts: np.ndarray) -> dict[str, int]:
     return {w: c for w, c in zip(words, counts.tolist()) if len(w) <= _MAX_ENTRY}
 
 
-def _xlogx(x: float) -> float:
-    return x * math.log(x) if x > 0 else 0.0
-
-
 def _char_logp(counts: dict[str, int]) -> dict[str, float]:
     """ln p(char) of the characters of a segmentation (its token counts)."""
     chars: Counter[str] = Counter()
@@ -191,20 +187,13 @@ def _char_logp(counts: dict[str, int]) -> dict[str, float]:
     return {ch: math.log(n / total) for ch, n in chars.items()}
 
 
-def _set_code(v: int) -> float:
-    """End marks of a set of v words, ln(v + 1) each, less the ln v! of an order a set does
-    not have: each entry costs about one nat."""
-    return v * math.log(v + 1) - math.lgamma(v + 1)
-
-
 def _description_length(counts: dict[str, int], logp: dict[str, float]) -> float:
     """Two-part code length (nats) of a segmentation given its token counts: the corpus
     coded by words (N ln N − Σ c ln c) plus the lexicon as a *set* of words, each spelled
-    with the character model ``logp`` (:func:`_set_code` for the end marks)."""
-    n = sum(counts.values())
-    corpus = _xlogx(n) - sum(_xlogx(c) for c in counts.values())
-    spelling = sum(-sum(logp[ch] for ch in w) for w in counts)
-    return corpus + spelling + _set_code(len(counts))
+    with the character model ``logp``; the set's end marks cost ln(v + 1) each, less the
+    ln v! of an order a set does not have (about one nat an entry). In Rust
+    (``minent_core::discover::mdl``), as are the pruning and merging decisions."""
+    return _core.description_length(counts, logp)
 
 
 def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str], max_len: int = 4) -> dict[str, int]:
@@ -214,71 +203,14 @@ def _mdl_prune(counts: dict[str, int], logp: dict[str, float], keep: set[str], m
     (unigram costs −ln(count/N); a character without an entry may be used at the price of
     a new entry). The change of :func:`_description_length` is then exact: the corpus part
     from the new counts and N, the lexicon part from w's spelling, the new entries' and
-    :func:`_set_code`. w is removed when the change is negative, and the counts are updated
+    the set's end marks. w is removed when the change is negative, and the counts are updated
     at once so later decisions see it: the result is never longer than the input (with the
     same ``logp``), and shorter when a word went. Words in ``keep`` are not tried, nor
     entries longer than ``max_len``: discovered words are never longer, what is longer is
     a run the tokenizer keeps whole (a number, a Latin word — possibly 10⁵ characters, too
-    long for a quadratic split).
+    long for a quadratic split). The pass runs in Rust (``minent_core::discover::mdl``).
     """
-    counts = dict(counts)
-    n_tok = sum(counts.values())
-    v = len(counts)
-    order = sorted((w for w in counts if 1 < len(w) <= max_len and w not in keep), key=lambda w: (counts[w], -len(w)))
-    for w in order:
-        c = counts[w]
-        split = _cheapest_split(w, counts, math.log(n_tok), logp)
-        delta, new_entries = _removal_delta(counts, n_tok, v, w, split, logp)
-        if delta < -1e-9:  # not rounding noise
-            del counts[w]
-            for piece in split:
-                counts[piece] = counts.get(piece, 0) + c
-            n_tok += c * (len(split) - 1)
-            v += new_entries - 1
-    return counts
-
-
-def _cheapest_split(w: str, counts: dict[str, int], ln_n: float, logp: dict[str, float]) -> list[str]:
-    """w's cheapest reading as other entries under unigram costs ln N − ln count (DP over
-    its prefixes). A character without an entry costs as a new one (spelled, ~1 nat), so
-    every prefix can be reached character by character and a split always exists."""
-    cost = [0.0] + [math.inf] * len(w)
-    back = [0] * (len(w) + 1)
-    for j in range(1, len(w) + 1):
-        for i in range(j):
-            piece = w[i:j]
-            a = counts.get(piece) if j - i < len(w) else None
-            if a:
-                step = ln_n - math.log(a)
-            elif j - i == 1:
-                step = ln_n - 2 * logp[piece] + 1.0
-            else:
-                continue
-            if cost[i] + step < cost[j]:
-                cost[j], back[j] = cost[i] + step, i
-    split, j = [], len(w)
-    while j:
-        split.append(w[back[j]:j])
-        j = back[j]
-    return split[::-1]
-
-
-def _removal_delta(counts: dict[str, int], n_tok: int, v: int, w: str, split: list[str],
-                   logp: dict[str, float]) -> tuple[float, int]:
-    """Exact change of :func:`_description_length` when w (n_tok tokens, v entries in all)
-    leaves the lexicon and its occurrences are read as ``split``; and the number of new
-    entries that takes (pieces without an entry yet)."""
-    c = counts[w]
-    grow = c * (len(split) - 1)
-    delta = _xlogx(n_tok + grow) - _xlogx(n_tok) + _xlogx(c) + sum(logp[ch] for ch in w)
-    new_entries = 0
-    for piece, m in Counter(split).items():
-        a = counts.get(piece, 0)
-        if a == 0:
-            new_entries += 1
-            delta -= sum(logp[ch] for ch in piece)
-        delta -= _xlogx(a + m * c) - _xlogx(a)
-    return delta + _set_code(v + new_entries - 1) - _set_code(v), new_entries
+    return _core.mdl_prune(counts, logp, keep, max_len)
 
 
 def _check_int(name: str, value: object, lo: int, hi: Optional[int]) -> None:
@@ -380,10 +312,11 @@ def discover_words(
 
             candidates: dict[int, tuple[list[str], list[int], list[float], Any]] = {}
 
-            def estimate(ml: int, bonus: float, on: list[str], full: bool,
-                         merge: bool = merge) -> tuple[dict[str, int], dict[str, float]]:
-                """One setting's lexicon: the autonomy segmentation's counts, then (``full``)
-                unigram re-estimation, merging and pruning."""
+            segmented: dict[tuple[int, float, tuple[str, ...]], tuple[dict[str, int], dict[str, float]]] = {}
+
+            def initial(ml: int, bonus: float, on: list[str]) -> tuple[dict[str, int], dict[str, float]]:
+                """The counts of the segmentation by autonomy (plus ``bonus`` a character of
+                a group) and the character model of the pruning."""
                 # the candidates' trie is built once per max_len and rescored per bonus
                 if ml not in candidates:
                     words = [w for w in auto if len(w) <= ml]
@@ -398,11 +331,22 @@ def discover_words(
                 else:
                     tok = tok0.rescored(words, scores)
                 w, c = tok.count_tokens(on, num_threads=threads, progress=cb, symbols=symbols)
-                counts = _token_counts(w, c)
                 # the character model of the pruning: from every token, the long runs included
                 # (a character may occur only inside one of them; every later segmentation has
                 # the same characters, the corpus's)
                 logp = _char_logp(dict(zip(w, c.tolist()))) if prune or merge else {}
+                return _token_counts(w, c), logp
+
+            def estimate(ml: int, bonus: float, on: list[str], full: bool,
+                         merge: bool = merge) -> tuple[dict[str, int], dict[str, float]]:
+                """One setting's lexicon: the autonomy segmentation's counts, then (``full``)
+                unigram re-estimation, merging and pruning."""
+                key = (ml, bonus, tuple(on))
+                if key not in segmented:
+                    # the settings with and without re-estimation start from the same pass
+                    segmented.clear()
+                    segmented[key] = initial(ml, bonus, on)
+                counts, logp = segmented[key]
                 if not full:
                     return counts, logp
                 best = _info_per_char(counts)
@@ -568,45 +512,21 @@ def _merge_rounds(counts: dict[str, int], logp: dict[str, float], paths: list[st
     counts the adjacent word pairs of the current segmentation, estimates the change of
     :func:`_description_length` for each pair (its n occurrences read as one token: N and
     both parts' counts fall by n, the lexicon gains the pair's spelling), adds the pairs
-    that shorten it (best first, a word in one merge a round), re-segments by unigram
-    Viterbi and keeps the round if the description is shorter. Words longer than
-    ``_MAX_MERGED`` characters are not made."""
+    that shorten it (best first, a word in one merge a round; chosen in Rust,
+    ``minent_core::discover::mdl::best_merges``), re-segments by unigram Viterbi and keeps
+    the round if the description is shorter. Words longer than ``_MAX_MERGED`` characters
+    are not made."""
     glue = symbols == "han"
     best = _description_length(counts, logp)
     for _ in range(rounds):
         lex = _core.Lexicon(list(counts), list(counts.values()))
         pw, pc = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(paths, num_threads=threads, progress=cb,
                                                                         symbols=symbols, pairs=True)
-        n_tok, v = sum(counts.values()), len(counts)
-        entry = _set_code(v + 1) - _set_code(v)
-        scored = []
-        for key, n in zip(pw, pc.tolist()):
-            if n < 2:
-                continue
-            a, b = key.split("\n", 1)
-            ab = a + b
-            if len(ab) > _MAX_MERGED or ab in counts or a not in counts or b not in counts:
-                continue
-            ca, cb_ = counts[a], counts[b]
-            if a == b:
-                if 2 * n > ca:
-                    continue
-                parts = _xlogx(ca - 2 * n) - _xlogx(ca)
-            else:
-                parts = _xlogx(ca - n) - _xlogx(ca) + _xlogx(cb_ - n) - _xlogx(cb_)
-            delta = (_xlogx(n_tok - n) - _xlogx(n_tok) - parts - _xlogx(n)
-                     - sum(logp.get(ch, -20.0) for ch in ab) + entry)
-            if delta < 0:
-                scored.append((delta, a, b, n))
-        if not scored:
+        chosen = _core.best_merges(counts, logp, pw, pc, _MAX_MERGED)
+        if not chosen:
             break
-        scored.sort()
-        used: set[str] = set()
         grown = dict(counts)
-        for _, a, b, n in scored:
-            if a in used or b in used:
-                continue
-            used.update((a, b))
+        for a, b, n in chosen:
             grown[a + b] = n
         lex = _core.Lexicon(list(grown), list(grown.values()))
         w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(paths, num_threads=threads, progress=cb,

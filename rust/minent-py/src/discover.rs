@@ -216,6 +216,69 @@ pub(crate) fn autonomy<'py>(
     Ok(word_column(py, rows))
 }
 
+/// A dict of word → count, in its order.
+fn dict_counts(counts: &Bound<'_, PyDict>) -> PyResult<core::discover::mdl::Counts> {
+    let mut pairs = Vec::with_capacity(counts.len());
+    for (w, c) in counts.iter() {
+        pairs.push((w.extract::<String>()?, c.extract::<u64>()?));
+    }
+    Ok(core::discover::mdl::Counts::from_pairs(pairs))
+}
+
+/// Two-part description length (nats) of token counts under a character model
+/// (see minent_core::discover::mdl).
+#[pyfunction]
+pub(crate) fn description_length(py: Python<'_>, counts: &Bound<'_, PyDict>, logp: core::discover::mdl::CharModel)
+    -> PyResult<f64> {
+    let counts = dict_counts(counts)?;
+    Ok(py.detach(|| core::discover::mdl::description_length(counts.iter(), &logp)))
+}
+
+/// One greedy MDL pruning pass over token counts: the new counts, in dict order.
+#[pyfunction]
+#[pyo3(signature = (counts, logp, keep, max_len))]
+pub(crate) fn mdl_prune<'py>(
+    py: Python<'py>,
+    counts: &Bound<'py, PyDict>,
+    logp: core::discover::mdl::CharModel,
+    keep: std::collections::HashSet<String>,
+    max_len: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let counts = dict_counts(counts)?;
+    let out = py.detach(|| core::discover::mdl::mdl_prune(counts, &logp, |w| keep.contains(w), max_len).into_pairs());
+    let d = PyDict::new(py);
+    for (w, c) in out {
+        d.set_item(w, c)?;
+    }
+    Ok(d)
+}
+
+/// One merge round's choice: (first, second, occurrences) of the adjacent pairs
+/// ("first\nsecond", as `Tokenizer.count_tokens(pairs=True)` gives them) to merge.
+#[pyfunction]
+#[pyo3(signature = (counts, logp, pairs, pair_counts, max_chars))]
+pub(crate) fn best_merges(
+    py: Python<'_>,
+    counts: &Bound<'_, PyDict>,
+    logp: core::discover::mdl::CharModel,
+    pairs: Vec<String>,
+    pair_counts: numpy::PyReadonlyArray1<'_, u64>,
+    max_chars: usize,
+) -> PyResult<Vec<(String, String, u64)>> {
+    let counts = dict_counts(counts)?;
+    let n = pair_counts.as_slice()?;
+    if n.len() != pairs.len() {
+        return Err(PyValueError::new_err("need one count per pair"));
+    }
+    let split = pairs
+        .iter()
+        .zip(n)
+        .map(|(k, &c)| k.split_once('\n').map(|(a, b)| (a, b, c)))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| PyValueError::new_err("a pair is two tokens joined by a newline"))?;
+    Ok(py.detach(|| core::discover::mdl::best_merges(&counts, &logp, split, max_chars)))
+}
+
 /// nVBE autonomy from exact n-gram counts (an Arrow string column + counts, by code point).
 #[pyfunction]
 #[pyo3(signature = (data, offsets, counts, *, max_len = 3, min_count = 1))]

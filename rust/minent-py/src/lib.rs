@@ -36,6 +36,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(segment::split_pieces, m)?)?;
     m.add_function(wrap_pyfunction!(index::partition_of, m)?)?;
     m.add_function(wrap_pyfunction!(discover::autonomy_from_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(discover::description_length, m)?)?;
+    m.add_function(wrap_pyfunction!(discover::mdl_prune, m)?)?;
+    m.add_function(wrap_pyfunction!(discover::best_merges, m)?)?;
     m.add("FORMAT_VERSION", core::index::FORMAT_VERSION)?;
     m.add("MAX_NGRAM", core::stats::ngram::MAX_N)?;
     Ok(())

@@ -2,9 +2,11 @@
 //! words with scores or counts: the nVBE autonomy that `discover_words` segments by
 //! ([`autonomy`](mod@autonomy), from branching entropy), and nlp-zero's `Word_Finder` with identical
 //! output ([`wordfind`]). Both segment with [`crate::segment`] while they work; the
-//! re-estimation and MDL pruning of `discover_words` drive the same tokenizer from Python.
+//! re-estimation, merging and MDL pruning of `discover_words` drive the same tokenizer from
+//! Python, with the lexicon edits between two passes in [`mdl`].
 
 pub mod autonomy;
+pub mod mdl;
 pub mod selftrain;
 pub mod wordfind;
 
