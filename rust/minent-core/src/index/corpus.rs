@@ -103,10 +103,32 @@ pub fn is_han_char(c: char) -> bool {
 /// A letter, mark or digit of any script (general categories L, M, N).
 #[inline]
 pub fn is_word_char(c: char) -> bool {
-    use unicode_properties::{GeneralCategoryGroup as G, UnicodeGeneralCategory};
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
+    let u = c as u32;
+    if u < 0x1_0000 {
+        // the Basic Multilingual Plane from a bitmap (8 KiB): the category lookup is a
+        // binary search, and this test runs for every character of every pass
+        let bits = BMP_WORD_CHARS.get_or_init(|| {
+            let mut bits = vec![0u64; 0x1_0000 / 64].into_boxed_slice();
+            for u in 0..0x1_0000u32 {
+                if char::from_u32(u).is_some_and(word_category) {
+                    bits[(u / 64) as usize] |= 1 << (u % 64);
+                }
+            }
+            bits
+        });
+        return bits[(u / 64) as usize] >> (u % 64) & 1 == 1;
+    }
+    word_category(c)
+}
+
+static BMP_WORD_CHARS: std::sync::OnceLock<Box<[u64]>> = std::sync::OnceLock::new();
+
+#[inline]
+fn word_category(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup as G, UnicodeGeneralCategory};
     matches!(c.general_category_group(), G::Letter | G::Mark | G::Number)
 }
 
@@ -501,6 +523,16 @@ pub(crate) fn encode<S: Symbol>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_chars_match_their_categories_everywhere() {
+        for u in 0..=0x10_ffffu32 {
+            if let Some(c) = char::from_u32(u) {
+                let want = if c.is_ascii() { c.is_ascii_alphanumeric() } else { word_category(c) };
+                assert_eq!(is_word_char(c), want, "U+{u:04X}");
+            }
+        }
+    }
 
     #[test]
     fn chunks_cover_text_and_keep_crlf() {
