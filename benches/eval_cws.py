@@ -1,12 +1,14 @@
 """Unsupervised segmentation on Chinese (PKU bakeoff) and unspaced English (CHILDES), side by side.
 
 Each dataset's raw text is the only input (English: the spaced gold lines with their
-spaces removed). Methods, each in its own process (peak RSS = that process's ru_maxrss):
+spaces removed). "PKU traditional" is PKU with gold and word list converted by OpenCC
+(s2t, line by line; every line keeps its length), its raw text the gold without spaces: the
+same sentences in another script, a check that nothing is tuned to simplified characters. Methods, each in its own process (peak RSS = that process's ru_maxrss):
 
 - nlp-zero 0.1.6 Word_Finder, min_pmi 1..4 (the best F1 is reported; min_proba 1e-5);
 - discover_words as it was before issue 18 (symbols="han", max_len=3);
-- discover_words with today's defaults (symbols="unicode"; "all" for the phonemes);
-- discover_words with merge=True;
+- discover_words with self_train=False, with merge=False, and with today's defaults
+  (symbols="unicode"; "all" for the phonemes);
 - PKU only: its training word list as a dictionary (each word count 1), and
   discover_words(known=that list, union=True): the dictionary plus the new words found
   ("new words": how many the list lacked, numbers left out; "new in gold": how many of those are words of
@@ -36,6 +38,8 @@ DATA = ROOT.parent / "shared" / "data"
 DATASETS = {
     "PKU": {"raw": DATA / "cws" / "pku_test.utf8", "gold": DATA / "cws" / "pku_test_gold.utf8",
             "words": DATA / "cws" / "pku_training_words.utf8", "symbols": "unicode", "glue": True},
+    "PKU traditional": {"gold": DATA / "cws" / "pku_test_gold.utf8", "convert": "s2t",
+                        "words": DATA / "cws" / "pku_training_words.utf8", "symbols": "unicode", "glue": True},
     "CHILDES phonemic": {"gold": DATA / "en" / "childes_cds.phono", "symbols": "all", "glue": False},
     "CHILDES spelled": {"gold": DATA / "en" / "childes_cds.txt", "symbols": "unicode", "glue": False},
 }
@@ -51,6 +55,13 @@ def job(dataset: str, method: str) -> dict:
 
     d = DATASETS[dataset]
     gold = read_lines(d["gold"])
+    vocab = read_lines(d["words"]) if "words" in d else None
+    if "convert" in d:
+        import opencc
+
+        cc = opencc.OpenCC(d["convert"])
+        gold = [cc.convert(line) for line in gold]
+        vocab = [cc.convert(w) for w in vocab] if vocab else vocab
     if "raw" in d:
         raw_path, raw = d["raw"], read_lines(d["raw"])
     else:
@@ -58,7 +69,6 @@ def job(dataset: str, method: str) -> dict:
         raw = [line.replace(" ", "") for line in gold]
         raw_path = Path(tempfile.mkdtemp()) / "raw.txt"
         raw_path.write_text("\n".join(raw) + "\n", encoding="utf-8")
-    vocab = read_lines(d["words"]) if "words" in d else None
 
     def evaluate(words: dict) -> dict:
         tok = mf.Tokenizer(words, combine_alnum=d["glue"])
@@ -72,7 +82,8 @@ def job(dataset: str, method: str) -> dict:
     if method.startswith("training words only"):
         row = evaluate({w: 1 for w in vocab})
     elif "known=" in method:
-        lex = mf.discover_words(raw_path, symbols=d["symbols"], known=d["words"], union=True)
+        known_words = [line.split()[0] for line in vocab if line.split()]
+        lex = mf.discover_words(raw_path, symbols=d["symbols"], known=known_words, union=True)
         row = evaluate(lex.to_dict())
         known = set(vocab)
         new = [w for w in lex if w not in known and not any(ch.isdecimal() for ch in w)]
