@@ -197,17 +197,7 @@ def test_exports(tmp_path):
     lex = mf.Lexicon({"中国": 6, "人民": 3, "的": 1})
     lex.to_jieba(tmp_path / "user.dict")
     assert (tmp_path / "user.dict").read_text(encoding="utf-8") == "中国 6\n人民 3\n的 1\n"
-    lex.to_unigram_vocab(tmp_path / "hf.json", format="hf")
-    model = json.loads((tmp_path / "hf.json").read_text(encoding="utf-8"))
-    assert model["type"] == "Unigram" and model["unk_id"] == 0
-    assert model["vocab"][0][0] == "<unk>"
-    assert model["vocab"][1] == ["中国", pytest.approx(math.log(0.6))]
-    assert model["vocab"][0][1] < min(s for _, s in model["vocab"][1:])
-    lex.to_unigram_vocab(tmp_path / "spm.vocab", format="sentencepiece")
-    lines = (tmp_path / "spm.vocab").read_text(encoding="utf-8").splitlines()
-    assert lines[:3] == ["<unk>\t0", "<s>\t0", "</s>\t0"] and lines[3].startswith("中国\t")
-    with pytest.raises(ValueError):
-        lex.to_unigram_vocab(tmp_path / "x", format="bogus")
+    # the tokenizer.json and the sentencepiece model: tests/test_exports.py
 
 
 def test_discover_cli(tmp_path):

@@ -194,8 +194,10 @@ def cmd_discover(args: argparse.Namespace) -> int:
         lex.save(args.output)
     elif fmt == "jieba":
         lex.to_jieba(args.output)
+    elif fmt == "hf":
+        lex.to_hf_tokenizer(args.output)
     else:
-        lex.to_unigram_vocab(args.output, format="hf" if fmt == "hf" else "sentencepiece")
+        lex.to_sentencepiece(args.output)
     print(f"{len(lex):,} words in {dt:.2f} s -> {args.output}", file=sys.stderr)
     return 0
 
@@ -311,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="minent: branching-entropy autonomy + unigram re-estimation (default); "
                          "nlpzero: nlp-zero's Word_Finder, identical output")
     ds.add_argument("--format", choices=["tsv", "jieba", "hf", "sentencepiece"], default="tsv",
-                    help="tsv (word<TAB>count), jieba user dict, HF tokenizers Unigram JSON, sentencepiece .vocab")
+                    help="tsv (word<TAB>count), jieba user dict, HF tokenizer.json, sentencepiece .model")
     ds.add_argument("--symbols", choices=["han", "unicode", "all"], default=None,
                     help="[minent] what words are made of: unicode (default: letters, marks, digits of every script), "
                          "han (nlp-zero's [\\u4e00-\\u9fa5a-zA-Z0-9]), all (every non-space char, a line a "
@@ -427,7 +429,7 @@ def _run(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except (MinentError, OSError, ValueError, TypeError) as e:
+    except (MinentError, OSError, ValueError, TypeError, ImportError) as e:  # ImportError: an optional package
         # for a failed rename (atomic outputs) the destination is filename2, not the temp file
         name = getattr(e, "filename2", None) or getattr(e, "filename", None)
         msg = str(e) if not isinstance(e, OSError) or not name else f"{e.strerror or e}: {name}"

@@ -144,41 +144,96 @@ class Lexicon:
                 if " " not in w and "\t" not in w:
                     f.write(f"{w} {c}\n")
 
-    def unigram_vocab(self, unk: str = "<unk>") -> list[tuple[str, float]]:
-        """``[(piece, ln p)]``, most probable first, led by ``(unk, min ln p - 10)``: the
-        vocabulary of a unigram tokenizer (HF tokenizers ``Unigram``, sentencepiece)."""
+    def _tokenizer_vocab(self, combine_alnum: bool, null_score: float) -> list[tuple[str, float]]:
+        """The pieces of an exported unigram tokenizer: every word with the score
+        ``Tokenizer`` gives it (ln count − ln total), then each character of those words
+        that is no word itself at ``null_score`` (``Tokenizer``'s score of a lone character).
+        With ``combine_alnum``, words with an ASCII letter or digit are left out: such runs
+        are glued whole, which the exported pre-tokenizer does instead."""
         items = self.items()
         if not items:
-            return [(unk, 0.0)]
+            return []
         log_total = math.log(self.total)
-        vocab = [(w, math.log(c) - log_total) for w, c in items if w != unk]
-        return [(unk, min(s for _, s in vocab) - 10.0)] + vocab
+        vocab = [(w, math.log(c) - log_total) for w, c in items
+                 if w != _UNK and not (combine_alnum and any(ch.isascii() and ch.isalnum() for ch in w))]
+        words = {w for w, _ in vocab}
+        chars = sorted({ch for w in words for ch in w} - words)
+        return vocab + [(ch, float(null_score)) for ch in chars]
 
-    def to_unigram_vocab(self, path: PathLike, format: str = "hf") -> None:
-        """Export as a unigram-LM vocabulary.
+    def to_hf_tokenizer(self, path: PathLike, *, combine_alnum: bool = True, null_score: float = -100.0) -> None:
+        """Write a complete HF ``tokenizer.json`` (a ``Unigram`` model and its
+        pre-tokenizer) that ``tokenizers.Tokenizer.from_file`` and
+        ``transformers.PreTrainedTokenizerFast(tokenizer_file=...)`` load, segmenting as
+        ``Tokenizer(lexicon, combine_alnum=...)`` (the default ``symbols="han"``) does.
 
-        ``format="hf"``: JSON of a HF tokenizers ``Unigram`` model
-        (``{"type": "Unigram", "unk_id": 0, "vocab": [[piece, score], ...]}``, loadable with
-        ``tokenizers.models.Unigram(vocab, unk_id=0)``); ``"sentencepiece"``: a
-        sentencepiece ``.vocab`` text file (``piece<TAB>score``), with ``<unk>``, ``<s>`` and
-        ``</s>`` first as sentencepiece writes them.
+        The pre-tokenizer isolates nlp-zero's separators ``[。，、！？\\n ]``, each
+        character no word contains, and (``combine_alnum``) every run of ASCII letters and
+        digits; the Unigram model then finds the most probable reading of the rest. Known
+        differences (docs/exports.md): a glued ASCII run comes out whole but as the unknown
+        token's id, words that mix ASCII and other characters (``U盘``) are not pieces, and
+        nlp-zero's gluing of a Unicode digit or a lexicon word onto an ASCII run is not made.
         """
         import json
 
         from .._io import atomic_output
 
-        vocab = self.unigram_vocab()
-        if format == "hf":
-            with atomic_output(path) as f:
-                json.dump({"type": "Unigram", "unk_id": 0, "vocab": [[w, s] for w, s in vocab]}, f, ensure_ascii=False)
-        elif format == "sentencepiece":
-            with atomic_output(path) as f:
-                f.write(f"{vocab[0][0]}\t0\n<s>\t0\n</s>\t0\n")
-                for w, s in vocab[1:]:
-                    if "\t" not in w and "\n" not in w:
-                        f.write(f"{w}\t{s:.6f}\n")
-        else:
-            raise ValueError(f"format must be 'hf' or 'sentencepiece', not {format!r}")
+        vocab = self._tokenizer_vocab(combine_alnum, null_score)
+        unk_score = min((sc for _, sc in vocab), default=0.0) - 10.0
+        chars = sorted({ord(ch) for w, _ in vocab for ch in w})
+        pattern = "[。，、！？\n ]" + ("|[A-Za-z0-9]+" if combine_alnum else "") + "|" + _not_in_class(chars)
+        spec = {
+            "version": "1.0",
+            "truncation": None,
+            "padding": None,
+            "added_tokens": [{"id": 0, "content": _UNK, "single_word": False, "lstrip": False, "rstrip": False,
+                              "normalized": False, "special": True}],
+            "normalizer": None,
+            "pre_tokenizer": {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+            "post_processor": None,
+            "decoder": {"type": "Fuse"},
+            "model": {"type": "Unigram", "unk_id": 0, "vocab": [[_UNK, unk_score]] + [[w, sc] for w, sc in vocab],
+                      "byte_fallback": False},
+        }
+        with atomic_output(path) as f:
+            json.dump(spec, f, ensure_ascii=False)
+
+    def to_sentencepiece(self, path: PathLike, *, null_score: float = -100.0) -> None:
+        """Write a sentencepiece ``.model`` (a serialized ``ModelProto``, unigram, identity
+        normalization, no dummy prefix) that ``sentencepiece.SentencePieceProcessor(
+        model_file=...)`` loads; it reads each line as ``Tokenizer(lexicon,
+        combine_alnum=False)`` does, up to the differences in docs/exports.md (scores are
+        float32 there; sentencepiece has no pre-tokenizer, so characters unknown to the
+        lexicon next to each other come out as one piece: every punctuation character is
+        therefore a piece too, at ``null_score``). Needs the ``protobuf`` package
+        (the message classes are those sentencepiece ships)."""
+        try:
+            from sentencepiece import sentencepiece_model_pb2 as pb
+        except ImportError as e:  # protobuf or sentencepiece missing
+            raise ImportError(f"to_sentencepiece needs the sentencepiece and protobuf packages ({e})") from None
+
+        from .._io import atomic_output
+
+        vocab = [(w, sc) for w, sc in self._tokenizer_vocab(False, null_score) if not any(ch.isspace() for ch in w)]
+        # sentencepiece reads a run of unknown characters as one piece, Tokenizer each on its
+        # own: punctuation (every Unicode P character) and the space (▁) are pieces at
+        # null_score, so that "”。" is two pieces, as it is two tokens
+        have = {w for w, _ in vocab}
+        vocab += [(ch, float(null_score)) for ch in _punctuation() if ch not in have]
+        m = pb.ModelProto()
+        unk = m.pieces.add()
+        unk.piece, unk.type = _UNK, pb.ModelProto.SentencePiece.UNKNOWN
+        unk.score = min((sc for _, sc in vocab), default=0.0) - 10.0
+        for w, sc in vocab:
+            piece = m.pieces.add()
+            piece.piece, piece.score = w, sc
+        t = m.trainer_spec
+        t.model_type = pb.TrainerSpec.UNIGRAM
+        t.vocab_size = len(m.pieces)
+        t.unk_id, t.bos_id, t.eos_id, t.pad_id = 0, -1, -1, -1
+        n = m.normalizer_spec
+        n.name, n.add_dummy_prefix, n.remove_extra_whitespaces, n.escape_whitespaces = "identity", False, False, True
+        with atomic_output(path, "wb") as f:
+            f.write(m.SerializeToString())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Lexicon):
@@ -189,6 +244,32 @@ class Lexicon:
 
     def __repr__(self) -> str:
         return f"<Lexicon {len(self):,} words, total {self.total:,}>"
+
+
+_UNK = "<unk>"
+
+
+@functools.lru_cache(maxsize=1)
+def _punctuation() -> tuple[str, ...]:
+    """Every character of a Unicode punctuation category (P*), then sentencepiece's space."""
+    import sys
+    import unicodedata
+
+    return tuple(chr(u) for u in range(sys.maxunicode + 1) if unicodedata.category(chr(u))[0] == "P") + ("\u2581",)
+
+
+def _not_in_class(codes: list[int]) -> str:
+    """An Oniguruma class of the code points not in ``codes`` (sorted), as ranges."""
+    if not codes:
+        return "[\\s\\S]"
+    ranges: list[list[int]] = []
+    for c in codes:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    body = "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
+    return f"[^{body}]"
 
 
 @functools.lru_cache(maxsize=1)
