@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::core_err;
-use crate::texts::{str_of, str_tuple, texts, Units};
+use crate::texts::{str_of, str_tuple, texts, utf8_ready, Units};
 use crate::worker::{run_heavy, run_heavy_while};
 use crate::segment::word_column;
 
@@ -38,6 +38,18 @@ impl TrainedTexts {
     }
 
     /// Whether `lines` is a list or tuple of the very same str objects, in order.
+    #[cfg(feature = "abi3")]
+    fn same_strs(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> bool {
+        let held = self.tuple.bind(py);
+        if !(lines.is_exact_instance_of::<PyList>() || lines.is_exact_instance_of::<PyTuple>()) {
+            return false;
+        }
+        lines.len().ok() == Some(held.len())
+            && held.iter().enumerate().all(|(i, h)| lines.get_item(i).is_ok_and(|x| x.is(&h)))
+    }
+
+    /// Whether `lines` is a list or tuple of the very same str objects, in order.
+    #[cfg(not(feature = "abi3"))]
     fn same_strs(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> bool {
         let held = self.tuple.bind(py);
         let n = held.len();
@@ -94,7 +106,7 @@ impl PyWordFinder {
     /// are a list or tuple taken whole (a caller holds them anyway).
     #[pyo3(signature = (lines, filtering = true, keep = false))]
     fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool, keep: bool) -> PyResult<()> {
-        let held = str_tuple(lines)?;
+        let held = utf8_ready(str_tuple(lines)?, !filtering)?;
         let texts = texts(&held, !filtering)?;
         self.with(py, |w| w.train(&texts, filtering))?;
         let trained = if keep {
@@ -121,7 +133,7 @@ impl PyWordFinder {
         if let Some(t) = trained.filter(|t| t.filtering == filtering && t.same_strs(py, lines)) {
             return self.with(py, |w| w.cut(t.texts(), filtering));
         }
-        let held = str_tuple(lines)?;
+        let held = utf8_ready(str_tuple(lines)?, !filtering)?;
         let texts = texts(&held, !filtering)?;
         self.with(py, |w| w.cut(&texts, filtering))
     }

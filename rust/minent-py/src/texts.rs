@@ -3,7 +3,9 @@
 use minent_core::Text;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PySequence, PyString, PyStringData, PyTuple};
+#[cfg(not(feature = "abi3"))]
+use pyo3::types::PyStringData;
+use pyo3::types::{PySequence, PyString, PyTuple};
 
 /// A sequence of str as a tuple (the sequence itself if it is one), which keeps the
 /// strs alive while [`texts`] borrows them.
@@ -24,10 +26,25 @@ pub(crate) fn texts<'a>(held: &'a Bound<'_, PyTuple>, scalar_only: bool) -> PyRe
             let name = item.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string());
             PyTypeError::new_err(format!("texts must contain str, not {name}"))
         })?;
+        // the stable ABI has no view of a str's code units: its UTF-8 form, which CPython
+        // makes once and keeps with the str (lone surrogates: see `utf8_ready`)
+        // SAFETY: the buffer CPython returns lives as long as the str, which `held` keeps
+        // for 'a, and is valid UTF-8 of `size` bytes; null (a lone surrogate) is an error
+        #[cfg(feature = "abi3")]
+        let text = unsafe {
+            let mut size: pyo3::ffi::Py_ssize_t = 0;
+            let ptr = pyo3::ffi::PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
+            if ptr.is_null() {
+                drop(PyErr::take(s.py()));
+                return Err(surrogate_error(i));
+            }
+            Text::Utf8(std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr.cast::<u8>(), size as usize)))
+        };
         // SAFETY: `data` decodes CPython's string header bitfield, whose layout PyO3 tests
         // on x86_64 (the wheels built here; the binding's tests check the results on
         // Latin-1, UCS-2 and UCS-4 strs). The slices are re-borrowed for 'a: `held` owns
         // a reference to each str for 'a, and a shared str's code units never change.
+        #[cfg(not(feature = "abi3"))]
         let text = unsafe {
             match s.data()? {
                 PyStringData::Ucs1(u) => Text::Latin1(std::slice::from_raw_parts(u.as_ptr(), u.len())),
@@ -36,18 +53,47 @@ pub(crate) fn texts<'a>(held: &'a Bound<'_, PyTuple>, scalar_only: bool) -> PyRe
             }
         };
         if scalar_only && text.has_surrogate() {
-            return Err(PyValueError::new_err(format!(
-                "text {i} holds a lone surrogate, which is not a character: decode the input with errors='replace' (or keep filtering on, which drops it)"
-            )));
+            return Err(surrogate_error(i));
         }
         out.push(text);
     }
     Ok(out)
 }
 
+fn surrogate_error(i: usize) -> PyErr {
+    PyValueError::new_err(format!(
+        "text {i} holds a lone surrogate, which is not a character: decode the input with errors='replace' (or keep filtering on, which drops it)"
+    ))
+}
+
+/// `held` ready for [`texts`]. With the stable ABI a str holding a lone surrogate has no
+/// UTF-8 form: unless `scalar_only` (where [`texts`] refuses it), such strs are replaced,
+/// in a new tuple, by copies with U+FFFD in place of each surrogate (not symbols either,
+/// so a filtering count is the same). Otherwise `held` itself.
+pub(crate) fn utf8_ready<'py>(held: Bound<'py, PyTuple>, scalar_only: bool) -> PyResult<Bound<'py, PyTuple>> {
+    #[cfg(feature = "abi3")]
+    if !scalar_only {
+        let bad = |x: &Bound<'py, PyAny>| x.cast::<PyString>().is_ok_and(|s| s.to_str().is_err());
+        if held.iter().any(|x| bad(&x)) {
+            let py = held.py();
+            let items: Vec<Bound<'py, PyAny>> = held
+                .iter()
+                .map(|x| match x.cast::<PyString>() {
+                    Ok(s) if s.to_str().is_err() => PyString::new(py, &s.to_string_lossy()).into_any(),
+                    _ => x,
+                })
+                .collect();
+            return PyTuple::new(py, items);
+        }
+    }
+    let _ = scalar_only;
+    Ok(held)
+}
+
 /// `w` as a Python str, built from its code units (CPython picks the narrowest storage):
 /// CPython keeps Chinese text as UCS-2, and decoding UTF-8 into it (scan, widen, copy)
 /// took about half as long again for the 70k words of the novels. `units` is scratch.
+#[cfg(not(feature = "abi3"))]
 pub(crate) fn str_of<'py>(py: Python<'py>, w: &str, units: &mut Units) -> PyResult<Bound<'py, PyAny>> {
     units.bmp.clear();
     let mut wide = false;
@@ -69,8 +115,15 @@ pub(crate) fn str_of<'py>(py: Python<'py>, w: &str, units: &mut Units) -> PyResu
     unsafe { Bound::from_owned_ptr_or_err(py, ptr) }
 }
 
+/// `w` as a Python str (the stable ABI takes UTF-8 only).
+#[cfg(feature = "abi3")]
+pub(crate) fn str_of<'py>(py: Python<'py>, w: &str, _units: &mut Units) -> PyResult<Bound<'py, PyAny>> {
+    Ok(PyString::new(py, w).into_any())
+}
+
 /// Scratch buffers of [`str_of`].
 #[derive(Default)]
+#[cfg_attr(feature = "abi3", allow(dead_code))]
 pub(crate) struct Units {
     bmp: Vec<u16>,
     all: Vec<u32>,

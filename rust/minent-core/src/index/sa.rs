@@ -2,7 +2,8 @@
 //!
 //! Design notes
 //! - The suffix array comes from libsais (SA-IS, the fastest SACA in public benchmarks),
-//!   through the maintained `libsais` crate, with OpenMP threads. `u16` texts use the
+//!   through the maintained `libsais` crate, with OpenMP threads (feature `openmp`, on by
+//!   default; the manylinux wheel builds without it: one thread). `u16` texts use the
 //!   16-bit entry point; larger alphabets the integer one (which needs the text as `i32`).
 //! - Positions are `u32`: libsais' 32-bit output caps a text at 2^31 − 1 symbols (≈ 6 GB
 //!   of Chinese UTF-8). Larger corpora are meant to be sharded (one index per shard),
@@ -37,30 +38,34 @@ fn sais_err(e: libsais::LibsaisError) -> Error {
     Error::arg(format!("suffix array construction failed: {e}"))
 }
 
+/// A libsais builder on `threads` threads with OpenMP, on one without.
+macro_rules! threaded {
+    ($builder:expr, $threads:expr) => {{
+        #[cfg(feature = "openmp")]
+        let b = $builder.multi_threaded($threads);
+        #[cfg(not(feature = "openmp"))]
+        let b = {
+            let _ = $threads;
+            $builder.single_threaded()
+        };
+        b
+    }};
+}
+
 /// Suffix array and PLCP (both as i32, libsais' convention) of a `u16` text.
 pub(crate) fn sa_plcp_u16(text: &[u16], threads: ThreadCount) -> Result<(Vec<i32>, Vec<i32>)> {
-    let res = SuffixArrayConstruction::for_text(text)
-        .in_owned_buffer32()
-        .multi_threaded(threads)
-        .run()
-        .map_err(sais_err)?;
-    let res = res.plcp_construction().multi_threaded(threads).run().map_err(sais_err)?;
-    let (sa, plcp, _) = res.into_parts();
+    let res = threaded!(SuffixArrayConstruction::for_text(text).in_owned_buffer32(), threads).run().map_err(sais_err)?;
+    let (sa, plcp, _) = threaded!(res.plcp_construction(), threads).run().map_err(sais_err)?.into_parts();
     Ok((sa, plcp))
 }
 
 /// Suffix array and PLCP of a text over a large alphabet (`ids < alphabet`).
 pub(crate) fn sa_plcp_i32(text: &mut [i32], alphabet: usize, threads: ThreadCount) -> Result<(Vec<i32>, Vec<i32>)> {
-    let mut construction = SuffixArrayConstruction::for_text_mut(text)
-        .in_owned_buffer32()
-        .multi_threaded(threads);
+    let construction = threaded!(SuffixArrayConstruction::for_text_mut(text).in_owned_buffer32(), threads);
     // SAFETY: every symbol is in 0..alphabet, checked by the caller (ids are dense).
-    unsafe {
-        construction = construction.with_alphabet_size(AlphabetSize::new(alphabet as i32));
-    }
+    let construction = unsafe { construction.with_alphabet_size(AlphabetSize::new(alphabet as i32)) };
     let res = construction.run().map_err(sais_err)?;
-    let res = res.plcp_construction().multi_threaded(threads).run().map_err(sais_err)?;
-    let (sa, plcp, _) = res.into_parts();
+    let (sa, plcp, _) = threaded!(res.plcp_construction(), threads).run().map_err(sais_err)?.into_parts();
     Ok((sa, plcp))
 }
 
