@@ -312,8 +312,6 @@ def discover_words(
 
             candidates: dict[int, tuple[list[str], list[int], list[float], Any]] = {}
 
-            segmented: dict[tuple[int, float, tuple[str, ...]], tuple[dict[str, int], dict[str, float]]] = {}
-
             def initial(ml: int, bonus: float, on: list[str]) -> tuple[dict[str, int], dict[str, float]]:
                 """The counts of the segmentation by autonomy (plus ``bonus`` a character of
                 a group) and the character model of the pruning."""
@@ -337,18 +335,10 @@ def discover_words(
                 logp = _char_logp(dict(zip(w, c.tolist()))) if prune or merge else {}
                 return _token_counts(w, c), logp
 
-            def estimate(ml: int, bonus: float, on: list[str], full: bool,
-                         merge: bool = merge) -> tuple[dict[str, int], dict[str, float]]:
-                """One setting's lexicon: the autonomy segmentation's counts, then (``full``)
-                unigram re-estimation, merging and pruning."""
-                key = (ml, bonus, tuple(on))
-                if key not in segmented:
-                    # the settings with and without re-estimation start from the same pass
-                    segmented.clear()
-                    segmented[key] = initial(ml, bonus, on)
-                counts, logp = segmented[key]
-                if not full:
-                    return counts, logp
+            def refine(counts: dict[str, int], logp: dict[str, float], ml: int, on: list[str],
+                       merge: bool) -> dict[str, int]:
+                """A first segmentation's counts after unigram re-estimation, merging and
+                pruning."""
                 best = _info_per_char(counts)
                 for _ in range(iterations):
                     lex = _core.Lexicon(list(counts), list(counts.values()))
@@ -364,23 +354,24 @@ def discover_words(
                 if prune and counts:
                     counts = _prune_rounds(counts, logp, on, _MAX_MERGED if merge else ml, iterations, threads,
                                            cb, symbols)
-                return counts, logp
+                return counts
 
             if not self_train:
-                counts, logp = estimate(max_len, length_bonus, paths, True)
+                first, logp = initial(max_len, length_bonus, paths)
+                counts = refine(first, logp, max_len, paths, merge)
             else:
                 with _sample(paths, _SELF_TRAIN_SAMPLE) as sample:
-                    settings = [(ml, bonus, full) for ml in sorted({max_len, top_len})
-                                for bonus in (length_bonus - 1.0, length_bonus, length_bonus + 1.0)
-                                for full in (False, True)]
                     tokenizers = []
-                    for ml, bonus, full in settings:
-                        # merging (the costliest step) only at the given bonus: a third of the cost
-                        # of merging in every full setting, F1 within 0.016 of it (docs/discovery.md)
-                        counts, logp = estimate(ml, bonus, sample, full, merge and bonus == length_bonus)
-                        if counts:
-                            lex = _core.Lexicon(list(counts), list(counts.values()))
-                            tokenizers.append(_core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True))
+                    for ml in sorted({max_len, top_len}):
+                        for bonus in (length_bonus - 1.0, length_bonus, length_bonus + 1.0):
+                            # two settings from one first pass: as it is, and refined; merging
+                            # (the costliest step) only at the given bonus: a third of the cost of
+                            # merging in every refined setting, F1 within 0.016 (docs/discovery.md)
+                            first, logp = initial(ml, bonus, sample)
+                            for counts in (first, refine(first, logp, ml, sample, merge and bonus == length_bonus)):
+                                if counts:
+                                    lex = _core.Lexicon(list(counts), list(counts.values()))
+                                    tokenizers.append(_core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True))
                     if not tokenizers:
                         return Lexicon({})
                     tagger = _core.BoundaryTagger.train(sample, tokenizers, symbols, epochs=_SELF_TRAIN_EPOCHS,

@@ -204,8 +204,7 @@ pub fn mdl_prune(counts: Counts, logp: &CharModel, keep: impl Fn(&str) -> bool, 
     order.sort_by_key(|&(_, c, n)| (c, std::cmp::Reverse(n))); // stable: ties in dict order
     for (w, _, _) in &order {
         let c = counts.get(w);
-        let split: Vec<String> = cheapest_split(w, &counts, (n_tok as f64).ln(), logp).into_iter().map(String::from).collect();
-        let pieces: Vec<&str> = split.iter().map(String::as_str).collect();
+        let pieces = cheapest_split(w, &counts, (n_tok as f64).ln(), logp); // borrows w, not counts
         let (delta, new_entries) = removal_delta(&counts, n_tok, v, w, &pieces, logp);
         if delta < -1e-9 {
             // not rounding noise
@@ -250,7 +249,7 @@ pub fn best_merges<'p>(counts: &Counts, logp: &CharModel, pairs: impl IntoIterat
         } else {
             xlogx(ca.saturating_sub(n) as f64) - xlogx(ca as f64) + xlogx(cb.saturating_sub(n) as f64) - xlogx(cb as f64)
         };
-        let delta = xlogx((n_tok - n.min(n_tok)) as f64) - xlogx(n_tok as f64) - parts - xlogx(n as f64)
+        let delta = xlogx(n_tok.saturating_sub(n) as f64) - xlogx(n_tok as f64) - parts - xlogx(n as f64)
             - spelling(&ab, logp)
             + entry;
         if delta < 0.0 {
