@@ -54,6 +54,7 @@ CHILD = textwrap.dedent("""
     "mf.CorpusIndex.build(src)",
     "mf.CorpusIndex.build(src).ngrams((1, 8), min_count=1)",
     "mf.Tokenizer.default().tokenize_file(src, f'{src}.seg{i}', num_threads=1)",
+    "mf.Tokenizer.default().tokenize_batch(open(src, encoding='utf-8').read().split(chr(10)), num_threads=1)",
 ])
 def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, call):
     src = tmp_path / "big.txt"

@@ -13,7 +13,7 @@ import os
 from typing import Any, Iterable, Optional, Union
 
 from .. import _core
-from .._io import local_sources
+from .._io import batches, items_checked, local_sources
 from .._progress import ProgressArg, make_progress
 from ..index.corpus import _check_threads
 from .lexicon import Lexicon
@@ -78,11 +78,38 @@ class Tokenizer:
 
     __call__ = tokenize
 
-    def tokenize_batch(self, lines: Iterable[str], num_threads: Optional[int] = None) -> list[list[str]]:
-        """Tokens of many sentences, in parallel with the GIL released."""
+    def tokenize_batch(self, lines: Iterable[str], num_threads: Optional[int] = None,
+                       output: str = "list") -> Any:
+        """Tokens of many sentences, in parallel with the GIL released (Ctrl-C stops it).
+
+        ``lines``: a list, a tuple or any iterable of str (a generator, a re-iterable
+        corpus object), read in batches, each str's characters in place. ``output``:
+
+        * ``"list"`` — a list of lists of str. A lexicon word is always the same str
+          object (kept with the tokenizer, made the first time it is needed), so a token
+          costs a reference; other pieces are cut from the line itself.
+        * ``"arrow"`` — a ``pyarrow.ListArray`` of strings, one list per line (a
+          ``large_list<large_string>`` past 2 GiB), built from three buffers with no
+          Python object per token.
+        * ``"offsets"`` — ``(line_at, start, end)``, int64 numpy arrays: the tokens of
+          line ``i`` are ``k in range(line_at[i], line_at[i + 1])``, each
+          ``lines[i][start[k]:end[k]]``.
+        * ``"ids"`` — ``(line_at, ids)``: each token's rank in ``self.lexicon`` (the row
+          of ``lexicon.to_arrow()`` / ``lexicon.items()``), -1 for a piece that is no
+          lexicon word.
+
+        A str holding a lone surrogate raises ValueError (it is not text).
+        """
         if isinstance(lines, str):
             raise TypeError("tokenize_batch takes a list of str; use tokenize() for one")
-        return self._inner.tokenize_batch(list(lines), num_threads=_check_threads(num_threads))
+        if output not in _OUTPUTS:
+            raise ValueError(f"output must be one of {', '.join(map(repr, _OUTPUTS))}, not {output!r}")
+        threads = _check_threads(num_threads)
+        parts = []
+        for batch in batches(lines):
+            with items_checked(batch):
+                parts.append(self._inner.tokenize_batch(batch, num_threads=threads, output=output))
+        return _joined(parts, output)
 
     def tokenize_file(
         self,
@@ -114,6 +141,43 @@ class Tokenizer:
     def __repr__(self) -> str:
         return (f"<Tokenizer {self._lexicon!r}, null_score={self.null_score}, combine_alnum={self.combine_alnum}, "
                 f"symbols={self.symbols!r}>")
+
+
+_OUTPUTS = ("list", "arrow", "offsets", "ids")
+
+
+def _joined(parts: list, output: str) -> Any:
+    """The batches' results of :meth:`Tokenizer.tokenize_batch` as one."""
+    if output == "list":
+        if len(parts) == 1:
+            return parts[0]
+        return [row for part in parts for row in part]
+    if output == "arrow":
+        import pyarrow as pa
+
+        arrays = []
+        for large, list_at, value_at, data in parts:
+            values = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+                len(value_at) - 1, pa.py_buffer(value_at), pa.py_buffer(data))
+            arrays.append(pa.Array.from_buffers(pa.large_list(values.type) if large else pa.list_(values.type),
+                                                len(list_at) - 1, [None, pa.py_buffer(list_at)], children=[values]))
+        if not arrays:
+            return pa.array([], pa.list_(pa.string()))
+        if len(arrays) > 1 and len({a.type for a in arrays}) > 1:
+            arrays = [a.cast(pa.large_list(pa.large_string())) for a in arrays]
+        return arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
+    import numpy as np
+
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return (np.zeros(1, np.int64), empty, empty) if output == "offsets" else (np.zeros(1, np.int64), empty)
+    if len(parts) == 1:
+        return parts[0]
+    line_at, base = [parts[0][0]], parts[0][0][-1]
+    for p in parts[1:]:
+        line_at.append(p[0][1:] + base)
+        base += p[0][-1]
+    return (np.concatenate(line_at),) + tuple(np.concatenate([p[j] for p in parts]) for j in range(1, len(parts[0])))
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,16 +1,17 @@
 //! Segmentation stage: `Lexicon` (word -> count table) and `Tokenizer` (unigram Viterbi).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use minent_core::{Lexicon, Scratch, Segmenter, Tokenizer};
+use minent_core::segment::batch::{TokenTable, Want, NO_WORD};
+use minent_core::{Control, Lexicon, Scratch, Segmenter, Text, Tokenizer};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::errors::core_err;
+use crate::texts::{str_of, str_tuple, texts, Units};
 use crate::worker::run_heavy;
 
 /// An immutable word -> count table with a double-array trie (see minent_fast.Lexicon).
@@ -93,6 +94,84 @@ impl PyLexicon {
 #[pyclass(frozen, name = "Tokenizer", module = "minent_fast._core")]
 pub(crate) struct PyTokenizer {
     pub(crate) inner: Arc<Tokenizer>,
+    /// the str of each lexicon word (by id), made the first time a batch needs it: a
+    /// token of a known word costs a reference, not a new str
+    words: OnceLock<Box<[OnceLock<Py<PyAny>>]>>,
+}
+
+/// Inputs below this many bytes are tokenized on the calling thread (no worker thread to
+/// start; they take well under a millisecond).
+const SMALL_BATCH: usize = 256 << 10;
+
+impl PyTokenizer {
+    pub(crate) fn wrap(tok: Tokenizer) -> Self {
+        PyTokenizer { inner: Arc::new(tok), words: OnceLock::new() }
+    }
+
+    /// A list of lists of str from `table`, the tokens of the strs of `held`.
+    fn token_lists<'py>(&self, py: Python<'py>, held: &Bound<'py, PyTuple>, table: &TokenTable) -> PyResult<Bound<'py, PyAny>> {
+        let lex = self.inner.lexicon();
+        let words = self.words.get_or_init(|| (0..lex.len()).map(|_| OnceLock::new()).collect());
+        let mut units = Units::default();
+        let out = PyList::empty(py);
+        for (i, line) in held.iter_borrowed().enumerate() {
+            if i % 16_384 == 16_383 {
+                py.check_signals()?;
+            }
+            let (a, b) = (table.line_at[i] as usize, table.line_at[i + 1] as usize);
+            // SAFETY: a new list of b - a slots, each set exactly once below before it is
+            // handed to Python (PyList_SetItem steals the item's reference)
+            let row = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New((b - a) as _))? };
+            let mut start = 0u32;
+            for k in a..b {
+                let (id, end) = (table.id[k], table.end[k]);
+                let item = if id == NO_WORD {
+                    // SAFETY: `line` is a str and start..end are char offsets within it
+                    unsafe {
+                        Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyUnicode_Substring(line.as_ptr(), start as _, end as _))?
+                    }
+                } else {
+                    let cell = &words[id as usize];
+                    let s = match cell.get() {
+                        Some(s) => s,
+                        None => {
+                            let made = str_of(py, lex.word(id as usize), &mut units)?.unbind();
+                            let _ = cell.set(made);
+                            cell.get().expect("just set")
+                        }
+                    };
+                    s.bind(py).clone()
+                };
+                // SAFETY: index k - a < b - a, the list's length; the reference is stolen
+                unsafe { pyo3::ffi::PyList_SetItem(row.as_ptr(), (k - a) as _, item.into_ptr()) };
+                start = end;
+            }
+            // SAFETY: `row` is a list; untracking only takes it out of the cycle
+            // collector's sets (it holds strs alone: no cycle), as msgspec does with
+            // decoded containers. Otherwise every 700 new lists start a collection that
+            // walks the young ones: a quarter of the call's time on the novels.
+            unsafe { pyo3::ffi::PyObject_GC_UnTrack(row.as_ptr().cast()) };
+            out.append(row)?;
+        }
+        Ok(out.into_any())
+    }
+}
+
+/// The buffers of an Arrow `list<string>` (or `large_list<large_string>` when an offset
+/// needs 64 bits): (large, list offsets, value offsets, UTF-8 data) as numpy arrays.
+fn arrow_buffers<'py>(py: Python<'py>, table: TokenTable) -> PyResult<Bound<'py, PyAny>> {
+    let large = table.utf8.len() > i32::MAX as usize || table.end.len() > i32::MAX as usize;
+    let data = table.utf8.into_pyarray(py);
+    let out = if large {
+        let lists: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
+        let values: Vec<i64> = std::iter::once(0).chain(table.utf8_end.iter().map(|&e| e as i64)).collect();
+        (true, lists.into_pyarray(py), values.into_pyarray(py), data).into_pyobject(py)?
+    } else {
+        let lists: Vec<i32> = table.line_at.iter().map(|&k| k as i32).collect();
+        let values: Vec<i32> = std::iter::once(0).chain(table.utf8_end.iter().map(|&e| e as i32)).collect();
+        (false, lists.into_pyarray(py), values.into_pyarray(py), data).into_pyobject(py)?
+    };
+    Ok(out.into_any())
 }
 
 #[pymethods]
@@ -107,7 +186,7 @@ impl PyTokenizer {
         let mut tok = Tokenizer::new(lexicon.inner.clone(), null_score, combine_alnum);
         tok.atomic_digits = atomic_digits;
         tok.symbols = tokenizer_symbols(py, symbols)?;
-        Ok(PyTokenizer { inner: Arc::new(tok) })
+        Ok(PyTokenizer::wrap(tok))
     }
 
     /// A tokenizer maximising the sum of explicit per-word scores (words -> score).
@@ -132,7 +211,7 @@ impl PyTokenizer {
         let mut tok = core_err(py, Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum))?;
         tok.atomic_digits = atomic_digits;
         tok.symbols = symbols;
-        Ok(PyTokenizer { inner: Arc::new(tok) })
+        Ok(PyTokenizer::wrap(tok))
     }
 
     /// The same tokenizer (lexicon, options) with new per-word scores (words -> score;
@@ -152,7 +231,7 @@ impl PyTokenizer {
         let mut tok = core_err(py, Tokenizer::with_scores(lex, by_id, old.null_score, old.combine_alnum))?;
         tok.atomic_digits = old.atomic_digits;
         tok.symbols = old.symbols;
-        Ok(PyTokenizer { inner: Arc::new(tok) })
+        Ok(PyTokenizer::wrap(tok))
     }
 
     /// Counts of the word tokens (made only of the symbols of `symbols`) of segmented
@@ -197,25 +276,67 @@ impl PyTokenizer {
         self.inner.tokenize(sent, &mut scratch).into_iter().map(String::from).collect()
     }
 
-    #[pyo3(signature = (lines, num_threads = None))]
+    /// The tokens of a list or tuple of str. `output`: "list" (a list of lists of str;
+    /// a lexicon word is the one str this tokenizer keeps for it, other pieces are cut
+    /// from the line's own code units), "arrow" (line offsets, token byte offsets and the
+    /// UTF-8 of the lines: a ListArray's buffers, `large` when they need 64 bits),
+    /// "offsets" (line_at, start, end: int64 numpy arrays, chars from each line's start)
+    /// or "ids" (line_at, id: the lexicon rank of each token, -1 for a piece that is no
+    /// word). Runs on a worker thread (GIL released, Ctrl-C stops it) unless small.
+    #[pyo3(signature = (lines, num_threads = None, output = "list"))]
     fn tokenize_batch<'py>(
         &self,
         py: Python<'py>,
-        lines: Vec<PyBackedStr>,
+        lines: &Bound<'py, PyAny>,
         num_threads: Option<usize>,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let inner = self.inner.clone();
-        let (lines, spans) = py.detach(move || {
-            let spans = inner.tokenize_batch(&lines, num_threads);
-            (lines, spans)
-        });
-        let spans = core_err(py, spans)?;
-        let rows = lines
-            .iter()
-            .zip(spans)
-            .map(|(line, sp)| PyList::new(py, sp.into_iter().map(|r| &line[r])))
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, rows)
+        output: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let want = match output {
+            "list" | "ids" => Want { ids: true, utf8: false },
+            "arrow" => Want { ids: false, utf8: true },
+            "offsets" => Want::default(),
+            _ => return Err(PyValueError::new_err(format!("output must be 'list', 'arrow', 'offsets' or 'ids', not {output:?}"))),
+        };
+        let held = str_tuple(lines)?;
+        let table = {
+            let texts = texts(&held, true)?;
+            let size: usize = texts.iter().map(|t| t.utf8_len_estimate()).sum();
+            let inner = self.inner.clone();
+            if size < SMALL_BATCH {
+                core_err(py, py.detach(|| inner.tokenize_table(&texts, want, num_threads, &Control::new())))?
+            } else {
+                // SAFETY: only the lifetime changes. The worker can outlive this call (Ctrl-C
+                // returns at once), so it owns a reference to the tuple holding every str
+                // the texts borrow, and drops the texts before it.
+                let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+                let keep = held.clone().unbind();
+                run_heavy(py, None, move |ctl| {
+                    let table = inner.tokenize_table(&texts, want, num_threads, ctl);
+                    drop(texts);
+                    drop(keep);
+                    table
+                })?
+            }
+        };
+        match output {
+            "list" => self.token_lists(py, &held, &table),
+            "arrow" => arrow_buffers(py, table),
+            "offsets" => {
+                let mut start = Vec::with_capacity(table.end.len());
+                for w in table.line_at.windows(2) {
+                    let ends = &table.end[w[0] as usize..w[1] as usize];
+                    start.extend(std::iter::once(0).chain(ends.iter().copied()).take(ends.len()).map(i64::from));
+                }
+                let line_at: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
+                let end: Vec<i64> = table.end.iter().map(|&e| i64::from(e)).collect();
+                Ok((line_at.into_pyarray(py), start.into_pyarray(py), end.into_pyarray(py)).into_pyobject(py)?.into_any())
+            }
+            _ => {
+                let line_at: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
+                let id: Vec<i64> = table.id.iter().map(|&i| if i == NO_WORD { -1 } else { i64::from(i) }).collect();
+                Ok((line_at.into_pyarray(py), id.into_pyarray(py)).into_pyobject(py)?.into_any())
+            }
+        }
     }
 
     /// Segment a file line by line into `dst` (atomic); returns (lines, bytes_in, bytes_out).

@@ -3,6 +3,7 @@
 //! `Tokenizer` semantics ([`viterbi`], over the trie laid out for it in [`segtrie`]):
 //! strings, batches, and whole files streamed in parallel.
 
+pub mod batch;
 pub mod lexicon;
 pub mod segtrie;
 pub mod viterbi;

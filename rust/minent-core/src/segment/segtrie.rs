@@ -56,6 +56,9 @@ pub struct SegTrie {
     /// characters (small codes) stay in cache.
     pairs: Vec<u64>,
     pair_bits: u32,
+    /// the lexicon id of the word ending at each cell (NO_WORD where none does): the
+    /// tokens of a sentence just segmented are looked up along nodes its walks visited
+    word_ids: Vec<u32>,
 }
 
 /// At most 4096 codes per side (2 MB): covers ~97% of the character pairs of Chinese text
@@ -104,6 +107,7 @@ impl SegTrie {
             return None;
         }
         let mut cells = Vec::with_capacity(n);
+        let mut word_ids = Vec::with_capacity(n);
         let mut scores = Vec::new();
         let mut score_ids: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
         for (i, &(base, check)) in raw.iter().enumerate() {
@@ -120,7 +124,9 @@ impl SegTrie {
             } else {
                 None
             };
-            let word = match value.and_then(&score_of) {
+            let scored = value.and_then(&score_of);
+            word_ids.push(if scored.is_some() { value.unwrap_or(NO_WORD) } else { NO_WORD });
+            let word = match scored {
                 Some(sc) => *score_ids.entry(sc.to_bits()).or_insert_with(|| {
                     scores.push(sc);
                     (scores.len() - 1) as u32
@@ -169,7 +175,7 @@ impl SegTrie {
                 pairs[bit / 64] |= 1 << (bit % 64);
             }
         }
-        Some(SegTrie { codes, cells, scores, pairs, pair_bits })
+        Some(SegTrie { codes, cells, scores, pairs, pair_bits, word_ids })
     }
 
     /// False if no word starts with the characters coded c1 c2 (true when unknown).
@@ -224,6 +230,21 @@ impl SegTrie {
         }
     }
 
+    /// The lexicon id of the word whose characters are coded `codes` exactly (as
+    /// [`encode`](Self::encode) codes them), if it is a word.
+    #[inline]
+    pub fn id_of(&self, codes: &[u32]) -> Option<u32> {
+        let mut node = 0u32;
+        for &code in codes {
+            let child = self.cells[node as usize].base ^ code;
+            match self.cells.get(child as usize) {
+                Some(cell) if cell.check == node && code != NO_CODE => node = child,
+                _ => return None,
+            }
+        }
+        Some(self.word_ids[node as usize]).filter(|&id| id != NO_WORD && !codes.is_empty())
+    }
+
     /// Start loading the node of the two-character prefix `c1 c2` (the first step of a
     /// walk is the root's child, which stays in cache; the second is the first miss).
     #[inline]
@@ -275,6 +296,10 @@ mod tests {
             let mut mine = Vec::new();
             seg.for_each_prefix(&codes[s..], |l, sc| mine.push((l, sc as u32)));
             got.push(mine);
+            // the exact lookup agrees with crawdad's on every substring
+            for e in s + 1..=end {
+                assert_eq!(seg.id_of(&codes[s..e]), trie.exact_match(chars[s..e].iter().copied()), "{:?}", &chars[s..e]);
+            }
         }
         (want, got)
     }

@@ -108,7 +108,26 @@ impl std::fmt::Debug for Tokenizer {
     }
 }
 
+impl Scratch {
+    /// The codes of the characters of the sentence last segmented with a [`SegTrie`]
+    /// (empty otherwise).
+    pub(crate) fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+}
+
 impl Tokenizer {
+    /// The lexicon id of the token of chars `from..to` of the sentence `scratch` last
+    /// segmented (`piece` is its text): looked up along the trie nodes the segmentation
+    /// just walked when it can be.
+    #[inline]
+    pub(crate) fn id_of_token(&self, scratch: &Scratch, from: usize, to: usize, piece: &str) -> Option<usize> {
+        match &self.seg {
+            Some(seg) if scratch.codes.len() >= to => seg.id_of(&scratch.codes[from..to]).map(|i| i as usize),
+            _ => self.lexicon.id(piece),
+        }
+    }
+
     pub fn new(lexicon: Arc<Lexicon>, null_score: f64, combine_alnum: bool) -> Self {
         let log_total = ln_or_sentinel(lexicon.total());
         let scores = lexicon.counts().iter().map(|&c| ln_or_sentinel(c) - log_total).collect();
