@@ -252,16 +252,18 @@ CASES = ("tokenize", "wordfinder", "templates", "parse")
 
 
 def train_spm() -> None:
+    """The sentencepiece model, trained in a child process: a child's ru_maxrss starts at
+    its parent's high-water mark, so this process must stay small."""
     model = OUT / "spm_unigram32k.model"
     if model.exists():
         return
-    import sentencepiece as spm
-
     OUT.mkdir(parents=True, exist_ok=True)
     src = OUT / "novels_once.txt"
     src.write_text("".join(p.read_text(encoding="utf-8") for p in NOVELS), encoding="utf-8")
-    spm.SentencePieceTrainer.train(input=str(src), model_prefix=str(model.with_suffix("")), vocab_size=32000,
-                                   model_type="unigram", character_coverage=0.9995, num_threads=2, minloglevel=2)
+    code = ("import sentencepiece as spm, sys; spm.SentencePieceTrainer.train(input=sys.argv[1], "
+            "model_prefix=sys.argv[2], vocab_size=32000, model_type='unigram', character_coverage=0.9995, "
+            "num_threads=2, minloglevel=2)")
+    subprocess.run([sys.executable, "-c", code, str(src), str(model.with_suffix(""))], check=True)
 
 
 def run(name: str, repeats: int) -> dict:
