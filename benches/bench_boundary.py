@@ -100,6 +100,13 @@ for line in Lines(HLM, 12000):  # warm the cache on every chunk either library a
             tokenize(s)
 """
 
+PARSE_SETUP = """
+import minent_fast as mf
+texts = list(Lines(HLM, 12000)); tok = mf.Tokenizer.default()
+tf = mf.TemplateFinder(tok, window=3); tf.train(texts); templates = tf.find(texts)
+words = [w for line in texts[100:400] for w in tok.tokenize(line.strip()) if w.strip() and w not in "，。：；！？“”"][:150]
+"""
+
 # name -> (case, library, threads, label, code)
 JOBS: dict[str, tuple[str, str, int, str, str]] = {
     "tok_mf_list_1": ("tokenize", "minent_fast", 1, "tokenize_batch → list of lists of str", """
@@ -228,23 +235,24 @@ out, times = timed(run)
 done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
      digest=digest([(tuple(t.words), c) for t, c in out.items()]))
 """),
-    "parse_mf_1": ("parse", "minent_fast", 1, "Parser.parse_words, 150 words", """
-import minent_fast as mf
-texts = list(Lines(HLM, 12000)); tok = mf.Tokenizer.default()
-tf = mf.TemplateFinder(tok, window=3); tf.train(texts); tf.find(texts)
-words = [w for line in texts[100:400] for w in tok.tokenize(line.strip()) if w.strip() and w not in "，。：；！？“”"][:150]
-p = mf.Parser(tf.templates, tok.tokenize)
+    "parse_mf_1": ("parse", "minent_fast", 1, "Parser.parse_words, 150 words", PARSE_SETUP + """
+p = mf.Parser(templates, tok.tokenize)
 out, times = timed(lambda: p.parse_words(words))
-done(times, mb=None, words=len(words), templates=len(tf.templates))
+done(times, mb=None, words=len(words), templates=len(templates))
 """),
-    "parse_nz_1": ("parse", "nlp-zero", 1, "Parser.parse, 30 words (150 do not finish)", """
+    "parse12_mf_1": ("parse", "minent_fast", 1, "Parser(compat=True).parse, 12 words", PARSE_SETUP + """
+p = mf.Parser(templates, lambda s: words[:12], compat=True)
+out, times = timed(lambda: p.parse("").plot())
+done(times, mb=None, words=12, templates=len(templates), digest=digest(out))
+"""),
+    "parse12_nz_1": ("parse", "nlp-zero", 1, "Parser.parse, 12 words (150 do not finish)", PARSE_SETUP + """
 import nlp_zero
-texts = list(Lines(HLM, 12000)); tok = nlp_zero.Tokenizer()
-tf = nlp_zero.Template_Finder(tok.tokenize, window=3); tf.train(texts); tf.find(texts)
-words = [w for line in texts[100:400] for w in tok.tokenize(line.strip()) if w.strip() and w not in "，。：；！？“”"][:30]
-p = nlp_zero.Parser(tf.templates, lambda s: words)
-out, times = timed(lambda: p.parse(""))
-done(times, mb=None, words=len(words), templates=len(tf.templates))
+trie = nlp_zero.XTrie()
+for t, c in templates.items():
+    trie[t.words] = c
+p = nlp_zero.Parser(trie, lambda s: words[:12])
+out, times = timed(lambda: p.parse("").plot())
+done(times, mb=None, words=12, templates=len(templates), digest=digest(out))
 """),
 }
 

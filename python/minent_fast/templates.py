@@ -22,7 +22,6 @@ from .segment.tokenize import Tokenizer
 PathLike = Union[str, "os.PathLike[str]"]
 _PLACEHOLDERS = (None, "X", "[X]")
 _FILTER = re.compile("[^\u4e00-\u9fa50-9a-zA-Z]+")
-_SEPARATORS = re.compile("[。，、！？\n ]+")
 
 
 class Template:
@@ -101,8 +100,12 @@ def _fast_tokenizer(tokenize: Any) -> Optional[Tokenizer]:
 class TemplateFinder:
     """Template discovery with nlp-zero ``Template_Finder`` semantics.
 
-    ``tokenize``: a ``str -> list[str]`` function, or a :class:`Tokenizer` (then chunking,
-    tokenizing and counting all run in Rust). ``window``: skip-gram distance; ``min_proba``
+    ``tokenize``: a ``str -> list[str]`` function (jieba.lcut, pkuseg, your own), or a
+    :class:`Tokenizer` (then chunking, tokenizing and counting all run in Rust). A
+    function is called once per distinct chunk between ``train`` and the ``find`` that
+    follows (it must be deterministic, as nlp-zero's calling it again on the same text
+    presumes); its tokens are interned in Rust, where every later step runs. Long calls
+    run with the GIL released and stop on Ctrl-C. ``window``: skip-gram distance; ``min_proba``
     and ``min_pmi`` (nats) the thresholds. ``max_paths``: a chunk whose graph has more
     maximal paths than this contributes only its first ``max_paths`` (DFS order) — nlp-zero
     enumerates them all, which explodes on long dense chunks; ``capped_chunks`` counts them.
@@ -135,13 +138,6 @@ class TemplateFinder:
         self._inner = _core.TemplateFinder(window, float(min_proba), float(min_pmi), max_paths)
         self.templates: dict[Template, int] = {}
 
-    def _chunks(self, batch: list[str], filtering: bool) -> list[list[str]]:
-        if self.symbols != "han":
-            return [list(self.tokenize(s)) for sent in batch
-                    for s in _core.split_pieces(sent, self.symbols, bool(filtering))]
-        splitter = _FILTER if filtering else _SEPARATORS
-        return [list(self.tokenize(s)) for sent in batch for s in splitter.split(sent) if s]
-
     def train(self, texts: Iterable[str], filtering: bool = True) -> None:
         """Count words and ordered skip-grams within ``window`` (incremental)."""
         for batch in batches(texts):
@@ -149,7 +145,7 @@ class TemplateFinder:
                 if self._fast is not None:
                     self._inner.train_lines(batch, self._fast._inner, filtering=bool(filtering))
                 else:
-                    self._inner.train_chunks(self._chunks(batch, filtering))
+                    self._inner.train_callable(batch, self.tokenize, self.symbols, filtering=bool(filtering))
 
     def find(self, texts: Iterable[str], filtering: bool = True, remove_weak_grams: bool = True) -> dict[Template, int]:
         """Build ``self.templates`` (Template -> count, nlp-zero's order) from ``texts``."""
@@ -159,7 +155,7 @@ class TemplateFinder:
                 if self._fast is not None:
                     self._inner.find_lines(batch, self._fast._inner, filtering=bool(filtering))
                 else:
-                    self._inner.find_chunks(self._chunks(batch, filtering))
+                    self._inner.find_callable(batch, self.tokenize, self.symbols, filtering=bool(filtering))
         found, counts = self._inner.finish_find()
         self.templates = {Template._raw(t): c for t, c in zip(found, counts)}
         return self.templates

@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Vocab;
 use crate::segment::viterbi::{ln_or_sentinel, Tokenizer};
+use crate::util::control::Control;
 use crate::util::error::{Error, Result};
 use crate::util::ordered::add_counts;
 
@@ -136,22 +137,25 @@ impl TemplateFinder {
     }
 
     /// Chunk, tokenize (with `tok`, in parallel) and count `lines`.
-    pub fn train_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool) {
+    pub fn train_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let chunks = self.chunks_of(tok, lines, filtering);
-        self.train(&chunks);
+        ctl.check()?;
+        self.train(&chunks, ctl)?;
         let cached: usize = self.token_cache.values().map(|c| c.1.ids.len()).sum();
         if cached + chunks.ids.len() <= CACHE_IDS {
             self.token_cache.insert(Self::text_key(tok, lines, filtering), (tok.clone(), chunks));
         }
+        Ok(())
     }
 
     /// Templates of `lines`, reusing the tokenization of an identical `train_text` batch.
-    pub fn find_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool) {
+    pub fn find_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let chunks = match self.token_cache.remove(&Self::text_key(tok, lines, filtering)) {
             Some((_, c)) => c,
             None => self.chunks_of(tok, lines, filtering),
         };
-        self.find_batch(&chunks);
+        ctl.check()?;
+        self.find_batch(&chunks, ctl)
     }
 
     /// Intern chunks of words given as lists of tokens.
@@ -170,14 +174,18 @@ impl TemplateFinder {
     }
 
     /// Count words and ordered skip-grams at distance 1..=window within each chunk.
-    pub fn train(&mut self, chunks: &Chunks) {
+    /// Cancelled (`ctl`) between blocks of chunks, the counts unchanged.
+    pub fn train(&mut self, chunks: &Chunks, ctl: &Control) -> Result<()> {
         let window = self.window;
         type Counts = (HashMap<u32, u64>, HashMap<u64, u64>);
         let (w, s): Counts = chunks
-            .ranges(rayon::current_num_threads() * 2)
+            .ranges(rayon::current_num_threads() * 8)
             .into_par_iter()
             .map(|block| {
                 let (mut w, mut s) = Counts::default();
+                if ctl.is_cancelled() {
+                    return (w, s);
+                }
                 s.reserve(1 << 16);
                 for ws in block.map(|k| chunks.get(k)) {
                     for (i, &a) in ws.iter().enumerate() {
@@ -190,8 +198,10 @@ impl TemplateFinder {
                 (w, s)
             })
             .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
+        ctl.check()?;
         self.words = add_counts(std::mem::take(&mut self.words), w);
         self.skip_grams = add_counts(std::mem::take(&mut self.skip_grams), s);
+        Ok(())
     }
 
     pub fn begin_find(&mut self, remove_weak_grams: bool) {
@@ -218,15 +228,19 @@ impl TemplateFinder {
         self.capped_chunks = 0;
     }
 
-    /// Templates of chunks (call per batch, in corpus order).
-    pub fn find_batch(&mut self, chunks: &Chunks) {
+    /// Templates of chunks (call per batch, in corpus order). Cancelled (`ctl`) between
+    /// blocks of chunks, the templates found unchanged.
+    pub fn find_batch(&mut self, chunks: &Chunks, ctl: &Control) -> Result<()> {
         let (strong, window, max_paths) = (&self.strong, self.window, self.max_paths);
         let parts: Vec<(OrderedTemplates, u64)> = chunks
-            .ranges(rayon::current_num_threads() * 2)
+            .ranges(rayon::current_num_threads() * 8)
             .into_par_iter()
             .map(|block| {
                 let mut local = OrderedTemplates::default();
                 let mut capped = 0u64;
+                if ctl.is_cancelled() {
+                    return (local, capped);
+                }
                 let mut t = Vec::new();
                 let mut out: Vec<Vec<usize>> = Vec::new();
                 let mut has_in: Vec<bool> = Vec::new();
@@ -269,12 +283,14 @@ impl TemplateFinder {
                 (local, capped)
             })
             .collect();
+        ctl.check()?;
         for (p, c) in parts {
             for (t, n) in p.entries {
                 self.found.add(&t, n);
             }
             self.capped_chunks += c;
         }
+        Ok(())
     }
 
     /// Frequency filter; templates (ids with HOLE) and counts in nlp-zero's dict order.

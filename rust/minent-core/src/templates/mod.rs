@@ -29,8 +29,8 @@ pub mod matcher;
 pub mod parser;
 
 pub use finder::{Chunks, TemplateFinder, HOLE};
-pub use matcher::{MatchMode, SpanMatches, TemplateTrie};
-pub use parser::{parse, Parse};
+pub use matcher::{Match, MatchMode, Matches, SpanMatches, TemplateTrie};
+pub use parser::{parse, parse_ctl, Parse};
 
 /// Word interning shared by the finder and the matcher.
 #[derive(Default, Debug, Clone)]
@@ -92,11 +92,11 @@ mod tests {
         let mut trie = TemplateTrie::default();
         trie.set(&[HOLE, 1], 10).unwrap();
         trie.set(&[3, 6], 5).unwrap();
-        let compat = trie.search(&[0, 1, 2], Mode::Compat);
+        let compat = trie.search(&[0, 1, 2], Mode::Compat).to_lists();
         assert_eq!(compat, vec![((0, 2), vec![(vec![1], 10)]), ((0, 3), vec![(vec![1], 10)])]);
-        let intended = trie.search(&[0, 1, 2], Mode::Intended);
+        let intended = trie.search(&[0, 1, 2], Mode::Intended).to_lists();
         assert_eq!(intended, vec![((0, 2), vec![(vec![1], 10)])]);
-        let compat = trie.search(&[4, 3, 5, 6], Mode::Compat);
+        let compat = trie.search(&[4, 3, 5, 6], Mode::Compat).to_lists();
         assert_eq!(compat, vec![((0, 4), vec![(vec![1, 3], 5)]), ((1, 4), vec![(vec![1, 3], 5)])]);
         assert!(trie.search(&[4, 3, 5, 6], Mode::Intended).is_empty());
         assert_eq!(round4(-1.97716269), -1.9772);

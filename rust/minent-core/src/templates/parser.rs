@@ -1,9 +1,9 @@
 //! Parsing: nlp-zero's recursive best decomposition of a sentence into nested templates,
 //! memoised on spans.
 
-use rustc_hash::FxHashMap as HashMap;
-
-use super::SpanMatches;
+use super::matcher::{Match, Matches};
+use crate::util::control::Control;
+use crate::util::error::Result;
 use crate::segment::viterbi::ln_or_sentinel;
 
 /// A parse: literal positions of the main template and the parses of its gaps.
@@ -31,18 +31,43 @@ pub(super) fn round4(x: f64) -> f64 {
 
 /// nlp-zero `Parser._parse` over `matches` (from [`TemplateTrie::search`](super::TemplateTrie::search)), memoised:
 /// each span's best score and chosen match are computed once, the tree is built at the end.
-pub fn parse(n: usize, matches: &[((u32, u32), SpanMatches)], total: u64, null_score: f64) -> (Parse, f64) {
-    let by_span: HashMap<(u32, u32), &SpanMatches> = matches.iter().map(|(s, m)| (*s, m)).collect();
-    let mut memo: HashMap<(u32, u32), (f64, Option<usize>)> = HashMap::default();
-    let ctx = ParseCtx { by_span: &by_span, log_total: ln_or_sentinel(total), null_score };
-    let (score, _) = ctx.best(0, n as u32, &mut memo);
-    (ctx.tree(0, n as u32, &memo), score)
+pub fn parse(n: usize, matches: &Matches, total: u64, null_score: f64) -> (Parse, f64) {
+    parse_ctl(n, matches, total, null_score, &Control::new()).expect("never cancelled")
 }
 
+/// [`parse`], cancelled (`ctl`): each span's evaluation checks it.
+pub fn parse_ctl(n: usize, matches: &Matches, total: u64, null_score: f64, ctl: &Control) -> Result<(Parse, f64)> {
+    // dense tables over spans (s, e), 0 <= s < e <= n: a sentence of n words has
+    // n (n + 1) / 2 spans, and hashing each lookup took a fifth of the parse
+    let mut by_span = vec![NONE; n * (n + 1)];
+    for (k, &(s, e)) in matches.spans().iter().enumerate() {
+        if !matches.of(k).is_empty() {
+            by_span[span_index(n, s, e)] = k as u32;
+        }
+    }
+    let mut memo = vec![None; n * (n + 1)];
+    let ctx = ParseCtx { n, matches, by_span: &by_span, log_total: ln_or_sentinel(total), null_score, ctl };
+    let (score, _) = if n == 0 { (ctx.null_score * -1.0, None) } else { ctx.best(0, n as u32, &mut memo) };
+    ctl.check()?;
+    Ok((ctx.tree(0, n as u32, &memo), score))
+}
+
+const NONE: u32 = u32::MAX;
+
+#[inline]
+fn span_index(n: usize, s: u32, e: u32) -> usize {
+    s as usize * (n + 1) + e as usize
+}
+
+type Memo = Vec<Option<(f64, Option<u32>)>>;
+
 struct ParseCtx<'a> {
-    by_span: &'a HashMap<(u32, u32), &'a SpanMatches>,
+    n: usize,
+    matches: &'a Matches,
+    by_span: &'a [u32],
     log_total: f64,
     null_score: f64,
+    ctl: &'a Control,
 }
 
 /// The gaps (blocks) between a match's literal positions inside [s, e).
@@ -53,43 +78,51 @@ fn gaps(s: u32, e: u32, positions: &[u32]) -> impl Iterator<Item = (u32, u32)> +
 }
 
 impl ParseCtx<'_> {
-    fn best(&self, s: u32, e: u32, memo: &mut HashMap<(u32, u32), (f64, Option<usize>)>) -> (f64, Option<usize>) {
-        if let Some(&r) = memo.get(&(s, e)) {
+    fn list(&self, s: u32, e: u32) -> &[Match] {
+        match self.by_span[span_index(self.n, s, e)] {
+            NONE => &[],
+            k => self.matches.of(k as usize),
+        }
+    }
+
+    fn best(&self, s: u32, e: u32, memo: &mut Memo) -> (f64, Option<u32>) {
+        if let Some(r) = memo[span_index(self.n, s, e)] {
             return r;
         }
-        let result = match self.by_span.get(&(s, e)) {
-            Some(list) if !list.is_empty() => {
-                let mut chosen: Option<((f64, usize), usize, f64)> = None;
-                for (i, (positions, count)) in list.iter().enumerate() {
-                    let mut score = ln_or_sentinel(*count) - self.log_total;
-                    for (a, b) in gaps(s, e, positions) {
-                        score += self.best(a, b, memo).0;
-                    }
-                    let key = (round4(score), positions.len());
-                    let better = match &chosen {
-                        None => true,
-                        Some((k, _, _)) => key.0 > k.0 || (key.0 == k.0 && key.1 > k.1),
-                    };
-                    if better {
-                        chosen = Some((key, i, score));
-                    }
+        let list = self.list(s, e);
+        let result = if list.is_empty() || self.ctl.is_cancelled() {
+            (self.null_score * (e as f64 - s as f64 - 1.0), None)
+        } else {
+            let mut chosen: Option<((f64, usize), usize, f64)> = None;
+            for (i, m) in list.iter().enumerate() {
+                let positions = self.matches.positions(m);
+                let mut score = ln_or_sentinel(m.count) - self.log_total;
+                for (a, b) in gaps(s, e, positions) {
+                    score += self.best(a, b, memo).0;
                 }
-                chosen.map(|(_, i, sc)| (sc, Some(i))).unwrap_or((0.0, None))
+                let key = (round4(score), positions.len());
+                let better = match &chosen {
+                    None => true,
+                    Some((k, _, _)) => key.0 > k.0 || (key.0 == k.0 && key.1 > k.1),
+                };
+                if better {
+                    chosen = Some((key, i, score));
+                }
             }
-            _ => (self.null_score * (e as f64 - s as f64 - 1.0), None),
+            chosen.map(|(_, i, sc)| (sc, Some(i as u32))).unwrap_or((0.0, None))
         };
-        memo.insert((s, e), result);
+        memo[span_index(self.n, s, e)] = Some(result);
         result
     }
 
-    fn tree(&self, s: u32, e: u32, memo: &HashMap<(u32, u32), (f64, Option<usize>)>) -> Parse {
-        match memo.get(&(s, e)).and_then(|r| r.1).and_then(|i| self.by_span.get(&(s, e)).map(|l| &l[i].0)) {
+    fn tree(&self, s: u32, e: u32, memo: &Memo) -> Parse {
+        let chosen = memo.get(span_index(self.n, s, e)).copied().flatten().and_then(|r| r.1);
+        match chosen.map(|i| self.matches.positions(&self.list(s, e)[i as usize])) {
             Some(positions) => Parse {
-                positions: positions.clone(),
+                positions: positions.to_vec(),
                 modules: gaps(s, e, positions).map(|(a, b)| self.tree(a, b, memo)).collect(),
             },
             None => Parse { positions: (s..e).collect(), modules: Vec::new() },
         }
     }
 }
-
