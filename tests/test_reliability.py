@@ -37,6 +37,7 @@ CHILD = textwrap.dedent("""
     # a background job may inherit SIGINT as ignored; restore Python's Ctrl-C handling
     signal.signal(signal.SIGINT, signal.default_int_handler)
     src, small = sys.argv[1], sys.argv[2]
+    {setup}
     print("ready", flush=True)
     i = 0
     try:
@@ -50,16 +51,27 @@ CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("call", [
-    "mf.CorpusIndex.build(src)",
-    "mf.CorpusIndex.build(src).ngrams((1, 8), min_count=1)",
-    "mf.Tokenizer.default().tokenize_file(src, f'{src}.seg{i}', num_threads=1)",
-    "mf.Tokenizer.default().tokenize_batch(open(src, encoding='utf-8').read().split(chr(10)), num_threads=1)",
-])
-def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, call):
+LINES = "lines = open(src, encoding='utf-8').read().split(chr(10))"
+# a long sentence and templates that match much of it: a parse of seconds
+PARSE_SETUP = ("import random; rng = random.Random(0); vocab = [chr(0x4e00 + k) for k in range(12)]; "
+               "words = [rng.choice(vocab) for _ in range(2500)]; "
+               "p = mf.Parser({(a, None, b): 5 for a in vocab for b in vocab} | {(a, b): 3 for a in vocab for b in vocab}, list)")
+
+
+@pytest.mark.parametrize("setup, call", [
+    ("pass", "mf.CorpusIndex.build(src)"),
+    ("pass", "mf.CorpusIndex.build(src).ngrams((1, 8), min_count=1)"),
+    ("pass", "mf.Tokenizer.default().tokenize_file(src, f'{src}.seg{i}', num_threads=1)"),
+    (LINES, "mf.Tokenizer.default().tokenize_batch(lines, num_threads=1)"),
+    (LINES, "wf = mf.WordFinder(min_proba=1e-6); wf.train(lines); wf.find(lines)"),
+    (LINES, "tf = mf.TemplateFinder(list, window=3); tf.train(lines); tf.find(lines)"),
+    (PARSE_SETUP, "p.parse_words(words)"),
+], ids=["build", "ngrams", "tokenize_file", "tokenize_batch", "WordFinder", "TemplateFinder-callable", "parse"])
+def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, setup, call):
     src = tmp_path / "big.txt"
     make_corpus(src, 12_000_000)
-    proc = subprocess.Popen([sys.executable, "-c", CHILD.format(call=call), str(src), str(mf.sample_path())],
+    code = CHILD.format(setup=setup, call=call)
+    proc = subprocess.Popen([sys.executable, "-c", code, str(src), str(mf.sample_path())],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use minent_core::{self as core, Segmenter, Text, WordFinder};
+use minent_core::{self as core, Control, Segmenter, Text, WordFinder};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -75,7 +75,43 @@ impl TrainedTexts {
     }
 }
 
+/// Inputs below this many bytes are counted on the calling thread (no worker to start).
+const SMALL_INPUT: usize = 256 << 10;
+
 impl PyWordFinder {
+    /// The strs of `lines` held with their texts (see [`texts`]).
+    fn held(&self, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<TrainedTexts> {
+        let held = utf8_ready(str_tuple(lines)?, !filtering)?;
+        let texts = texts(&held, !filtering)?;
+        // SAFETY: only the lifetime changes; the texts borrow the strs of `held`, which
+        // TrainedTexts keeps with them and lends them for a borrow of itself
+        let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+        Ok(TrainedTexts { texts, tuple: held.unbind(), filtering })
+    }
+
+    /// `work` over `held` on the finder: on a worker thread (GIL released, Ctrl-C cancels
+    /// it; the worker owns `held` meanwhile, so its strs outlive it), or here when small.
+    /// Gives `held` back.
+    fn run_on(
+        &self,
+        py: Python<'_>,
+        held: TrainedTexts,
+        work: impl FnOnce(&mut WordFinder, &TrainedTexts, &Control) -> core::Result<()> + Send + 'static,
+    ) -> PyResult<TrainedTexts> {
+        let inner = self.inner.clone();
+        let size: usize = held.texts.iter().map(|t| t.utf8_len_estimate()).sum();
+        let run = move |ctl: &Control| {
+            let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
+            work(&mut guard, &held, ctl)?;
+            Ok(held)
+        };
+        if size < SMALL_INPUT {
+            core_err(py, py.detach(|| run(&Control::new())))
+        } else {
+            run_heavy(py, None, run)
+        }
+    }
+
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut WordFinder) -> T + Send) -> PyResult<T> {
         py.detach(|| {
             let mut guard = self.inner.lock().map_err(|_| PyRuntimeError::new_err("WordFinder state is poisoned"))?;
@@ -106,17 +142,9 @@ impl PyWordFinder {
     /// are a list or tuple taken whole (a caller holds them anyway).
     #[pyo3(signature = (lines, filtering = true, keep = false))]
     fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool, keep: bool) -> PyResult<()> {
-        let held = utf8_ready(str_tuple(lines)?, !filtering)?;
-        let texts = texts(&held, !filtering)?;
-        self.with(py, |w| w.train(&texts, filtering))?;
-        let trained = if keep {
-            // SAFETY: only the lifetime changes; the texts borrow the strs of `held`,
-            // which TrainedTexts keeps with them and lends them for a borrow of itself
-            let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
-            Some(TrainedTexts { texts, tuple: held.unbind(), filtering })
-        } else {
-            None
-        };
+        let held = self.held(lines, filtering)?;
+        let held = self.run_on(py, held, move |w, t, ctl| w.train(t.texts(), filtering, ctl))?;
+        let trained = keep.then_some(held);
         let old = self.trained.lock().map(|mut t| std::mem::replace(&mut *t, trained)).unwrap_or(None);
         drop(old);
         Ok(())
@@ -130,12 +158,11 @@ impl PyWordFinder {
     fn cut(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool) -> PyResult<()> {
         // the strs of the last `train`, if these are the same, read once instead of twice
         let trained = self.trained.lock().map(|mut t| t.take()).unwrap_or(None);
-        if let Some(t) = trained.filter(|t| t.filtering == filtering && t.same_strs(py, lines)) {
-            return self.with(py, |w| w.cut(t.texts(), filtering));
-        }
-        let held = utf8_ready(str_tuple(lines)?, !filtering)?;
-        let texts = texts(&held, !filtering)?;
-        self.with(py, |w| w.cut(&texts, filtering))
+        let held = match trained.filter(|t| t.filtering == filtering && t.same_strs(py, lines)) {
+            Some(t) => t,
+            None => self.held(lines, filtering)?,
+        };
+        self.run_on(py, held, move |w, t, ctl| w.cut(t.texts(), filtering, ctl)).map(drop)
     }
 
     /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order.

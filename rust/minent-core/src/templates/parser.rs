@@ -47,7 +47,7 @@ pub fn parse_ctl(n: usize, matches: &Matches, total: u64, null_score: f64, ctl: 
     }
     let mut memo = vec![None; n * (n + 1)];
     let ctx = ParseCtx { n, matches, by_span: &by_span, log_total: ln_or_sentinel(total), null_score, ctl };
-    let (score, _) = if n == 0 { (ctx.null_score * -1.0, None) } else { ctx.best(0, n as u32, &mut memo) };
+    let (score, _) = if n == 0 { (-ctx.null_score, None) } else { ctx.best(0, n as u32, &mut memo) };
     ctl.check()?;
     Ok((ctx.tree(0, n as u32, &memo), score))
 }

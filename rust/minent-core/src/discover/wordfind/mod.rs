@@ -107,11 +107,15 @@ impl WordFinder {
         })
     }
 
-    /// Count characters and adjacent pairs of `sents` (incremental).
-    pub fn train<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
+    /// Count characters and adjacent pairs of `sents` (incremental). Cancelled (`ctl`)
+    /// between blocks of sentences, the counts unchanged.
+    pub fn train<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let blocks: Vec<(HashMap<char, u64>, PairBlock)> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
+                if ctl.is_cancelled() {
+                    return (HashMap::default(), PairBlock::with_capacity(0));
+                }
                 // characters of the Basic Multilingual Plane (all of them when filtering)
                 // are counted in a dense table, the rest in a map
                 let mut dense = vec![0u64; 0x1_0000];
@@ -131,12 +135,14 @@ impl WordFinder {
                 (wide, pairs)
             })
             .collect();
+        ctl.check()?;
         let mut pairs = Vec::with_capacity(blocks.len());
         for (chars, p) in blocks {
             self.chars = add_counts(std::mem::take(&mut self.chars), chars);
             pairs.push(p);
         }
         self.pairs.absorb(&pairs);
+        Ok(())
     }
 
     /// First step of `find`: choose the strong pairs from the counts.
@@ -200,11 +206,14 @@ impl WordFinder {
     }
 
     /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
-    pub fn cut<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool) {
+    pub fn cut<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let strong = &self.strong;
         let blocks: Vec<BlockPieces> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
+                if ctl.is_cancelled() {
+                    return BlockPieces::with_capacity(0);
+                }
                 let bytes: usize = block.iter().map(|s| s.as_text().utf8_len_estimate()).sum();
                 let mut local = BlockPieces::with_capacity(bytes / 3);
                 let mut piece = Vec::new();
@@ -214,7 +223,9 @@ impl WordFinder {
                 local
             })
             .collect();
+        ctl.check()?;
         self.cut.absorb(blocks);
+        Ok(())
     }
 
     /// Last step: truncation and redundancy removal. Returns words in nlp-zero's dict order.
@@ -443,7 +454,7 @@ mod tests {
         assert!(units.iter().any(|u| matches!(u, Units::Latin1(_))) && units.iter().any(|u| matches!(u, Units::Ucs2(_))));
         for filtering in [true, false] {
             let mut wf = WordFinder::new(1e-4, 1.0).unwrap();
-            wf.train(&stored, filtering);
+            wf.train(&stored, filtering, &Control::new()).unwrap();
             wf.begin_find(false);
             let want = plain_cut(&sents, &wf.strong, filtering);
             assert!(want.len() > 20 && want.iter().any(|(w, _)| w.chars().count() > 4), "{want:?}");
@@ -455,9 +466,9 @@ mod tests {
                 f(&mut wf, third..sents.len());
                 std::mem::take(&mut wf.cut).ordered(|_| true).0.into_entries()
             };
-            assert_eq!(cut_with(&|w, r| w.cut(&sents[r], filtering)), want);
-            assert_eq!(cut_with(&|w, r| w.cut(&stored[r], filtering)), want);
-            assert_eq!(cut_with(&|w, r| w.cut(&wide[r], filtering)), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&sents[r], filtering, &Control::new()).unwrap()), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&stored[r], filtering, &Control::new()).unwrap()), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&wide[r], filtering, &Control::new()).unwrap()), want);
         }
     }
 }
