@@ -98,15 +98,21 @@ docs: $(DOCSDEPS)
 
 test: rust-test test-wheel docs
 
-bench: build
+# Every script whose numbers README.md and benches/README.md cite (long: about an hour,
+# most of it bench_scale's 1 GB and 4 GB corpora). ab_wordfinder.py is a tool for A/B
+# comparisons of two builds while working, cited by no ratio.
+bench: build $(VAEDEPS)
 	$(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) benches/bench_index.py
 	$(PY) benches/bench_tokenize.py
+	$(PY) benches/bench_boundary.py
 	$(PY) benches/bench_io.py
 	$(PY) benches/bench_algorithms.py
 	$(PY) benches/eval_pku.py
 	$(PY) benches/eval_genre.py
 	$(PY) benches/eval_cws.py
+	$(PY) benches/bench_scale.py
+	$(PY) benches/bench_vae.py
 
 # Coverage-guided fuzzing of the Rust core (libFuzzer + AddressSanitizer), FUZZ_SECONDS each.
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.

@@ -292,28 +292,29 @@ def fmt_s(x: float) -> str:
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
 
 
+# our job -> the peer job it is compared with (same input, same work; thread counts in the rows)
+PEERS = {
+    "tok_mf_list_1": "tok_sp_str_1", "tok_mf_list_2": "tok_sp_str_2", "tok_mf_arrow_1": "tok_sp_str_1",
+    "tok_mf_offsets_1": "tok_sp_str_1", "tok_mf_file_1": "tok_sp_str_1",
+    "wf_mf_1": "wf_nz_1", "wf_mf_2": "wf_nz_1", "tf_mf_1": "tf_nz_1", "tf_mf_2": "tf_nz_1",
+    "tfown_mf_1": "tfown_nz_1", "parse12_mf_1": "parse12_nz_1",
+}
+
+
 def table(rows: list[dict]) -> str:
-    peers = {(r["case"], r["threads"]): r for r in rows if r["library"] != "minent_fast" and "extra" not in r["label"]}
-    peer1 = {r["case"]: r for r in rows if r["library"] != "minent_fast" and r["threads"] == 1
-             and "extra" not in r["label"] and "own" not in r["label"]}
-    out = ["| case | library | threads | call | median | spread (min–max) | MB/s | peak RSS (MB) | ratio | same output |",
+    by_name = {r["name"]: r for r in rows}
+    out = ["| case | library | threads | call | median | spread (min–max) | MB/s | peak RSS (MB) | ratio (medians) | same output |",
            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        own = "own tokenizer" in r["label"]
-        peer = next((p for p in rows if p["case"] == r["case"] and p["library"] != "minent_fast"
-                     and ("own tokenizer" in p["label"]) == own and p["threads"] == 1 and "extra" not in p["label"]), None)
-        if r["case"] == "tokenize" and "extra" not in r["label"]:
-            peer = peers.get(("tokenize", r["threads"]), peer)
-        ratio = ""
-        if r["library"] == "minent_fast" and peer is not None and r["case"] != "parse":
-            ratio = f"**{peer['median_s'] / r['median_s']:.2f}×** vs {peer['library']} {peer['threads']} thread"
-        same = ""
-        if "digest" in r and peer is not None and r["library"] == "minent_fast":
-            same = str(r["digest"] == peer["digest"])
+        peer = by_name.get(PEERS.get(r["name"], ""))
+        ratio = same = ""
+        if peer is not None:
+            ratio = f"**{peer['median_s'] / r['median_s']:.2f}×** {peer['library']} ({peer['threads']} thread)"
+            if "digest" in r and "digest" in peer:
+                same = str(r["digest"] == peer["digest"])
         mbs = f"{r['mb'] / r['median_s']:.1f}" if r.get("mb") else ""
         out.append(f"| {r['case']} | {r['library']} | {r['threads']} | {r['label']} | {fmt_s(r['median_s'])} "
                    f"| {fmt_s(r['min_s'])}–{fmt_s(r['max_s'])} | {mbs} | {r['peak_rss_mb']:.0f} | {ratio} | {same} |")
-    del peer1
     return "\n".join(out)
 
 

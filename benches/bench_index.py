@@ -114,8 +114,11 @@ done(median_us=lat[len(lat) // 2] / 1000, p90_us=lat[int(len(lat) * 0.9)] / 1000
 }
 
 
-def run(job: str, *args: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", JOBS[job], *args], capture_output=True, text=True)
+def run(job: str, *args: str, threads: int | None = None) -> dict:
+    env = dict(os.environ)
+    if threads is not None:
+        env.update(RAYON_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+    proc = subprocess.run([sys.executable, "-c", JOBS[job], *args], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{job} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -130,34 +133,41 @@ def main() -> int:
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                  "cpu": next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
                                               if line.startswith("model name")), "?")}}
-    md = ["| job | input | wall (s) | MB/s | peak RSS (MB) | RSS / input | ratio |", "|---|---|---|---|---|---|---|"]
+    md = ["| job | threads | input | wall (s) | MB/s | peak RSS (MB) | RSS / input | ratio |",
+          "|---|---|---|---|---|---|---|---|"]
     for size in sizes:
         src = corpus(size)
         mb = src.stat().st_size / 1e6
         idx_dir = OUT / f"idx_{size}"
+        # pydivsufsort sorts the suffixes of the UTF-8 bytes (3x as many for Chinese) on one
+        # thread; the index sorts characters: a one-thread row is set beside the two-thread one
+        ours1 = run("minent_build", str(src), str(idx_dir), threads=1)
         ours = run("minent_build", str(src), str(idx_dir))
         peer = run("divsufsort", str(src))
-        for name, r in (("minent_fast CorpusIndex.build (saved)", ours), ("pydivsufsort.divsufsort (bytes)", peer)):
+        for r in (ours1, ours, peer):
             r["mb_per_s"] = mb / r["seconds"]
-        ratio = ours["mb_per_s"] / peer["mb_per_s"]
-        md.append(f"| minent_fast build + save | {size} ({mb:.0f} MB) | {ours['seconds']:.1f} | {ours['mb_per_s']:.1f} "
-                  f"| {ours['peak_rss_mb']:.0f} | {ours['peak_rss_mb'] / mb:.2f}× | {ratio:.2f}× pydivsufsort |")
-        md.append(f"| pydivsufsort (byte SA, read included) | {size} ({mb:.0f} MB) | {peer['seconds']:.1f} "
+        for threads, r in ((1, ours1), (os.cpu_count(), ours)):
+            md.append(f"| minent_fast build + save (suffixes of characters) | {threads} | {size} ({mb:.0f} MB) "
+                      f"| {r['seconds']:.1f} | {r['mb_per_s']:.1f} | {r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] / mb:.2f}× "
+                      f"| {r['mb_per_s'] / peer['mb_per_s']:.2f}× pydivsufsort |")
+        md.append(f"| pydivsufsort (suffixes of UTF-8 bytes, read included) | 1 | {size} ({mb:.0f} MB) | {peer['seconds']:.1f} "
                   f"| {peer['mb_per_s']:.1f} | {peer['peak_rss_mb']:.0f} | {peer['peak_rss_mb'] / mb:.2f}× | |")
-        results[f"build_{size}"] = {"minent": ours, "divsufsort": peer, "ratio": ratio}
+        results[f"build_{size}"] = {"minent": ours, "minent_1_thread": ours1, "divsufsort": peer,
+                                    "ratio": ours["mb_per_s"] / peer["mb_per_s"],
+                                    "ratio_1_thread": ours1["mb_per_s"] / peer["mb_per_s"]}
         if size == sizes[-1]:
             c = run("minent_count", str(src), str(idx_dir))
             results[f"count_{size}"] = c
-            md.append(f"| count() latency on the {size} index | 10,000 probes | median {c['median_us']:.2f} µs "
+            md.append(f"| count() latency on the {size} index | 1 | 10,000 probes | median {c['median_us']:.2f} µs "
                       f"| p90 {c['p90_us']:.2f} µs | {c['peak_rss_mb']:.0f} | | count_many {c['count_many_us']:.2f} µs/str |")
     src = corpus("10MB")
     mb = src.stat().st_size / 1e6
     ours, peer = run("minent_ngrams", str(src)), run("counter_ngrams", str(src))
     results["ngrams_10MB"] = {"minent": ours, "counter": peer, "ratio": peer["seconds"] / ours["seconds"]}
-    md.append(f"| minent_fast build + ngrams((1,6), min_count=2) | 10MB ({mb:.0f} MB) | {ours['seconds']:.2f} "
+    md.append(f"| minent_fast build + ngrams((1,6), min_count=2) | {os.cpu_count()} | 10MB ({mb:.0f} MB) | {ours['seconds']:.2f} "
               f"(build {ours['build']:.2f}, ngrams {ours['ngrams']:.2f}) | {mb / ours['seconds']:.1f} "
               f"| {ours['peak_rss_mb']:.0f} | | {peer['seconds'] / ours['seconds']:.1f}× Counter |")
-    md.append(f"| collections.Counter n=1..4 (read included) | 10MB ({mb:.0f} MB) | {peer['seconds']:.2f} "
+    md.append(f"| collections.Counter n=1..4 (read included) | 1 | 10MB ({mb:.0f} MB) | {peer['seconds']:.2f} "
               f"| {mb / peer['seconds']:.2f} | {peer['peak_rss_mb']:.0f} | | |")
     text = "\n".join(md)
     print(text)

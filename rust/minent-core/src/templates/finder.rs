@@ -179,15 +179,16 @@ impl TemplateFinder {
         let window = self.window;
         type Counts = (HashMap<u32, u64>, HashMap<u64, u64>);
         let (w, s): Counts = chunks
-            .ranges(rayon::current_num_threads() * 8)
+            .ranges(rayon::current_num_threads() * 2)
             .into_par_iter()
             .map(|block| {
                 let (mut w, mut s) = Counts::default();
-                if ctl.is_cancelled() {
-                    return (w, s);
-                }
                 s.reserve(1 << 16);
-                for ws in block.map(|k| chunks.get(k)) {
+                for k in block {
+                    if k % 1024 == 0 && ctl.is_cancelled() {
+                        break;
+                    }
+                    let ws = chunks.get(k);
                     for (i, &a) in ws.iter().enumerate() {
                         *w.entry(a).or_insert(0) += 1;
                         for &b in ws.iter().skip(i + 1).take(window) {
@@ -233,18 +234,19 @@ impl TemplateFinder {
     pub fn find_batch(&mut self, chunks: &Chunks, ctl: &Control) -> Result<()> {
         let (strong, window, max_paths) = (&self.strong, self.window, self.max_paths);
         let parts: Vec<(OrderedTemplates, u64)> = chunks
-            .ranges(rayon::current_num_threads() * 8)
+            .ranges(rayon::current_num_threads() * 2)
             .into_par_iter()
             .map(|block| {
                 let mut local = OrderedTemplates::default();
                 let mut capped = 0u64;
-                if ctl.is_cancelled() {
-                    return (local, capped);
-                }
                 let mut t = Vec::new();
                 let mut out: Vec<Vec<usize>> = Vec::new();
                 let mut has_in: Vec<bool> = Vec::new();
-                for ws in block.map(|k| chunks.get(k)) {
+                for k in block {
+                    if k % 1024 == 0 && ctl.is_cancelled() {
+                        break;
+                    }
+                    let ws = chunks.get(k);
                     let n = ws.len();
                     if n == 0 {
                         continue;
