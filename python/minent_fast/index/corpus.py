@@ -10,7 +10,7 @@ too); with ``"all"`` every non-space character of a line; with ``"line"`` it is 
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -244,6 +244,22 @@ class CorpusIndex:
         chars, counts = self._inner.neighbors(s, side)
         return pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
 
+    def next_chars(self, context: str, k: Optional[int] = None) -> pa.Table:
+        """The ∞-gram next-character distribution (infini-gram, Liu et al. 2024): the
+        characters that follow the longest suffix of ``context`` occurring followed by a
+        character inside a segment, with their counts, most frequent first (the ``k`` most
+        frequent when given). The suffix's length is ``int(table.schema.metadata[b"suffix_length"])``;
+        0 (no suffix occurs so, or an empty context) gives every character's count."""
+        if not isinstance(context, str):
+            raise TypeError(f"next_chars takes a str context, not {type(context).__name__}")
+        length, chars, counts = self._inner.next_chars(context)
+        return _next_table(length, chars, counts, k)
+
+    def infgram_prob(self, context: str, ch: str) -> float:
+        """The ∞-gram probability of ``ch`` after ``context``: its share of
+        :meth:`next_chars` (0.0 if it never follows that suffix)."""
+        return _infgram_prob(self, context, ch)
+
     def branching_entropy(self, s: str, side: str = "right") -> float:
         """Entropy (nats) of the neighbour distribution of ``s``; 0.0 if it has none."""
         return self._inner.branching_entropy(s, side)
@@ -263,3 +279,24 @@ class CorpusIndex:
         """Every character with its count, in code-point order."""
         chars, counts = self._inner.char_counts()
         return pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
+
+
+def _next_table(length: int, chars: Sequence[str], counts: Any, k: Optional[int]) -> pa.Table:
+    """The table of :meth:`CorpusIndex.next_chars` (shared with ShardedIndex)."""
+    if k is not None:
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError("k must be an int or None")
+        if k < 0:
+            raise ValueError(f"k must be >= 0, got {k}")
+        chars, counts = chars[:k], counts[:k]
+    table = pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
+    return table.replace_schema_metadata({"suffix_length": str(length)})
+
+
+def _infgram_prob(index: Any, context: str, ch: str) -> float:
+    if not isinstance(ch, str) or len(ch) != 1:
+        raise ValueError(f"infgram_prob takes one character, not {ch!r}")
+    table = index.next_chars(context)
+    counts = dict(zip(table.column("char").to_pylist(), table.column("count").to_pylist()))
+    total = sum(counts.values())
+    return counts.get(ch, 0) / total if total else 0.0

@@ -43,7 +43,7 @@ from .._io import (STDIN, Sources, atomic_output, check_replaceable, prepare_sou
                   replaced_directory)
 from .._progress import ProgressArg
 from . import corpus as _corpus
-from .corpus import CorpusIndex, _check_count, _check_threads, _ngram_range, _source_list
+from .corpus import CorpusIndex, _check_count, _check_threads, _infgram_prob, _next_table, _ngram_range, _source_list
 
 PathLike = Union[str, "os.PathLike[str]"]
 MANIFEST = "shards.json"
@@ -348,6 +348,32 @@ class ShardedIndex(CorpusIndex):
         t = _concat([idx.neighbors(s, side) for idx in self._shards], key="char")
         t = t.group_by("char").aggregate([("count", "sum")]).rename_columns(["char", "count"])
         return t.sort_by([("count", "descending"), ("char", "ascending")])
+
+    def next_chars(self, context: str, k: Optional[int] = None) -> pa.Table:
+        """As :meth:`CorpusIndex.next_chars`, over all shards (counts summed)."""
+        if not isinstance(context, str):
+            raise TypeError(f"next_chars takes a str context, not {type(context).__name__}")
+        lo, hi = 0, len(context)
+        while lo < hi:  # the longest suffix that occurs in some shard
+            mid = (lo + hi + 1) // 2
+            if self.count(context[len(context) - mid:]) > 0:
+                lo = mid
+            else:
+                hi = mid - 1
+        for length in range(lo, 0, -1):
+            t = self.neighbors(context[len(context) - length:], "right")
+            if t.num_rows:
+                return _next_table(length, t.column("char").to_pylist(), t.column("count").to_numpy(), k)
+        totals: dict[str, int] = {}
+        for idx in self._shards:
+            chars, counts = idx._inner.char_counts()
+            for c, n in zip(chars, counts.tolist()):
+                totals[c] = totals.get(c, 0) + n
+        rows = sorted(((c, n) for c, n in totals.items() if n > 0), key=lambda cn: (-cn[1], cn[0]))
+        return _next_table(0, [c for c, _ in rows], np.array([n for _, n in rows], dtype=np.uint64), k)
+
+    def infgram_prob(self, context: str, ch: str) -> float:
+        return _infgram_prob(self, context, ch)
 
     def branching_entropy(self, s: str, side: str = "right") -> float:
         return _entropy(self.neighbors(s, side).column("count").to_pylist())

@@ -123,6 +123,15 @@ impl PyCorpusIndex {
         Ok((chars, counts.into_pyarray(py)))
     }
 
+    /// (suffix length, characters, uint64 counts): the ∞-gram next-character distribution.
+    fn next_chars<'py>(&self, py: Python<'py>, context: &str) -> PyResult<(usize, Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let inner = self.inner.clone();
+        let context = context.to_string();
+        let (l, rows) = core_err(py, py.detach(move || inner.next_chars(&context)))?;
+        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        Ok((l, chars, counts.into_pyarray(py)))
+    }
+
     #[pyo3(signature = (s, side = "right"))]
     fn branching_entropy(&self, py: Python<'_>, s: &str, side: &str) -> PyResult<f64> {
         let side = core_err(py, Side::parse(side))?;

@@ -8,7 +8,7 @@ use minent_core::{Control, Lexicon, Scratch, Segmenter, Text, Tokenizer};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyTuple};
 
 use crate::errors::core_err;
 use crate::texts::{str_of, str_tuple, texts, Units};
@@ -113,23 +113,22 @@ impl PyTokenizer {
         let lex = self.inner.lexicon();
         let words = self.words.get_or_init(|| (0..lex.len()).map(|_| OnceLock::new()).collect());
         let mut units = Units::default();
-        let out = PyList::empty(py);
+        let n = held.len();
+        // SAFETY (the lists below): new lists of the given lengths, each slot set exactly
+        // once before the list is handed to Python (a list dropped on an error holds
+        // NULLs, which its dealloc skips)
+        let out = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New(n as _))? };
         for (i, line) in held.iter_borrowed().enumerate() {
             if i % 16_384 == 16_383 {
                 py.check_signals()?;
             }
             let (a, b) = (table.line_at[i] as usize, table.line_at[i + 1] as usize);
-            // SAFETY: a new list of b - a slots, each set exactly once below before it is
-            // handed to Python (PyList_SetItem steals the item's reference)
             let row = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New((b - a) as _))? };
             let mut start = 0u32;
-            for k in a..b {
-                let (id, end) = (table.id[k], table.end[k]);
+            for (k, (&id, &end)) in table.id[a..b].iter().zip(&table.end[a..b]).enumerate() {
                 let item = if id == NO_WORD {
                     // SAFETY: `line` is a str and start..end are char offsets within it
-                    unsafe {
-                        Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyUnicode_Substring(line.as_ptr(), start as _, end as _))?
-                    }
+                    unsafe { pyo3::ffi::PyUnicode_Substring(line.as_ptr(), start as _, end as _) }
                 } else {
                     let cell = &words[id as usize];
                     let s = match cell.get() {
@@ -140,21 +139,38 @@ impl PyTokenizer {
                             cell.get().expect("just set")
                         }
                     };
-                    s.bind(py).clone()
+                    s.clone_ref(py).into_ptr()
                 };
-                // SAFETY: index k - a < b - a, the list's length; the reference is stolen
-                unsafe { pyo3::ffi::PyList_SetItem(row.as_ptr(), (k - a) as _, item.into_ptr()) };
+                if item.is_null() {
+                    return Err(PyErr::fetch(py));
+                }
+                // SAFETY: k < b - a, the row's length; the reference is stolen
+                unsafe { set_item(row.as_ptr(), k, item) };
                 start = end;
             }
             // SAFETY: `row` is a list; untracking only takes it out of the cycle
             // collector's sets (it holds strs alone: no cycle), as msgspec does with
             // decoded containers. Otherwise every 700 new lists start a collection that
             // walks the young ones: a quarter of the call's time on the novels.
-            unsafe { pyo3::ffi::PyObject_GC_UnTrack(row.as_ptr().cast()) };
-            out.append(row)?;
+            unsafe {
+                pyo3::ffi::PyObject_GC_UnTrack(row.as_ptr().cast());
+                set_item(out.as_ptr(), i, row.into_ptr());
+            }
         }
         Ok(out.into_any())
     }
+}
+
+/// Fill slot `i` of a new list with `item`, stealing the reference.
+///
+/// # Safety
+/// `list` is a list, `i` below its length, the slot empty, `item` an owned reference.
+#[inline]
+unsafe fn set_item(list: *mut pyo3::ffi::PyObject, i: usize, item: *mut pyo3::ffi::PyObject) {
+    #[cfg(not(feature = "abi3"))]
+    pyo3::ffi::PyList_SET_ITEM(list, i as _, item);
+    #[cfg(feature = "abi3")]
+    pyo3::ffi::PyList_SetItem(list, i as _, item);
 }
 
 /// The buffers of an Arrow `list<string>` (or `large_list<large_string>` when an offset

@@ -110,14 +110,45 @@ impl CorpusIndex {
         Self::check_pattern(s)?;
         let Some(p) = self.encode_pattern(s) else { return Ok(Vec::new()) };
         let (lo, hi) = self.interval(&p);
-        let sa = &self.sa.as_slice()[lo..hi];
         let m = p.len();
-        let counts: HashMap<u32, u64> = with_text!(self, text => {
+        let counts: HashMap<u32, u64> = match side {
+            // the interval is sorted by the symbol after the pattern: each next character's
+            // occurrences are one run, found by a binary search from its first (a frequent
+            // string's thousands of distinct followers, not its millions of occurrences)
+            Side::Right => with_text!(self, text => {
+                let sa = self.sa.as_slice();
+                let mut counts = HashMap::new();
+                let mut k = lo;
+                while k < hi {
+                    let next = text.get(sa[k] as usize + m).map(|s| s.id());
+                    let end = match next {
+                        None => lower(text, sa, k, hi, m, 0, false),
+                        Some(c) => lower(text, sa, k, hi, m, c, true),
+                    };
+                    if let Some(c) = next.filter(|&c| c != 0) {
+                        counts.insert(c, (end - k) as u64);
+                    }
+                    k = end.max(k + 1);
+                }
+                counts
+            }),
+            Side::Left => self.left_counts(lo, hi),
+        };
+        let mut out: Vec<(char, u64)> = counts
+            .into_iter()
+            .filter_map(|(id, c)| self.vocab.get(id as usize - 1).map(|&ch| (ch, c)))
+            .collect();
+        out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
+    /// Counts of the symbols before the suffixes `sa[lo..hi]` (segment boundaries not
+    /// counted), by a parallel scan: the interval is not sorted by them.
+    fn left_counts(&self, lo: usize, hi: usize) -> HashMap<u32, u64> {
+        let sa = &self.sa.as_slice()[lo..hi];
+        with_text!(self, text => {
             let neighbour = |&pos: &u32| -> Option<u32> {
-                let i = match side {
-                    Side::Right => pos as usize + m,
-                    Side::Left => (pos as usize).checked_sub(1)?,
-                };
+                let i = (pos as usize).checked_sub(1)?;
                 text.get(i).map(|s| s.id()).filter(|&id| id != 0)
             };
             sa.par_iter()
@@ -134,13 +165,7 @@ impl CorpusIndex {
                     }
                     a
                 })
-        });
-        let mut out: Vec<(char, u64)> = counts
-            .into_iter()
-            .filter_map(|(id, c)| self.vocab.get(id as usize - 1).map(|&ch| (ch, c)))
-            .collect();
-        out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(out)
+        })
     }
 
     /// Entropy (nats) of the neighbour distribution of `s` on `side`; 0 when it has none.
@@ -169,6 +194,35 @@ impl CorpusIndex {
             best = best.min(v);
         }
         Ok(best)
+    }
+
+    /// infini-gram's ∞-gram next-character distribution: the longest suffix of `context`
+    /// that occurs followed by a character inside a segment, and the counts of those
+    /// characters, most frequent first (ties by code point). Suffix length 0 (no suffix
+    /// occurs so, or an empty context): every character's count.
+    pub fn next_chars(&self, context: &str) -> Result<(usize, Vec<(char, u64)>)> {
+        let chars: Vec<char> = context.chars().collect();
+        let suffix = |l: usize| chars[chars.len() - l..].iter().collect::<String>();
+        // the longest suffix that occurs at all: occurring is monotone in the length
+        let (mut lo, mut hi) = (0usize, chars.len());
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if self.count(&suffix(mid))? > 0 {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        // back off past suffixes that occur only at a segment's end
+        for l in (1..=lo).rev() {
+            let next = self.neighbors(&suffix(l), Side::Right)?;
+            if !next.is_empty() {
+                return Ok((l, next));
+            }
+        }
+        let mut all: Vec<(char, u64)> = self.char_counts().into_iter().filter(|&(_, n)| n > 0).collect();
+        all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok((0, all))
     }
 
     /// Unigram character entropy of the corpus (nats per character).
