@@ -107,50 +107,60 @@ tf = mf.TemplateFinder(tok, window=3); tf.train(texts); templates = tf.find(text
 words = [w for line in texts[100:400] for w in tok.tokenize(line.strip()) if w.strip() and w not in "，。：；！？“”"][:150]
 """
 
+MF_LINES = "import minent_fast as mf\nlines = novel_lines(); tok = mf.Tokenizer.default()\n"
+SP_LINES = "import sentencepiece as spm\nlines = novel_lines(); sp = spm.SentencePieceProcessor(model_file=MODEL)\n"
+
+
+def tokenize_job(setup: str, call: str, tokens: str) -> str:
+    """A tokenize job: `call` timed on the novels' lines, `tokens` counts its output `out`."""
+    return setup + f"""out, times = timed(lambda: {call})
+done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens={tokens})
+"""
+
+
+def wordfinder_job(run: str) -> str:
+    return f"""
+import os
+texts = Lines(HLM)
+def run():
+    {run}
+out, times = timed(run)
+done(times, mb=os.path.getsize(HLM) / 1e6, words=len(out), digest=digest(list(out.items())))
+"""
+
+
+def templates_job(setup: str, run: str, words: str) -> str:
+    return setup + f"""
+texts = list(Lines(HLM, 12000))
+def run():
+    {run}
+out, times = timed(run)
+done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
+     digest=digest([({words}, c) for t, c in out.items()]))
+"""
+
+
+MF_WF = "import minent_fast as mf\n" + wordfinder_job(
+    "wf = mf.WordFinder(min_proba=1e-6, min_pmi=1); wf.train(texts); return wf.find(texts)")
+MF_TF = templates_job(NZ_CACHED_TOKENIZE + "import minent_fast as mf\n",
+                      "tf = mf.TemplateFinder(tokenize, window=3); tf.train(texts); return tf.find(texts)", "t.words")
+
 # name -> (case, library, threads, label, code)
 JOBS: dict[str, tuple[str, str, int, str, str]] = {
-    "tok_mf_list_1": ("tokenize", "minent_fast", 1, "tokenize_batch → list of lists of str", """
-import minent_fast as mf
-lines = novel_lines(); tok = mf.Tokenizer.default()
-out, times = timed(lambda: tok.tokenize_batch(lines, num_threads=1))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=sum(map(len, out)))
-"""),
-    "tok_sp_str_1": ("tokenize", "sentencepiece", 1, "encode(out_type=str) → list of lists of str", """
-import sentencepiece as spm
-lines = novel_lines(); sp = spm.SentencePieceProcessor(model_file=MODEL)
-out, times = timed(lambda: sp.encode(lines, out_type=str, num_threads=1))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=sum(map(len, out)))
-"""),
-    "tok_mf_list_2": ("tokenize", "minent_fast", 2, "tokenize_batch → list of lists of str", """
-import minent_fast as mf
-lines = novel_lines(); tok = mf.Tokenizer.default()
-out, times = timed(lambda: tok.tokenize_batch(lines, num_threads=2))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=sum(map(len, out)))
-"""),
-    "tok_sp_str_2": ("tokenize", "sentencepiece", 2, "encode(out_type=str) → list of lists of str", """
-import sentencepiece as spm
-lines = novel_lines(); sp = spm.SentencePieceProcessor(model_file=MODEL)
-out, times = timed(lambda: sp.encode(lines, out_type=str, num_threads=2))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=sum(map(len, out)))
-"""),
-    "tok_mf_arrow_1": ("tokenize", "minent_fast", 1, "tokenize_batch(output=\"arrow\") → pyarrow ListArray (extra row)", """
-import minent_fast as mf
-lines = novel_lines(); tok = mf.Tokenizer.default()
-out, times = timed(lambda: tok.tokenize_batch(lines, num_threads=1, output="arrow"))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=len(out.values))
-"""),
-    "tok_mf_offsets_1": ("tokenize", "minent_fast", 1, "tokenize_batch(output=\"offsets\") → numpy (extra row)", """
-import minent_fast as mf
-lines = novel_lines(); tok = mf.Tokenizer.default()
-out, times = timed(lambda: tok.tokenize_batch(lines, num_threads=1, output="offsets"))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=len(out[1]))
-"""),
-    "tok_sp_ids_1": ("tokenize", "sentencepiece", 1, "encode(out_type=int) → list of lists of int (extra row)", """
-import sentencepiece as spm
-lines = novel_lines(); sp = spm.SentencePieceProcessor(model_file=MODEL)
-out, times = timed(lambda: sp.encode(lines, out_type=int, num_threads=1))
-done(times, mb=sum(len(l.encode()) for l in lines) / 1e6, tokens=sum(map(len, out)))
-"""),
+    "tok_mf_list_1": ("tokenize", "minent_fast", 1, "tokenize_batch → list of lists of str",
+                      tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=1)", "sum(map(len, out))")),
+    "tok_sp_str_1": ("tokenize", "sentencepiece", 1, "encode(out_type=str) → list of lists of str",
+                     tokenize_job(SP_LINES, "sp.encode(lines, out_type=str, num_threads=1)", "sum(map(len, out))")),
+    "tok_mf_list_2": ("tokenize", "minent_fast", 2, "tokenize_batch → list of lists of str",
+                      tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=2)", "sum(map(len, out))")),
+    "tok_sp_str_2": ("tokenize", "sentencepiece", 2, "encode(out_type=str) → list of lists of str",
+                     tokenize_job(SP_LINES, "sp.encode(lines, out_type=str, num_threads=2)", "sum(map(len, out))")),
+    "tok_mf_arrow_1": ("tokenize", "minent_fast", 1, "tokenize_batch(output=\"arrow\") → pyarrow ListArray (extra row)",
+                       tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=1, output='arrow')", "len(out.values)")),
+    "tok_mf_offsets_1": ("tokenize", "minent_fast", 1, "tokenize_batch(output=\"offsets\") → numpy (extra row)",
+                         tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=1, output='offsets')", "len(out[1])")),
+    "tok_sp_ids_1": ("tokenize", "sentencepiece", 1, "encode(out_type=int) → list of lists of int (extra row)",
+                     tokenize_job(SP_LINES, "sp.encode(lines, out_type=int, num_threads=1)", "sum(map(len, out))")),
     "tok_mf_file_1": ("tokenize", "minent_fast", 1, "tokenize_file, file to file, no Python objects (extra row)", """
 import os, tempfile
 import minent_fast as mf
@@ -162,79 +172,22 @@ out, times = timed(lambda: tok.tokenize_file(src, dst, num_threads=1))
 mb = os.path.getsize(src) / 1e6; os.unlink(src); os.unlink(dst)
 done(times, mb=mb, tokens=None)
 """),
-    "wf_mf_1": ("wordfinder", "minent_fast", 1, "WordFinder train+find, re-iterable object", """
-import os
-import minent_fast as mf
-texts = Lines(HLM)
-def run():
-    wf = mf.WordFinder(min_proba=1e-6, min_pmi=1); wf.train(texts); return wf.find(texts)
-out, times = timed(run)
-done(times, mb=os.path.getsize(HLM) / 1e6, words=len(out), digest=digest(list(out.items())))
-"""),
-    "wf_mf_2": ("wordfinder", "minent_fast", 2, "WordFinder train+find, re-iterable object", """
-import os
-import minent_fast as mf
-texts = Lines(HLM)
-def run():
-    wf = mf.WordFinder(min_proba=1e-6, min_pmi=1); wf.train(texts); return wf.find(texts)
-out, times = timed(run)
-done(times, mb=os.path.getsize(HLM) / 1e6, words=len(out), digest=digest(list(out.items())))
-"""),
-    "wf_nz_1": ("wordfinder", "nlp-zero", 1, "Word_Finder train+find, re-iterable object", """
-import os
-import nlp_zero
-texts = Lines(HLM)
-def run():
-    wf = nlp_zero.Word_Finder(min_proba=1e-6, min_pmi=1); wf.train(texts); wf.find(texts); return wf.words
-out, times = timed(run)
-done(times, mb=os.path.getsize(HLM) / 1e6, words=len(out), digest=digest(list(out.items())))
-"""),
-    "tf_mf_1": ("templates", "minent_fast", 1, "TemplateFinder train+find, the same cached Python callable", NZ_CACHED_TOKENIZE + """
-import os
-import minent_fast as mf
-texts = list(Lines(HLM, 12000))
-def run():
-    tf = mf.TemplateFinder(tokenize, window=3); tf.train(texts); return tf.find(texts)
-out, times = timed(run)
-done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
-     digest=digest([(t.words, c) for t, c in out.items()]))
-"""),
-    "tf_mf_2": ("templates", "minent_fast", 2, "TemplateFinder train+find, the same cached Python callable", NZ_CACHED_TOKENIZE + """
-import os
-import minent_fast as mf
-texts = list(Lines(HLM, 12000))
-def run():
-    tf = mf.TemplateFinder(tokenize, window=3); tf.train(texts); return tf.find(texts)
-out, times = timed(run)
-done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
-     digest=digest([(t.words, c) for t, c in out.items()]))
-"""),
-    "tf_nz_1": ("templates", "nlp-zero", 1, "Template_Finder train+find, the same cached Python callable", NZ_CACHED_TOKENIZE + """
-texts = list(Lines(HLM, 12000))
-def run():
-    tf = nlp_zero.Template_Finder(tokenize, window=3); tf.train(texts); tf.find(texts); return tf.templates
-out, times = timed(run)
-done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
-     digest=digest([(tuple(t.words), c) for t, c in out.items()]))
-"""),
-    "tfown_mf_1": ("templates", "minent_fast", 1, "each its own tokenizer: TemplateFinder(Tokenizer.default())", """
-import minent_fast as mf
-texts = list(Lines(HLM, 12000)); tok = mf.Tokenizer.default()
-def run():
-    tf = mf.TemplateFinder(tok, window=3); tf.train(texts); return tf.find(texts)
-out, times = timed(run)
-done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
-     digest=digest([(t.words, c) for t, c in out.items()]))
-"""),
-    "tfown_nz_1": ("templates", "nlp-zero", 1, "each its own tokenizer: Template_Finder(Tokenizer().tokenize), uncached", """
-import nlp_zero
-texts = list(Lines(HLM, 12000)); tok = nlp_zero.Tokenizer()
-def run():
-    tf = nlp_zero.Template_Finder(tok.tokenize, window=3); tf.train(texts); tf.find(texts); return tf.templates
-out, times = timed(run)
-done(times, mb=sum(len(l.encode()) for l in texts) / 1e6, templates=len(out),
-     digest=digest([(tuple(t.words), c) for t, c in out.items()]))
-"""),
+    "wf_mf_1": ("wordfinder", "minent_fast", 1, "WordFinder train+find, re-iterable object", MF_WF),
+    "wf_mf_2": ("wordfinder", "minent_fast", 2, "WordFinder train+find, re-iterable object", MF_WF),
+    "wf_nz_1": ("wordfinder", "nlp-zero", 1, "Word_Finder train+find, re-iterable object", "import nlp_zero\n" + wordfinder_job(
+        "wf = nlp_zero.Word_Finder(min_proba=1e-6, min_pmi=1); wf.train(texts); wf.find(texts); return wf.words")),
+    "tf_mf_1": ("templates", "minent_fast", 1, "TemplateFinder train+find, the same cached Python callable", MF_TF),
+    "tf_mf_2": ("templates", "minent_fast", 2, "TemplateFinder train+find, the same cached Python callable", MF_TF),
+    "tf_nz_1": ("templates", "nlp-zero", 1, "Template_Finder train+find, the same cached Python callable", templates_job(
+        NZ_CACHED_TOKENIZE, "tf = nlp_zero.Template_Finder(tokenize, window=3); tf.train(texts); tf.find(texts); "
+        "return tf.templates", "tuple(t.words)")),
+    "tfown_mf_1": ("templates", "minent_fast", 1, "each its own tokenizer: TemplateFinder(Tokenizer.default())",
+                   templates_job("import minent_fast as mf\ntok = mf.Tokenizer.default()\n",
+                                 "tf = mf.TemplateFinder(tok, window=3); tf.train(texts); return tf.find(texts)", "t.words")),
+    "tfown_nz_1": ("templates", "nlp-zero", 1, "each its own tokenizer: Template_Finder(Tokenizer().tokenize), uncached",
+                   templates_job("import nlp_zero\ntok = nlp_zero.Tokenizer()\n",
+                                 "tf = nlp_zero.Template_Finder(tok.tokenize, window=3); tf.train(texts); tf.find(texts); "
+                                 "return tf.templates", "tuple(t.words)")),
     "parse_mf_1": ("parse", "minent_fast", 1, "Parser.parse_words, 150 words", PARSE_SETUP + """
 p = mf.Parser(templates, tok.tokenize)
 out, times = timed(lambda: p.parse_words(words))
