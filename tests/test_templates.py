@@ -233,3 +233,35 @@ def test_templates_and_parse_cli(tmp_path, hongloumeng):
     r = subprocess.run([sys.executable, "-m", "minent_fast", "parse", "--templates", str(tmp_path / "nope.tsv"), "句子"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_a_callable_finder_shared_by_threads_does_not_deadlock():
+    """A thread inside the tokenize callable may give up the GIL while it holds the
+    finder: another thread's call must wait without holding the GIL."""
+    import threading
+    import time
+
+    def tokenize(s):
+        time.sleep(0)  # gives up the GIL inside the callable
+        return list(s)
+
+    lines = ["中国人民站起来了", "人民中国"] * 200
+    tf = mf.TemplateFinder(tokenize, window=2, min_proba=0.0, min_pmi=-10.0)
+    errors = []
+
+    def work():
+        try:
+            tf.train(lines)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads) and not errors
+    ref = mf.TemplateFinder(tokenize, window=2, min_proba=0.0, min_pmi=-10.0)
+    for _ in range(4):
+        ref.train(lines)
+    assert tf.find(lines) == ref.find(lines)

@@ -1,7 +1,7 @@
 //! Template stage: `TemplateFinder` (nlp-zero Template_Finder) and `TemplateTrie`
 //! (matching and hierarchical parsing).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use minent_core::{self as core, templates, Control, Segmenter};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
@@ -47,6 +47,22 @@ struct CallMemo {
 /// At most this many word ids memoised (4 bytes each).
 const MEMO_IDS: usize = 64 << 20;
 
+/// Lock `m` from a thread holding the GIL without blocking it: the holder may be a thread
+/// inside the Python tokenize callable, waiting for the GIL (a plain `lock` would then
+/// deadlock), or a worker finishing a cancelled call.
+fn lock_unblocked<'a, T>(py: Python<'_>, m: &'a Mutex<T>) -> PyResult<MutexGuard<'a, T>> {
+    loop {
+        match m.try_lock() {
+            Ok(g) => return Ok(g),
+            Err(TryLockError::WouldBlock) => {
+                py.detach(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+                py.check_signals()?;
+            }
+            Err(TryLockError::Poisoned(_)) => return Err(poisoned(())),
+        }
+    }
+}
+
 fn poisoned<T>(_: T) -> PyErr {
     PyRuntimeError::new_err("TemplateFinder state is poisoned")
 }
@@ -85,11 +101,11 @@ impl PyTemplateFinder {
     ) -> PyResult<templates::Chunks> {
         let sym = core_err(py, Segmenter::parse(symbols))?;
         let held = str_tuple(lines)?;
-        let mut memo = self.memo.lock().map_err(poisoned)?;
+        let mut memo = lock_unblocked(py, &self.memo)?;
         if !memo.callable.as_ref().is_some_and(|c| c.bind(py).is(tokenize)) {
             *memo = CallMemo { callable: Some(tokenize.clone().unbind()), ..CallMemo::default() };
         }
-        let mut finder = self.inner.lock().map_err(poisoned)?;
+        let mut finder = lock_unblocked(py, &self.inner)?;
         let mut out = templates::Chunks { ids: Vec::new(), bounds: vec![0] };
         let mut fresh: Vec<u32> = Vec::new();
         for (i, line) in held.iter_borrowed().enumerate() {
@@ -194,7 +210,7 @@ impl PyTemplateFinder {
 
     /// (templates as lists of words/None, counts) in nlp-zero's dict order.
     fn finish_find(&self, py: Python<'_>) -> PyResult<(Vec<PyTemplate>, Vec<u64>)> {
-        *self.memo.lock().map_err(poisoned)? = CallMemo::default();
+        *lock_unblocked(py, &self.memo)? = CallMemo::default();
         self.with(py, |f| {
             let found = f.finish_find();
             found.iter().map(|(t, n)| (template_words(&f.vocab, t), *n)).unzip()
