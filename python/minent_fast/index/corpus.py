@@ -92,12 +92,13 @@ class CorpusIndex:
     Build with :meth:`build`, reopen a saved one with :meth:`open`. Every query is exact.
     """
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_unigrams")
 
     def __init__(self, inner: _core.CorpusIndex) -> None:
         if not isinstance(inner, _core.CorpusIndex):
             raise TypeError("use CorpusIndex.build(...) or CorpusIndex.open(...)")
         self._inner = inner
+        self._unigrams: Optional[pa.Table] = None  # next_chars' fallback, made once
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -253,6 +254,10 @@ class CorpusIndex:
         if not isinstance(context, str):
             raise TypeError(f"next_chars takes a str context, not {type(context).__name__}")
         length, chars, counts = self._inner.next_chars(context)
+        if length == 0:
+            if self._unigrams is None:
+                self._unigrams = _next_table(0, *_unigram_rows(*self._inner.char_counts()), None)
+            return _first(self._unigrams, k)
         return _next_table(length, chars, counts, k)
 
     def infgram_prob(self, context: str, ch: str) -> float:
@@ -283,14 +288,31 @@ class CorpusIndex:
 
 def _next_table(length: int, chars: Sequence[str], counts: Any, k: Optional[int]) -> pa.Table:
     """The table of :meth:`CorpusIndex.next_chars` (shared with ShardedIndex)."""
+    _check_k(k)
+    if k is not None:
+        chars, counts = chars[:k], counts[:k]
+    table = pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
+    return table.replace_schema_metadata({"suffix_length": str(length)})
+
+
+def _first(table: pa.Table, k: Optional[int]) -> pa.Table:
+    """The first ``k`` rows of a :meth:`CorpusIndex.next_chars` table (all for None)."""
+    _check_k(k)
+    return table if k is None else table.slice(0, k)
+
+
+def _check_k(k: Optional[int]) -> None:
     if k is not None:
         if isinstance(k, bool) or not isinstance(k, int):
             raise TypeError("k must be an int or None")
         if k < 0:
             raise ValueError(f"k must be >= 0, got {k}")
-        chars, counts = chars[:k], counts[:k]
-    table = pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
-    return table.replace_schema_metadata({"suffix_length": str(length)})
+
+
+def _unigram_rows(chars: Sequence[str], counts: Any) -> tuple[list[str], np.ndarray]:
+    """Characters with a count, most frequent first (ties by code point)."""
+    rows = sorted(((c, n) for c, n in zip(chars, np.asarray(counts).tolist()) if n > 0), key=lambda cn: (-cn[1], cn[0]))
+    return [c for c, _ in rows], np.array([n for _, n in rows], dtype=np.uint64)
 
 
 def _infgram_prob(index: Any, context: str, ch: str) -> float:

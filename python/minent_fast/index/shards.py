@@ -43,7 +43,8 @@ from .._io import (STDIN, Sources, atomic_output, check_replaceable, prepare_sou
                   replaced_directory)
 from .._progress import ProgressArg
 from . import corpus as _corpus
-from .corpus import CorpusIndex, _check_count, _check_threads, _infgram_prob, _next_table, _ngram_range, _source_list
+from .corpus import (CorpusIndex, _check_count, _check_threads, _first, _infgram_prob, _next_table, _ngram_range,
+                     _source_list, _unigram_rows)
 
 PathLike = Union[str, "os.PathLike[str]"]
 MANIFEST = "shards.json"
@@ -250,12 +251,13 @@ class ShardedIndex(CorpusIndex):
     """A :class:`CorpusIndex` over a directory of shards; every answer is exact (the sum
     over shards, or a statistic of the summed counts, computed as the single index does)."""
 
-    __slots__ = ("_shards", "_manifest", "_dir")
+    __slots__ = ("_shards", "_manifest", "_dir", "_unigrams")
 
     def __init__(self, shards: list[CorpusIndex], manifest: dict, directory: str) -> None:
         self._shards = shards
         self._manifest = manifest
         self._dir = directory
+        self._unigrams: Optional[pa.Table] = None  # next_chars' fallback, made once
 
     @classmethod
     def open(cls, path: PathLike, *, verify: bool = True, progress: ProgressArg = None) -> "ShardedIndex":
@@ -364,13 +366,14 @@ class ShardedIndex(CorpusIndex):
             t = self.neighbors(context[len(context) - length:], "right")
             if t.num_rows:
                 return _next_table(length, t.column("char").to_pylist(), t.column("count").to_numpy(), k)
-        totals: dict[str, int] = {}
-        for idx in self._shards:
-            chars, counts = idx._inner.char_counts()
-            for c, n in zip(chars, counts.tolist()):
-                totals[c] = totals.get(c, 0) + n
-        rows = sorted(((c, n) for c, n in totals.items() if n > 0), key=lambda cn: (-cn[1], cn[0]))
-        return _next_table(0, [c for c, _ in rows], np.array([n for _, n in rows], dtype=np.uint64), k)
+        if self._unigrams is None:
+            totals: dict[str, int] = {}
+            for idx in self._shards:
+                chars, counts = idx._inner.char_counts()
+                for c, n in zip(chars, counts.tolist()):
+                    totals[c] = totals.get(c, 0) + n
+            self._unigrams = _next_table(0, *_unigram_rows(list(totals), list(totals.values())), None)
+        return _first(self._unigrams, k)
 
     def infgram_prob(self, context: str, ch: str) -> float:
         return _infgram_prob(self, context, ch)

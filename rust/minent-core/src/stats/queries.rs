@@ -199,7 +199,8 @@ impl CorpusIndex {
     /// infini-gram's ∞-gram next-character distribution: the longest suffix of `context`
     /// that occurs followed by a character inside a segment, and the counts of those
     /// characters, most frequent first (ties by code point). Suffix length 0 (no suffix
-    /// occurs so, or an empty context): every character's count.
+    /// occurs so, or an empty context) comes with no rows: the distribution is then every
+    /// character's count, [`char_counts`](Self::char_counts), which callers keep.
     pub fn next_chars(&self, context: &str) -> Result<(usize, Vec<(char, u64)>)> {
         let chars: Vec<char> = context.chars().collect();
         let suffix = |l: usize| chars[chars.len() - l..].iter().collect::<String>();
@@ -220,9 +221,7 @@ impl CorpusIndex {
                 return Ok((l, next));
             }
         }
-        let mut all: Vec<(char, u64)> = self.char_counts().into_iter().filter(|&(_, n)| n > 0).collect();
-        all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok((0, all))
+        Ok((0, Vec::new()))
     }
 
     /// Unigram character entropy of the corpus (nats per character).
