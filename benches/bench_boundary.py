@@ -145,22 +145,28 @@ MF_WF = "import minent_fast as mf\n" + wordfinder_job(
 MF_TF = templates_job(NZ_CACHED_TOKENIZE + "import minent_fast as mf\n",
                       "tf = mf.TemplateFinder(tokenize, window=3); tf.train(texts); return tf.find(texts)", "t.words")
 
+# the tokenize jobs: name, library, threads, label, setup, call, token count of its output `out`
+_TOKENIZE = [
+    ("tok_mf_list_1", "minent_fast", 1, "tokenize_batch → list of lists of str", MF_LINES,
+     "tok.tokenize_batch(lines, num_threads=1)", "sum(map(len, out))"),
+    ("tok_sp_str_1", "sentencepiece", 1, "encode(out_type=str) → list of lists of str", SP_LINES,
+     "sp.encode(lines, out_type=str, num_threads=1)", "sum(map(len, out))"),
+    ("tok_mf_list_2", "minent_fast", 2, "tokenize_batch → list of lists of str", MF_LINES,
+     "tok.tokenize_batch(lines, num_threads=2)", "sum(map(len, out))"),
+    ("tok_sp_str_2", "sentencepiece", 2, "encode(out_type=str) → list of lists of str", SP_LINES,
+     "sp.encode(lines, out_type=str, num_threads=2)", "sum(map(len, out))"),
+    ("tok_mf_arrow_1", "minent_fast", 1, "tokenize_batch(output=\"arrow\") → pyarrow ListArray (extra row)", MF_LINES,
+     "tok.tokenize_batch(lines, num_threads=1, output='arrow')", "len(out.values)"),
+    ("tok_mf_offsets_1", "minent_fast", 1, "tokenize_batch(output=\"offsets\") → numpy (extra row)", MF_LINES,
+     "tok.tokenize_batch(lines, num_threads=1, output='offsets')", "len(out[1])"),
+    ("tok_sp_ids_1", "sentencepiece", 1, "encode(out_type=int) → list of lists of int (extra row)", SP_LINES,
+     "sp.encode(lines, out_type=int, num_threads=1)", "sum(map(len, out))"),
+]
+
 # name -> (case, library, threads, label, code)
 JOBS: dict[str, tuple[str, str, int, str, str]] = {
-    "tok_mf_list_1": ("tokenize", "minent_fast", 1, "tokenize_batch → list of lists of str",
-                      tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=1)", "sum(map(len, out))")),
-    "tok_sp_str_1": ("tokenize", "sentencepiece", 1, "encode(out_type=str) → list of lists of str",
-                     tokenize_job(SP_LINES, "sp.encode(lines, out_type=str, num_threads=1)", "sum(map(len, out))")),
-    "tok_mf_list_2": ("tokenize", "minent_fast", 2, "tokenize_batch → list of lists of str",
-                      tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=2)", "sum(map(len, out))")),
-    "tok_sp_str_2": ("tokenize", "sentencepiece", 2, "encode(out_type=str) → list of lists of str",
-                     tokenize_job(SP_LINES, "sp.encode(lines, out_type=str, num_threads=2)", "sum(map(len, out))")),
-    "tok_mf_arrow_1": ("tokenize", "minent_fast", 1, "tokenize_batch(output=\"arrow\") → pyarrow ListArray (extra row)",
-                       tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=1, output='arrow')", "len(out.values)")),
-    "tok_mf_offsets_1": ("tokenize", "minent_fast", 1, "tokenize_batch(output=\"offsets\") → numpy (extra row)",
-                         tokenize_job(MF_LINES, "tok.tokenize_batch(lines, num_threads=1, output='offsets')", "len(out[1])")),
-    "tok_sp_ids_1": ("tokenize", "sentencepiece", 1, "encode(out_type=int) → list of lists of int (extra row)",
-                     tokenize_job(SP_LINES, "sp.encode(lines, out_type=int, num_threads=1)", "sum(map(len, out))")),
+    **{name: ("tokenize", lib, threads, label, tokenize_job(setup, call, tokens))
+       for name, lib, threads, label, setup, call, tokens in _TOKENIZE},
     "tok_mf_file_1": ("tokenize", "minent_fast", 1, "tokenize_file, file to file, no Python objects (extra row)", """
 import os, tempfile
 import minent_fast as mf

@@ -131,15 +131,14 @@ impl PyTokenizer {
                     unsafe { pyo3::ffi::PyUnicode_Substring(line.as_ptr(), start as _, end as _) }
                 } else {
                     let cell = &words[id as usize];
-                    let s = match cell.get() {
-                        Some(s) => s,
+                    match cell.get() {
+                        Some(s) => s.clone_ref(py).into_ptr(),
                         None => {
-                            let made = str_of(py, lex.word(id as usize), &mut units)?.unbind();
-                            let _ = cell.set(made);
-                            cell.get().expect("just set")
+                            let made = str_of(py, lex.word(id as usize), &mut units)?;
+                            let _ = cell.set(made.clone().unbind());
+                            made.into_ptr()
                         }
-                    };
-                    s.clone_ref(py).into_ptr()
+                    }
                 };
                 if item.is_null() {
                     return Err(PyErr::fetch(py));

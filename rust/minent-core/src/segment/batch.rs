@@ -7,7 +7,9 @@ use crate::segment::viterbi::{Scratch, Tokenizer};
 use crate::util::control::Control;
 use crate::util::error::{Error, Result};
 use crate::util::pool::in_pool;
-use crate::util::text::{AsText, CharVisitor, Text};
+use crate::util::text::AsText;
+#[cfg(test)]
+use crate::util::text::Text;
 
 /// A token that is no lexicon word (an unknown character, a glued ASCII run, a separator).
 pub const NO_WORD: u32 = u32::MAX;
@@ -47,26 +49,6 @@ impl TokenTable {
         self.id.append(&mut part.id);
         self.utf8_end.extend(part.utf8_end.iter().map(|&b| b + bytes));
         self.utf8.append(&mut part.utf8);
-    }
-}
-
-/// A text as a `str`: borrowed when it is UTF-8, else decoded into `buf`.
-fn as_str<'a>(text: Text<'a>, buf: &'a mut String) -> &'a str {
-    struct Decode<'b>(&'b mut String);
-    impl CharVisitor for Decode<'_> {
-        type Output = ();
-        fn visit(self, chars: impl Iterator<Item = char>) {
-            self.0.extend(chars);
-        }
-    }
-    match text {
-        Text::Utf8(s) => s,
-        other => {
-            buf.clear();
-            buf.reserve(other.utf8_len_estimate());
-            other.visit(Decode(buf));
-            buf
-        }
     }
 }
 
@@ -112,7 +94,7 @@ impl Tokenizer {
         let mut t = TokenTable { line_at: Vec::with_capacity(block.len() + 1), ..Default::default() };
         t.line_at.push(0);
         for line in block {
-            let s = as_str(line.as_text(), buf);
+            let s = line.as_text().as_str_in(buf);
             self.tokenize_spans_into(s, scratch, spans);
             let mut chars = 0usize;
             for r in spans.iter() {

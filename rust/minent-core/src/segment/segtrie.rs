@@ -234,12 +234,6 @@ impl SegTrie {
     /// [`encode`](Self::encode) codes them), if it is a word.
     #[inline]
     pub fn id_of(&self, codes: &[u32]) -> Option<u32> {
-        self.node_of(codes).and_then(|node| self.word_at(node))
-    }
-
-    /// The node a walk along `codes` from the root ends at, if a word ends there.
-    #[inline]
-    pub fn node_of(&self, codes: &[u32]) -> Option<u32> {
         let mut node = 0u32;
         for &code in codes {
             let child = self.cells[node as usize].base ^ code;
@@ -248,13 +242,7 @@ impl SegTrie {
                 _ => return None,
             }
         }
-        (node != 0 && self.cells[node as usize].word != NO_WORD).then_some(node)
-    }
-
-    /// The lexicon id of the word ending at `node` (from [`node_of`](Self::node_of)).
-    #[inline]
-    pub fn word_at(&self, node: u32) -> Option<u32> {
-        Some(self.word_ids[node as usize]).filter(|&id| id != NO_WORD)
+        Some(self.word_ids[node as usize]).filter(|&id| id != NO_WORD && !codes.is_empty())
     }
 
     /// Start loading the node of the two-character prefix `c1 c2` (the first step of a

@@ -158,16 +158,6 @@ impl TemplateFinder {
         self.find_batch(&chunks, ctl)
     }
 
-    /// Intern chunks of words given as lists of tokens.
-    pub fn intern<S: AsRef<str>>(&mut self, chunks: &[Vec<S>]) -> Chunks {
-        let mut out = Chunks { ids: Vec::new(), bounds: vec![0] };
-        for c in chunks {
-            out.ids.extend(c.iter().map(|w| self.vocab.id(w.as_ref())));
-            out.bounds.push(out.ids.len());
-        }
-        out
-    }
-
     /// Intern flat tokens with chunk boundaries (see `Tokenizer::tokenize_chunks`).
     pub fn intern_flat(&mut self, tokens: &[&str], bounds: Vec<usize>) -> Chunks {
         Chunks { ids: tokens.iter().map(|w| self.vocab.id(w)).collect(), bounds }

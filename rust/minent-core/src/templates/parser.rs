@@ -32,7 +32,8 @@ pub(super) fn round4(x: f64) -> f64 {
 /// nlp-zero `Parser._parse` over `matches` (from [`TemplateTrie::search`](super::TemplateTrie::search)), memoised:
 /// each span's best score and chosen match are computed once, the tree is built at the end.
 pub fn parse(n: usize, matches: &Matches, total: u64, null_score: f64) -> (Parse, f64) {
-    parse_ctl(n, matches, total, null_score, &Control::new()).expect("never cancelled")
+    // parse_ctl fails only when its Control is cancelled, and nothing can cancel this one
+    parse_ctl(n, matches, total, null_score, &Control::new()).expect("a fresh Control is never cancelled")
 }
 
 /// [`parse`], cancelled (`ctl`): each span's evaluation checks it.

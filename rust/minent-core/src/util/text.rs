@@ -47,7 +47,7 @@ pub(crate) fn unit_char(u: u32) -> char {
     char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
-impl Text<'_> {
+impl<'a> Text<'a> {
     /// About how many bytes the text takes as UTF-8 (exact for UTF-8; for sizing buffers).
     pub fn utf8_len_estimate(&self) -> usize {
         match *self {
@@ -64,6 +64,30 @@ impl Text<'_> {
             Text::Utf8(_) | Text::Latin1(_) => false,
             Text::Ucs2(u) => u.iter().any(|&u| (0xD800..0xE000).contains(&u)),
             Text::Ucs4(u) => u.iter().any(|&u| (0xD800..0xE000).contains(&u)),
+        }
+    }
+
+    /// The text as a `str`: borrowed when it is UTF-8, else decoded into `buf` (a
+    /// surrogate as U+FFFD).
+    pub fn as_str_in<'b>(self, buf: &'b mut String) -> &'b str
+    where
+        'a: 'b,
+    {
+        struct Decode<'c>(&'c mut String);
+        impl CharVisitor for Decode<'_> {
+            type Output = ();
+            fn visit(self, chars: impl Iterator<Item = char>) {
+                self.0.extend(chars);
+            }
+        }
+        match self {
+            Text::Utf8(s) => s,
+            other => {
+                buf.clear();
+                buf.reserve(other.utf8_len_estimate());
+                other.visit(Decode(buf));
+                buf
+            }
         }
     }
 
