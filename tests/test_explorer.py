@@ -102,3 +102,128 @@ def test_bad_arguments():
         idx.next_chars("宝玉", k=2.5)
     with pytest.raises(ValueError):
         idx.infgram_prob("宝玉", "笑道")
+
+
+# ------------------------------------------------------------------ locate and kwic
+HAN_RUN = re.compile("[\u4e00-\u9fa50-9a-zA-Z]+")
+
+
+def line_segments(line: str, segmenter: str) -> list[list[tuple[int, str]]]:
+    """The segments of one line as (column, character) lists."""
+    if segmenter == "han":
+        return [[(m.start() + i, c) for i, c in enumerate(m.group())] for m in HAN_RUN.finditer(line)]
+    if segmenter == "all":
+        seg = [(i, c) for i, c in enumerate(line) if not c.isspace()]
+        return [seg] if seg else []
+    return [list(enumerate(line))] if line else []  # "line"
+
+
+def naive_hits(texts: list[tuple[str, str]], segmenter: str, s: str) -> list[dict]:
+    """Every occurrence of ``s`` in ``texts`` ((name, text) pairs), read line by line."""
+    hits = []
+    for name, text in texts:
+        text = text[1:] if text.startswith("\ufeff") else text
+        lines = text.split("\n")
+        for n, line in enumerate(lines, 1):
+            shown = line[:-1] if n < len(lines) and line.endswith("\r") else line
+            for seg in line_segments(shown if segmenter == "line" else line, segmenter):
+                chars = "".join(c for _, c in seg)
+                i = chars.find(s)
+                while i >= 0:
+                    col, end = seg[i][0], seg[i + len(s) - 1][0] + 1
+                    hits.append({"source": name, "line": n, "offset": col, "line_text": shown, "end": end,
+                                 "lkey": chars[:i][::-1], "rkey": chars[i + len(s):]})
+                    i = chars.find(s, i + 1)
+    return hits
+
+
+def check_concordance(index, hits: list[dict], s: str, width: int = 5) -> None:
+    got = index.locate(s).to_pylist()
+    assert got == [{k: h[k] for k in ("source", "line", "offset")} for h in hits], s
+    assert index.locate(s, limit=2).to_pylist() == got[:2]
+
+    def row(h):
+        t, a, b = h["line_text"], h["offset"], h["end"]
+        return {"source": h["source"], "line": h["line"], "left": t[max(0, a - width):a], "match": t[a:b],
+                "right": t[b:b + width]}
+
+    assert index.kwic(s, width=width, limit=10**6).to_pylist() == [row(h) for h in hits], s
+    for order, key in (("left", "lkey"), ("right", "rkey")):
+        ranked = sorted(range(len(hits)), key=lambda i: (hits[i][key], i))
+        for limit in (0, 1, 4, 10**6):
+            table = index.kwic(s, width=width, limit=limit, order=order)
+            assert table.to_pylist() == [row(hits[i]) for i in ranked[:limit]], (s, order, limit)
+    rnd = index.kwic(s, width=width, limit=3, order="random", seed=11).to_pylist()
+    assert len(rnd) == min(3, len(hits)) and all(r in [row(h) for h in hits] for r in rnd)
+    assert index.kwic(s, width=width, limit=3, order="random", seed=11).to_pylist() == rnd
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.text(alphabet="中国人民ab，\n\r \t'é", max_size=120), min_size=1, max_size=3),
+       segmenter=st.sampled_from(["han", "line", "all"]),
+       queries=st.lists(st.text(alphabet="中国人民ab", min_size=1, max_size=3), min_size=1, max_size=4))
+def test_locate_and_kwic_match_a_naive_scan(tmp_path, texts, segmenter, queries):
+    paths = []
+    for i, t in enumerate(texts):
+        p = tmp_path / f"f{i}.txt"
+        p.write_bytes(t.encode("utf-8"))
+        paths.append(str(p))
+    idx = mf.CorpusIndex.build(paths, segmenter=segmenter)
+    shards = mf.build_shards(paths, tmp_path / "s.idx", shard_bytes=16, segmenter=segmenter)
+    named = list(zip(paths, texts))
+    for s in queries:
+        hits = naive_hits(named, segmenter, s)
+        check_concordance(idx, hits, s)
+        check_concordance(shards, hits, s)
+
+
+def test_locate_and_kwic_on_the_novels_and_their_shards(tmp_path):
+    if not SHARED.is_dir():
+        pytest.skip("shared data not found")
+    paths = [str(SHARED / "zh" / n) for n in ("红楼梦.txt", "西游记.txt")]
+    named = [(p, Path(p).read_text(encoding="utf-8")) for p in paths]
+    idx = mf.CorpusIndex.build(paths)
+    saved = mf.CorpusIndex.build(paths, path=tmp_path / "idx")
+    reopened = mf.CorpusIndex.open(tmp_path / "idx")
+    shards = mf.build_shards(paths, tmp_path / "s.idx", shard_bytes=900_000)
+    assert len(shards.shards) > 3
+    for s in ("宝玉笑道", "行者", "悟空", "林黛玉", "却说", "xyz"):
+        hits = naive_hits(named, "han", s)
+        assert len(hits) == idx.count(s)
+        check_concordance(idx, hits, s, width=12)
+        check_concordance(shards, hits, s, width=12)
+    for s in ("宝玉", "行者"):
+        for order in ("corpus", "left", "right", "random"):
+            want = idx.kwic(s, limit=50, order=order, seed=3)
+            assert reopened.kwic(s, limit=50, order=order, seed=3).equals(want)
+            assert shards.kwic(s, limit=50, order=order, seed=3).equals(want)
+        assert saved.locate(s).equals(idx.locate(s))
+
+
+def test_kwic_shows_the_text_of_a_source_that_is_gone(tmp_path):
+    """An index built from stdin keeps the text: kwic works once the input is gone."""
+    import subprocess
+    import sys
+    text = "第一行：中国人民。\n第二行，人民万岁！\n"
+    run = subprocess.run([sys.executable, "-m", "minent_fast", "index", "build", "-", "-o", str(tmp_path / "idx")],
+                         input=text.encode("utf-8"), capture_output=True)
+    assert run.returncode == 0, run.stderr.decode()
+    idx = mf.CorpusIndex.open(tmp_path / "idx")
+    rows = idx.kwic("人民", width=3).to_pylist()
+    assert [(r["line"], r["left"], r["match"], r["right"]) for r in rows] == [
+        (1, "：中国", "人民", "。"), (2, "二行，", "人民", "万岁！")]
+
+
+def test_concordance_bad_arguments():
+    idx = mf.CorpusIndex.build(mf.sample_path())
+    for call in (lambda: idx.locate(5), lambda: idx.kwic(b"x"), lambda: idx.kwic("的", width=2.0),
+                 lambda: idx.locate("的", limit="3"), lambda: idx.kwic("的", seed=None)):
+        with pytest.raises(TypeError):
+            call()
+    for call in (lambda: idx.locate(""), lambda: idx.kwic("的", width=-1), lambda: idx.kwic("的", limit=-1),
+                 lambda: idx.kwic("的", order="sideways"), lambda: idx.kwic("的", width=10**9),
+                 lambda: idx.kwic("的" * 200_000), lambda: idx.locate("的", limit=-5)):
+        with pytest.raises(ValueError):
+            call()
+    assert idx.locate("不在语料里的词").num_rows == 0
+    assert idx.kwic("的", limit=0).num_rows == 0

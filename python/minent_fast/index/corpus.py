@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import _core
+from . import concordance as cc
 from .._io import local_sources
 from .._progress import ProgressArg, make_progress
 
@@ -264,6 +265,36 @@ class CorpusIndex:
         """The ∞-gram probability of ``ch`` after ``context``: its share of
         :meth:`next_chars` (0.0 if it never follows that suffix)."""
         return _infgram_prob(self, context, ch)
+
+    # ---------------------------------------------------------------- concordance
+    @property
+    def has_text(self) -> bool:
+        """Whether the index keeps the text it was built from (every index this version
+        builds; an index file of format 1 does not, and :meth:`locate` / :meth:`kwic` ask
+        to rebuild it)."""
+        return self._inner.has_text
+
+    def locate(self, s: str, limit: Optional[int] = None) -> pa.Table:
+        """Every occurrence of ``s`` (the first ``limit`` in corpus order) as a table
+        (source, line, offset): the source file, the 1-based line in it and the 0-based
+        column in characters, so ``lines[line - 1][offset:]`` starts with ``s``. The hits
+        are the ones :meth:`count` counts (inside segments, overlapping ones included)."""
+        s = cc.check_query(s, "locate")
+        limit = cc.check_int(limit, "limit", 0, 2**63 - 1, allow_none=True)
+        return cc.locate_table(self._inner.locate(s, limit), self._inner.files)
+
+    def kwic(self, s: str, width: int = 20, limit: int = 100, order: str = "corpus", seed: int = 0) -> pa.Table:
+        """Keyword-in-context lines of ``s``: a table (source, line, left, match, right)
+        with up to ``width`` characters on each side of every hit, within its line, in the
+        original characters (punctuation and spaces included). ``order`` before the
+        ``limit``: ``"corpus"`` (source, line, column); ``"left"`` / ``"right"`` by the
+        characters of the hit's segment on that side, read outward from the hit (what the
+        counts see: a hit at the segment's edge comes first), ties in corpus order;
+        ``"random"``, a shuffle fixed by ``seed``, the same for one index and for shards of it."""
+        s = cc.check_query(s, "kwic")
+        width, limit, order, seed = cc.check_kwic_args(width, limit, order, seed)
+        rows = cc.kwic_rows(self._inner.kwic(s, width, limit, order, seed))
+        return cc.kwic_table(rows, self._inner.files)
 
     def branching_entropy(self, s: str, side: str = "right") -> float:
         """Entropy (nats) of the neighbour distribution of ``s``; 0.0 if it has none."""

@@ -43,6 +43,7 @@ from .._io import (STDIN, Sources, atomic_output, check_replaceable, prepare_sou
                   replaced_directory)
 from .._progress import ProgressArg
 from . import corpus as _corpus
+from . import concordance as cc
 from .corpus import (CorpusIndex, _check_count, _check_threads, _first, _infgram_prob, _next_table, _ngram_range,
                      _source_list, _unigram_rows)
 
@@ -377,6 +378,45 @@ class ShardedIndex(CorpusIndex):
 
     def infgram_prob(self, context: str, ch: str) -> float:
         return _infgram_prob(self, context, ch)
+
+    @property
+    def has_text(self) -> bool:
+        return all(sh.has_text for sh in self._shards)
+
+    def locate(self, s: str, limit: Optional[int] = None) -> pa.Table:
+        """:meth:`CorpusIndex.locate` over every shard: lines and columns in the files."""
+        s = cc.check_query(s, "locate")
+        limit = cc.check_int(limit, "limit", 0, 2**63 - 1, allow_none=True)
+        names, maps = cc.source_names([sh._inner.files for sh in self._shards])
+        parts = []
+        left = limit
+        for sh, m in zip(self._shards, maps):
+            if left == 0:
+                break
+            source, line, col = sh._inner.locate(s, left)
+            parts.append((m[source], line, col))
+            if left is not None:
+                left -= len(line)
+        if not parts:
+            parts = [(np.zeros(0, np.int64), np.zeros(0, np.uint64), np.zeros(0, np.uint64))]
+        raw = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+        return cc.locate_table(raw, names)
+
+    def kwic(self, s: str, width: int = 20, limit: int = 100, order: str = "corpus", seed: int = 0) -> pa.Table:
+        """:meth:`CorpusIndex.kwic` over every shard, the same rows as one index of the
+        same files gives."""
+        s = cc.check_query(s, "kwic")
+        width, limit, order, seed = cc.check_kwic_args(width, limit, order, seed)
+        names, maps = cc.source_names([sh._inner.files for sh in self._shards])
+        parts = []
+        total = 0
+        for sh, m in zip(self._shards, maps):
+            if order == "corpus" and total >= limit:
+                break
+            rows = cc.kwic_rows(sh._inner.kwic(s, width, limit, order, seed), m)
+            total += len(rows["left"])
+            parts.append(rows)
+        return cc.kwic_table(cc.merge_kwic(parts, order, limit), names)
 
     def branching_entropy(self, s: str, side: str = "right") -> float:
         return _entropy(self.neighbors(s, side).column("count").to_pylist())

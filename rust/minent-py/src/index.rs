@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use minent_core::{self as core, CorpusIndex, NgramOrder, Segmenter, Side};
+use minent_core::stats::KwicOrder;
+use minent_core::{self as core, Control, CorpusIndex, NgramOrder, Segmenter, Side};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::errors::core_err;
 use crate::worker::run_heavy;
@@ -15,6 +17,30 @@ use crate::worker::run_heavy;
 #[pyclass(frozen, name = "CorpusIndex", module = "minent_fast._core")]
 pub(crate) struct PyCorpusIndex {
     inner: Arc<CorpusIndex>,
+}
+
+impl PyCorpusIndex {
+    /// Run a query over the hits of `s`: with the GIL released, and through the
+    /// cancellable worker when there are many hits (a walk per hit).
+    fn maybe_heavy<T: Send + 'static>(
+        &self,
+        py: Python<'_>,
+        s: &str,
+        work: impl FnOnce(&str, &Control) -> core::Result<T> + Send + 'static,
+    ) -> PyResult<T> {
+        let hits = if s.is_empty() {
+            0
+        } else {
+            core_err(py, self.inner.count(s))?
+        };
+        let s = s.to_string();
+        let work = move |ctl: &Control| work(&s, ctl);
+        if hits > 50_000 {
+            run_heavy(py, None, work)
+        } else {
+            core_err(py, py.detach(move || work(&Control::new())))
+        }
+    }
 }
 
 #[pymethods]
@@ -39,19 +65,35 @@ impl PyCorpusIndex {
             }
             Ok(index)
         })?;
-        Ok(PyCorpusIndex { inner: Arc::new(index) })
+        Ok(PyCorpusIndex {
+            inner: Arc::new(index),
+        })
     }
 
     #[staticmethod]
     #[pyo3(signature = (path, *, verify = true, progress = None))]
-    fn open(py: Python<'_>, path: PathBuf, verify: bool, progress: Option<Bound<'_, PyAny>>) -> PyResult<Self> {
-        let index = run_heavy(py, progress.as_ref(), move |ctl| CorpusIndex::open(&path, verify, ctl))?;
-        Ok(PyCorpusIndex { inner: Arc::new(index) })
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        verify: bool,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let index = run_heavy(py, progress.as_ref(), move |ctl| {
+            CorpusIndex::open(&path, verify, ctl)
+        })?;
+        Ok(PyCorpusIndex {
+            inner: Arc::new(index),
+        })
     }
 
     /// Save into directory `path` (atomic); returns the index file's path.
     #[pyo3(signature = (path, *, progress = None))]
-    fn save(&self, py: Python<'_>, path: PathBuf, progress: Option<Bound<'_, PyAny>>) -> PyResult<String> {
+    fn save(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
         let inner = self.inner.clone();
         let file = run_heavy(py, progress.as_ref(), move |ctl| inner.save(&path, ctl))?;
         Ok(file.display().to_string())
@@ -86,7 +128,11 @@ impl PyCorpusIndex {
         core_err(py, self.inner.count(s))
     }
 
-    fn count_many<'py>(&self, py: Python<'py>, strings: Vec<String>) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    fn count_many<'py>(
+        &self,
+        py: Python<'py>,
+        strings: Vec<String>,
+    ) -> PyResult<Bound<'py, PyArray1<u64>>> {
         let inner = self.inner.clone();
         let counts = py.detach(move || inner.count_many(&strings));
         Ok(core_err(py, counts)?.into_pyarray(py))
@@ -104,32 +150,124 @@ impl PyCorpusIndex {
         order: &str,
         num_threads: Option<usize>,
         progress: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<(Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u64>>)> {
+    ) -> PyResult<(
+        Bound<'py, PyArray1<u8>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<u64>>,
+    )> {
         let order = core_err(py, NgramOrder::parse(order))?;
         let inner = self.inner.clone();
         let table = run_heavy(py, progress.as_ref(), move |ctl| {
             inner.ngrams(min_n, max_n, min_count, order, num_threads, ctl)
         })?;
-        Ok((table.data.into_pyarray(py), table.offsets.into_pyarray(py), table.counts.into_pyarray(py)))
+        Ok((
+            table.data.into_pyarray(py),
+            table.offsets.into_pyarray(py),
+            table.counts.into_pyarray(py),
+        ))
     }
 
     #[pyo3(signature = (s, side = "right"))]
-    fn neighbors<'py>(&self, py: Python<'py>, s: &str, side: &str) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    fn neighbors<'py>(
+        &self,
+        py: Python<'py>,
+        s: &str,
+        side: &str,
+    ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let side = core_err(py, Side::parse(side))?;
         let inner = self.inner.clone();
         let s = s.to_string();
         let rows = core_err(py, py.detach(move || inner.neighbors(&s, side)))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) =
+            rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
         Ok((chars, counts.into_pyarray(py)))
     }
 
     /// (suffix length, characters, uint64 counts): the ∞-gram next-character distribution.
-    fn next_chars<'py>(&self, py: Python<'py>, context: &str) -> PyResult<(usize, Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    fn next_chars<'py>(
+        &self,
+        py: Python<'py>,
+        context: &str,
+    ) -> PyResult<(usize, Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
         let context = context.to_string();
         let (l, rows) = core_err(py, py.detach(move || inner.next_chars(&context)))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) =
+            rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
         Ok((l, chars, counts.into_pyarray(py)))
+    }
+
+    /// Whether the index keeps its text (locate and kwic need it; format-1 files do not).
+    #[getter]
+    fn has_text(&self) -> bool {
+        self.inner.has_text()
+    }
+
+    /// The file of each source, without a shard's byte range.
+    #[getter]
+    fn files(&self) -> Vec<String> {
+        self.inner.files().to_vec()
+    }
+
+    /// (source, line, column) arrays of the occurrences of `s`, corpus order.
+    #[pyo3(signature = (s, limit = None))]
+    fn locate<'py>(
+        &self,
+        py: Python<'py>,
+        s: &str,
+        limit: Option<usize>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let inner = self.inner.clone();
+        let places = self.maybe_heavy(py, s, move |s, ctl| inner.locate(s, limit, ctl))?;
+        let source: Vec<u32> = places.iter().map(|p| p.source).collect();
+        let line: Vec<u64> = places.iter().map(|p| p.line).collect();
+        let col: Vec<u64> = places.iter().map(|p| p.col).collect();
+        PyTuple::new(
+            py,
+            [
+                source.into_pyarray(py).into_any(),
+                line.into_pyarray(py).into_any(),
+                col.into_pyarray(py).into_any(),
+            ],
+        )
+    }
+
+    /// (source, line, column, left, match, right, random key, sort key) of the KWIC lines of `s`.
+    #[pyo3(signature = (s, width, limit, order, seed))]
+    fn kwic<'py>(
+        &self,
+        py: Python<'py>,
+        s: &str,
+        width: usize,
+        limit: usize,
+        order: &str,
+        seed: u64,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let order = core_err(py, KwicOrder::parse(order, seed))?;
+        let inner = self.inner.clone();
+        let lines =
+            self.maybe_heavy(py, s, move |s, ctl| inner.kwic(s, width, limit, order, ctl))?;
+        let source: Vec<u32> = lines.iter().map(|l| l.place.source).collect();
+        let line: Vec<u64> = lines.iter().map(|l| l.place.line).collect();
+        let col: Vec<u64> = lines.iter().map(|l| l.place.col).collect();
+        let key: Vec<u64> = lines.iter().map(|l| l.key).collect();
+        let left = PyList::new(py, lines.iter().map(|l| l.left.as_str()))?;
+        let matched = PyList::new(py, lines.iter().map(|l| l.matched.as_str()))?;
+        let right = PyList::new(py, lines.iter().map(|l| l.right.as_str()))?;
+        let sort_key = PyList::new(py, lines.iter().map(|l| l.sort_key.as_str()))?;
+        PyTuple::new(
+            py,
+            [
+                source.into_pyarray(py).into_any(),
+                line.into_pyarray(py).into_any(),
+                col.into_pyarray(py).into_any(),
+                left.into_any(),
+                matched.into_any(),
+                right.into_any(),
+                key.into_pyarray(py).into_any(),
+                sort_key.into_any(),
+            ],
+        )
     }
 
     #[pyo3(signature = (s, side = "right"))]
@@ -150,8 +288,12 @@ impl PyCorpusIndex {
 
     /// (characters, uint64 counts) in code-point order.
     fn char_counts<'py>(&self, py: Python<'py>) -> (Vec<String>, Bound<'py, PyArray1<u64>>) {
-        let (chars, counts): (Vec<String>, Vec<u64>) =
-            self.inner.char_counts().into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) = self
+            .inner
+            .char_counts()
+            .into_iter()
+            .map(|(c, n)| (c.to_string(), n))
+            .unzip();
         (chars, counts.into_pyarray(py))
     }
 }
@@ -164,6 +306,9 @@ pub(crate) fn partition_of<'py>(
     offsets: numpy::PyReadonlyArray1<'py, i64>,
     partitions: u32,
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-    let parts = core_err(py, core::stats::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions))?;
+    let parts = core_err(
+        py,
+        core::stats::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions),
+    )?;
     Ok(parts.into_pyarray(py))
 }

@@ -6,20 +6,24 @@
 use std::io::Write;
 
 use libfuzzer_sys::fuzz_target;
+use minent_core::stats::KwicOrder;
 use minent_core::{Control, CorpusIndex, NgramOrder, Side};
 use xxhash_rust::xxh3::xxh3_64;
 
-const HEADER_LEN: usize = 256;
 const ALIGN: usize = 64;
-const NUM_SECTIONS: usize = 6;
 
 fn fix_checksums(data: &mut [u8]) {
-    if data.len() < HEADER_LEN {
+    if data.len() < 256 {
+        return;
+    }
+    // (header bytes, sections) of format 1 and 2
+    let (header_len, num_sections) = if data[8..12] == 2u32.to_le_bytes() { (512, 10) } else { (256, 6) };
+    if data.len() < header_len {
         return;
     }
     let len = data.len() as u64;
     data[56..64].copy_from_slice(&len.to_le_bytes());
-    for i in 0..NUM_SECTIONS {
+    for i in 0..num_sections {
         let at = 64 + i * 24;
         let off = u64::from_le_bytes(data[at..at + 8].try_into().unwrap()) as usize;
         let slen = u64::from_le_bytes(data[at + 8..at + 16].try_into().unwrap()) as usize;
@@ -30,8 +34,8 @@ fn fix_checksums(data: &mut [u8]) {
             data[at + 16..at + 24].copy_from_slice(&sum.to_le_bytes());
         }
     }
-    let sum = xxh3_64(&data[..HEADER_LEN - 8]);
-    data[HEADER_LEN - 8..HEADER_LEN].copy_from_slice(&sum.to_le_bytes());
+    let sum = xxh3_64(&data[..header_len - 8]);
+    data[header_len - 8..header_len].copy_from_slice(&sum.to_le_bytes());
 }
 
 fn exercise(bytes: &[u8]) {
@@ -48,6 +52,10 @@ fn exercise(bytes: &[u8]) {
         let _ = index.pmi("中国");
         let _ = index.char_entropy();
         let _ = index.ngrams(1, 3, 1, NgramOrder::Ngram, None, &ctl);
+        let _ = index.locate("中国", None, &ctl);
+        let _ = index.kwic("人", 5, 10, KwicOrder::Left, &ctl);
+        let _ = index.kwic("国", 5, 10, KwicOrder::Right, &ctl);
+        let _ = index.kwic("民", 5, 10, KwicOrder::Random(1), &ctl);
     }
 }
 

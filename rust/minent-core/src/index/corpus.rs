@@ -16,11 +16,15 @@
 //!   end after a newline where possible, so a CR LF pair is never split.
 
 use std::fs::File;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use memmap2::Mmap;
 use rayon::prelude::*;
 
+use crate::index::origin::{Mark, MARK_EVERY};
+use crate::index::Store;
 use crate::util::control::Control;
 use crate::util::error::{Error, Result};
 use crate::util::ordered::OrderedCounts;
@@ -141,7 +145,7 @@ pub fn is_apostrophe(c: char) -> bool {
 /// A memory-mapped, UTF-8-validated input file.
 pub struct SourceFile {
     pub path: PathBuf,
-    map: Option<Mmap>,
+    map: Option<Arc<Mmap>>,
     /// The byte range of the file this source covers (a shard may be part of a file).
     start: usize,
     end: usize,
@@ -159,7 +163,9 @@ impl SourceFile {
         // Only a regular file can be mapped: a pipe, FIFO or device would map as empty
         // (and opening a FIFO would block), so they are refused here, before opening; the
         // Python layer reads them into a temporary file first.
-        let kind = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.file_type();
+        let kind = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .file_type();
         if kind.is_dir() {
             return Err(Error::io(
                 path,
@@ -181,7 +187,9 @@ impl SourceFile {
         } else {
             // SAFETY: read-only map; we document that inputs must not be truncated while
             // being indexed (the same contract as every mmap-based tool).
-            Some(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?)
+            Some(Arc::new(
+                unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?,
+            ))
         };
         let len = meta.len();
         let (start, end) = match range {
@@ -194,16 +202,43 @@ impl SourceFile {
                 )))
             }
         };
-        Ok(SourceFile { path: path.to_path_buf(), map, start: start as usize, end: end as usize })
+        Ok(SourceFile {
+            path: path.to_path_buf(),
+            map,
+            start: start as usize,
+            end: end as usize,
+        })
     }
 
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_deref().map_or(&[], |m| &m[self.start..self.end])
+        self.map
+            .as_deref()
+            .map_or(&[], |m| &m[self.start..self.end])
     }
 
     /// Where this source starts in its file (0 unless it is a byte range).
     pub fn start(&self) -> usize {
         self.start
+    }
+
+    /// The lines of the file before this source's first byte.
+    pub fn lines_before(&self) -> u64 {
+        self.map.as_deref().map_or(0, |m| {
+            memchr::memchr_iter(b'\n', &m[..self.start]).count() as u64
+        })
+    }
+
+    /// This source's bytes as a store that shares the map.
+    pub(crate) fn store(&self) -> Store<u8> {
+        match &self.map {
+            Some(m) => Store::Mapped {
+                map: m.clone(),
+                offset: self.start,
+                len: self.end - self.start,
+                _t: PhantomData,
+            },
+            None => Store::Owned(Vec::new()),
+        }
     }
 
     /// The file as `&str`, or `InvalidUtf8` with the offset of the first bad byte.
@@ -224,7 +259,10 @@ impl SourceFile {
             Some(s) => {
                 let err = std::str::from_utf8(&bytes[s..]).err();
                 let offset = self.start + s + err.map(|e| e.valid_up_to()).unwrap_or(0);
-                Err(Error::InvalidUtf8 { path: self.path.clone(), offset: offset as u64 })
+                Err(Error::InvalidUtf8 {
+                    path: self.path.clone(),
+                    offset: offset as u64,
+                })
             }
         }
     }
@@ -313,7 +351,10 @@ pub(crate) fn count_lines<S>(
     init: impl Fn() -> S + Sync + Send,
     per_line: impl Fn(&mut S, &str, &mut OrderedCounts) + Sync + Send,
 ) -> Result<Vec<(String, u64)>> {
-    let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
+    let files: Vec<SourceFile> = paths
+        .iter()
+        .map(|p| SourceFile::open(p))
+        .collect::<Result<_>>()?;
     let mut total = OrderedCounts::default();
     ctl.stage(stage, files.iter().map(|f| f.bytes().len() as u64).sum())?;
     for f in &files {
@@ -338,77 +379,113 @@ pub(crate) fn count_lines<S>(
     Ok(total.into_entries())
 }
 
-/// Calls `emit(Some(c))` for each character that belongs to a segment and `emit(None)`
-/// at each segment boundary (possibly repeated; callers collapse runs).
+/// What a segmenter makes of one character of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A symbol of a segment.
+    Sym,
+    /// A segment boundary (runs of them collapse into one separator).
+    Sep,
+    /// Neither: skipped inside a segment (whitespace with `all`, the CR of CR LF with `line`).
+    Skip,
+}
+
+/// Walk `text[start..end]` through `seg`, calling `emit(offset, c, kind)` for each
+/// character (a BOM at the very start of a file, `at_file_start && start == 0`, is not
+/// reported) until `emit` returns false. Characters outside the range are looked at
+/// where a decision needs them (an apostrophe's neighbours, the LF after a CR), so the
+/// result never depends on where the text was cut into chunks.
 #[inline]
-fn walk_chunk(chunk: &str, seg: Segmenter, at_file_start: bool, mut emit: impl FnMut(Option<char>)) {
-    let mut chars = chunk.chars().peekable();
-    if at_file_start && chars.peek() == Some(&'\u{feff}') {
+pub(crate) fn walk(
+    text: &str,
+    start: usize,
+    end: usize,
+    seg: Segmenter,
+    at_file_start: bool,
+    mut emit: impl FnMut(usize, char, Kind) -> bool,
+) {
+    let rest = &text[start..];
+    let mut chars = rest.char_indices().peekable();
+    if at_file_start && start == 0 && rest.starts_with('\u{feff}') {
         chars.next();
     }
-    match seg {
-        Segmenter::Han => {
-            for c in chars {
-                emit(if is_han_char(c) { Some(c) } else { None });
-            }
+    let limit = end - start;
+    let mut prev_word = text[..start].chars().next_back().is_some_and(is_word_char);
+    while let Some((i, c)) = chars.next() {
+        if i >= limit {
+            break;
         }
-        Segmenter::Line => {
-            while let Some(c) = chars.next() {
-                match c {
-                    '\n' => emit(None),
-                    '\r' if chars.peek() == Some(&'\n') => {}
-                    c => emit(Some(c)),
-                }
-            }
-        }
-        Segmenter::Unicode => {
-            let mut after_word = false;
-            while let Some(c) = chars.next() {
-                if is_word_char(c) {
-                    emit(Some(c));
-                    after_word = true;
-                } else if is_apostrophe(c) && after_word && chars.peek().is_some_and(|&n| is_word_char(n)) {
-                    emit(Some(c));
-                    after_word = false;
+        let kind = match seg {
+            Segmenter::Han => {
+                if is_han_char(c) {
+                    Kind::Sym
                 } else {
-                    emit(None);
-                    after_word = false;
+                    Kind::Sep
                 }
             }
-        }
-        Segmenter::All => {
-            for c in chars {
+            Segmenter::Line => match c {
+                '\n' => Kind::Sep,
+                '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => Kind::Skip,
+                _ => Kind::Sym,
+            },
+            Segmenter::Unicode => {
+                let word = is_word_char(c);
+                let kind = if word
+                    || (is_apostrophe(c)
+                        && prev_word
+                        && chars.peek().is_some_and(|&(_, n)| is_word_char(n)))
+                {
+                    Kind::Sym
+                } else {
+                    Kind::Sep
+                };
+                prev_word = word;
+                kind
+            }
+            Segmenter::All => {
                 if c == '\n' {
-                    emit(None);
-                } else if !c.is_whitespace() {
-                    emit(Some(c));
+                    Kind::Sep
+                } else if c.is_whitespace() {
+                    Kind::Skip
+                } else {
+                    Kind::Sym
                 }
             }
+        };
+        if !emit(start + i, c, kind) {
+            break;
         }
     }
 }
 
-const CHUNK: usize = 8 << 20;
+// small in unit tests, so that chunk borders fall everywhere in small texts
+const CHUNK: usize = if cfg!(test) { 48 } else { 8 << 20 };
 const NUM_CODEPOINTS: usize = 0x110000;
 
 /// Per-code-point counts of segment characters over all sources.
 /// `at_start[i]`: text `i` begins its file (a leading BOM is dropped only there; a shard
 /// that starts mid-file keeps a U+FEFF at its start, as the whole file's index does).
 /// Missing entries count as true.
-pub(crate) fn count_chars(texts: &[&str], at_start: &[bool], seg: Segmenter, ctl: &Control) -> Result<Vec<u64>> {
-    let jobs: Vec<(&str, bool)> = chunk_jobs(texts, at_start);
+pub(crate) fn count_chars(
+    texts: &[&str],
+    at_start: &[bool],
+    seg: Segmenter,
+    ctl: &Control,
+) -> Result<Vec<u64>> {
+    let jobs = chunk_jobs(texts, at_start);
     ctl.stage("count chars", total_bytes(texts))?;
     let merged = jobs
         .par_iter()
         .try_fold(
             || vec![0u64; NUM_CODEPOINTS],
-            |mut acc, &(chunk, first)| {
-                walk_chunk(chunk, seg, first, |c| {
-                    if let Some(c) = c {
+            |mut acc, &(text, a, b, first)| {
+                walk(text, a, b, seg, first, |_, c, kind| {
+                    if kind == Kind::Sym {
                         acc[c as usize] += 1;
                     }
+                    true
                 });
-                ctl.advance(chunk.len() as u64)?;
+                ctl.advance((b - a) as u64)?;
                 Ok(acc)
             },
         )
@@ -424,15 +501,28 @@ pub(crate) fn count_chars(texts: &[&str], at_start: &[bool], seg: Segmenter, ctl
     Ok(merged)
 }
 
-fn chunk_jobs<'a>(texts: &[&'a str], at_start: &[bool]) -> Vec<(&'a str, bool)> {
+/// (text, start, end, text starts its file) for every chunk of every text.
+fn chunk_jobs<'a>(texts: &[&'a str], at_start: &[bool]) -> Vec<(&'a str, usize, usize, bool)> {
     let mut jobs = Vec::new();
-    for (k, t) in texts.iter().enumerate() {
+    for (k, &t) in texts.iter().enumerate() {
         let file_start = at_start.get(k).copied().unwrap_or(true);
-        for (i, c) in split_chunks(t, CHUNK).into_iter().enumerate() {
-            jobs.push((c, i == 0 && file_start));
+        for (a, b) in chunk_ranges(t) {
+            jobs.push((t, a, b, file_start));
         }
     }
     jobs
+}
+
+/// The byte ranges of `split_chunks(text, CHUNK)`.
+fn chunk_ranges(text: &str) -> Vec<(usize, usize)> {
+    let base = text.as_ptr() as usize;
+    split_chunks(text, CHUNK)
+        .into_iter()
+        .map(|c| {
+            let a = c.as_ptr() as usize - base;
+            (a, a + c.len())
+        })
+        .collect()
 }
 
 fn total_bytes(texts: &[&str]) -> u64 {
@@ -472,44 +562,59 @@ impl Symbol for u32 {
 
 /// Encode all sources into one symbol array: each segment followed by a single 0, no
 /// leading 0, and (when non-empty) ending with 0. `id_of[cp]` maps code points to ids.
+/// Returns the map back to the text too: where each text's symbols start, and a mark
+/// every [`MARK_EVERY`] symbols or fewer (see [`crate::index::origin`]).
 pub(crate) fn encode<S: Symbol>(
     texts: &[&str],
     at_start: &[bool],
     seg: Segmenter,
     id_of: &[u32],
     ctl: &Control,
-) -> Result<Vec<S>> {
+) -> Result<(Vec<S>, Vec<u64>, Vec<Mark>)> {
     ctl.stage("encode", total_bytes(texts))?;
     let mut out: Vec<S> = Vec::new();
-    for (k, text) in texts.iter().enumerate() {
+    let mut starts = Vec::with_capacity(texts.len());
+    let mut marks: Vec<Mark> = Vec::new();
+    for (k, &text) in texts.iter().enumerate() {
         let file_start = at_start.get(k).copied().unwrap_or(true);
-        let chunks = split_chunks(text, CHUNK);
-        let parts: Vec<Vec<S>> = chunks
+        starts.push(out.len() as u64);
+        let parts: Vec<EncodedChunk<S>> = chunk_ranges(text)
             .par_iter()
             .enumerate()
-            .map(|(i, chunk)| {
-                let mut v: Vec<S> = Vec::with_capacity(chunk.len() / 2);
-                let mut last_sep = false;
-                walk_chunk(chunk, seg, i == 0 && file_start, |c| match c {
-                    Some(c) => {
-                        v.push(S::from_id(id_of[c as usize]));
-                        last_sep = false;
-                    }
-                    None => {
-                        if !last_sep {
-                            v.push(S::from_id(0));
-                            last_sep = true;
-                        }
-                    }
-                });
-                ctl.advance(chunk.len() as u64)?;
-                Ok(v)
+            .map(|(i, &(a, b))| {
+                let part = encode_chunk(text, a, b, seg, file_start, i == 0, id_of);
+                ctl.advance((b - a) as u64)?;
+                Ok(part)
             })
             .collect::<Result<_>>()?;
+        // (line, column) where the next chunk starts, counted from the text's start
+        let (mut line, mut col) = (0u64, 0u64);
         for part in parts {
-            let skip_first =
-                part.first().map(|s| s.id() == 0).unwrap_or(false) && out.last().map(|s| s.id() == 0).unwrap_or(true);
-            out.extend_from_slice(&part[skip_first as usize..]);
+            let skip_first = part.symbols.first().is_some_and(|s| s.id() == 0)
+                && out.last().is_none_or(|s| s.id() == 0);
+            let base = out.len() as u64;
+            for m in &part.marks {
+                if skip_first && m.pos == 0 {
+                    continue;
+                }
+                let (l, c) = if m.line == 0 {
+                    (line, col + m.col)
+                } else {
+                    (line + m.line, m.col)
+                };
+                marks.push(Mark {
+                    pos: base + m.pos - skip_first as u64,
+                    raw: m.raw,
+                    line: l,
+                    col: c,
+                });
+            }
+            (line, col) = if part.lines == 0 {
+                (line, col + part.tail_col)
+            } else {
+                (line + part.lines, part.tail_col)
+            };
+            out.extend_from_slice(&part.symbols[skip_first as usize..]);
         }
         // a file boundary ends a segment
         if out.last().is_some_and(|s| s.id() != 0) {
@@ -517,7 +622,70 @@ pub(crate) fn encode<S: Symbol>(
         }
     }
     out.shrink_to_fit();
-    Ok(out)
+    marks.shrink_to_fit();
+    Ok((out, starts, marks))
+}
+
+/// One encoded chunk, with marks in chunk-local positions, lines and columns.
+struct EncodedChunk<S> {
+    symbols: Vec<S>,
+    marks: Vec<Mark>,
+    /// Newlines in the chunk, and characters after its last newline (or in all of it).
+    lines: u64,
+    tail_col: u64,
+}
+
+fn encode_chunk<S: Symbol>(
+    text: &str,
+    a: usize,
+    b: usize,
+    seg: Segmenter,
+    file_start: bool,
+    text_start: bool,
+    id_of: &[u32],
+) -> EncodedChunk<S> {
+    let mut symbols: Vec<S> = Vec::with_capacity((b - a) / 2);
+    let mut marks = Vec::with_capacity((b - a) / MARK_EVERY / 2);
+    // at a text's start a run of separators never makes a 0 (the text before ends with one)
+    let mut last_sep = text_start;
+    let (mut line, mut col) = (0u64, 0u64);
+    walk(text, a, b, seg, file_start && text_start, |off, c, kind| {
+        let emits = match kind {
+            Kind::Sym => {
+                last_sep = false;
+                Some(S::from_id(id_of[c as usize]))
+            }
+            Kind::Sep if !last_sep => {
+                last_sep = true;
+                Some(S::from_id(0))
+            }
+            _ => None,
+        };
+        if let Some(sym) = emits {
+            if symbols.len() % MARK_EVERY == 0 {
+                marks.push(Mark {
+                    pos: symbols.len() as u64,
+                    raw: off as u64,
+                    line,
+                    col,
+                });
+            }
+            symbols.push(sym);
+        }
+        if c == '\n' {
+            line += 1;
+            col = 0;
+        } else {
+            col += 1;
+        }
+        true
+    });
+    EncodedChunk {
+        symbols,
+        marks,
+        lines: line,
+        tail_col: col,
+    }
 }
 
 #[cfg(test)]
@@ -528,7 +696,11 @@ mod tests {
     fn word_chars_match_their_categories_everywhere() {
         for u in 0..=0x10_ffffu32 {
             if let Some(c) = char::from_u32(u) {
-                let want = if c.is_ascii() { c.is_ascii_alphanumeric() } else { word_category(c) };
+                let want = if c.is_ascii() {
+                    c.is_ascii_alphanumeric()
+                } else {
+                    word_category(c)
+                };
                 assert_eq!(is_word_char(c), want, "U+{u:04X}");
             }
         }
@@ -564,9 +736,18 @@ mod tests {
         let mut id_of = vec![0u32; NUM_CODEPOINTS];
         id_of['a' as usize] = 1;
         id_of['b' as usize] = 2;
-        let v: Vec<u16> = encode(&["..a.b..", "", "ab"], &[], Segmenter::Han, &id_of, &ctl).unwrap();
+        let (v, starts, _): (Vec<u16>, _, _) =
+            encode(&["..a.b..", "", "ab"], &[], Segmenter::Han, &id_of, &ctl).unwrap();
+        assert_eq!(starts, vec![0, 4, 4]);
         assert_eq!(v, vec![1, 0, 2, 0, 1, 2, 0]);
-        let v: Vec<u16> = encode(&["a\r\n\r\nb\n", "\u{feff}a"], &[], Segmenter::Line, &id_of, &ctl).unwrap();
+        let (v, _, _): (Vec<u16>, _, _) = encode(
+            &["a\r\n\r\nb\n", "\u{feff}a"],
+            &[],
+            Segmenter::Line,
+            &id_of,
+            &ctl,
+        )
+        .unwrap();
         assert_eq!(v, vec![1, 0, 2, 0, 1, 0]);
     }
 }

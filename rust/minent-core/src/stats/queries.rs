@@ -24,19 +24,36 @@ impl Side {
         match name {
             "left" => Ok(Side::Left),
             "right" => Ok(Side::Right),
-            other => Err(Error::arg(format!("side must be \"left\" or \"right\", not {other:?}"))),
+            other => Err(Error::arg(format!(
+                "side must be \"left\" or \"right\", not {other:?}"
+            ))),
         }
     }
 }
 
 /// First k in [lo, hi) whose symbol at `depth` is ≥ `sym` (a missing symbol sorts lowest).
 #[inline]
-fn lower<S: Symbol>(text: &[S], sa: &[u32], mut lo: usize, mut hi: usize, depth: usize, sym: u32, strict: bool) -> usize {
+fn lower<S: Symbol>(
+    text: &[S],
+    sa: &[u32],
+    mut lo: usize,
+    mut hi: usize,
+    depth: usize,
+    sym: u32,
+    strict: bool,
+) -> usize {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let at = sa.get(mid).map(|&p| p as usize + depth);
-        let s = at.and_then(|i| text.get(i)).map(|s| s.id() as i64).unwrap_or(-1);
-        let go_right = if strict { s <= sym as i64 } else { s < sym as i64 };
+        let s = at
+            .and_then(|i| text.get(i))
+            .map(|s| s.id() as i64)
+            .unwrap_or(-1);
+        let go_right = if strict {
+            s <= sym as i64
+        } else {
+            s < sym as i64
+        };
         if go_right {
             lo = mid + 1;
         } else {
@@ -60,8 +77,13 @@ impl CorpusIndex {
 
     /// The suffix-array interval of suffixes starting with `pattern` (non-empty ids).
     pub(crate) fn interval(&self, pattern: &[u32]) -> (usize, usize) {
-        let Some(&first) = pattern.first() else { return (0, 0) };
-        let (Some(&lo), Some(&hi)) = (self.buckets.get(first as usize), self.buckets.get(first as usize + 1)) else {
+        let Some(&first) = pattern.first() else {
+            return (0, 0);
+        };
+        let (Some(&lo), Some(&hi)) = (
+            self.buckets.get(first as usize),
+            self.buckets.get(first as usize + 1),
+        ) else {
             return (0, 0);
         };
         let sa = self.sa.as_slice();
@@ -81,7 +103,9 @@ impl CorpusIndex {
 
     fn check_pattern(s: &str) -> Result<()> {
         if s.is_empty() {
-            Err(Error::arg("the empty string has no count; give at least one character"))
+            Err(Error::arg(
+                "the empty string has no count; give at least one character",
+            ))
         } else {
             Ok(())
         }
@@ -108,7 +132,9 @@ impl CorpusIndex {
     /// first (ties by code point). Segment boundaries are not counted as neighbours.
     pub fn neighbors(&self, s: &str, side: Side) -> Result<Vec<(char, u64)>> {
         Self::check_pattern(s)?;
-        let Some(p) = self.encode_pattern(s) else { return Ok(Vec::new()) };
+        let Some(p) = self.encode_pattern(s) else {
+            return Ok(Vec::new());
+        };
         let (lo, hi) = self.interval(&p);
         let m = p.len();
         let counts: HashMap<u32, u64> = match side {
@@ -170,7 +196,11 @@ impl CorpusIndex {
 
     /// Entropy (nats) of the neighbour distribution of `s` on `side`; 0 when it has none.
     pub fn branching_entropy(&self, s: &str, side: Side) -> Result<f64> {
-        let counts: Vec<u64> = self.neighbors(s, side)?.into_iter().map(|(_, c)| c).collect();
+        let counts: Vec<u64> = self
+            .neighbors(s, side)?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
         Ok(entropy(&counts))
     }
 

@@ -1,0 +1,113 @@
+"""Concordance queries shared by CorpusIndex and ShardedIndex: argument checks, the
+pyarrow tables of ``locate`` and ``kwic``, and the merge of shard results.
+
+Every row names its source file, its 1-based line in that file and the column (characters
+from the line's start, 0-based) of the hit, so ``lines[line - 1][offset:]`` starts with the
+match, whether the corpus is one index or shards of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+ORDERS = ("corpus", "left", "right", "random")
+MAX_WIDTH = 10_000
+MAX_QUERY = 100_000  # characters: longer strings cannot be in any line a reader wants shown
+
+LOCATE_SCHEMA = pa.schema([("source", pa.dictionary(pa.int32(), pa.string())), ("line", pa.int64()),
+                           ("offset", pa.int64())])
+KWIC_SCHEMA = pa.schema([("source", pa.dictionary(pa.int32(), pa.string())), ("line", pa.int64()),
+                         ("left", pa.string()), ("match", pa.string()), ("right", pa.string())])
+
+
+def check_query(s: Any, what: str) -> str:
+    if not isinstance(s, str):
+        raise TypeError(f"{what} takes a str, not {type(s).__name__}")
+    if not s:
+        raise ValueError(f"{what} needs at least one character")
+    if len(s) > MAX_QUERY:
+        raise ValueError(f"{what}: a query of {len(s)} characters is longer than the {MAX_QUERY} allowed")
+    return s
+
+
+def check_int(value: Any, name: str, lo: int, hi: int, allow_none: bool = False) -> Optional[int]:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int{' or None' if allow_none else ''}, not {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
+    return int(value)
+
+
+def check_kwic_args(width: Any, limit: Any, order: Any, seed: Any) -> tuple[int, int, str, int]:
+    w = check_int(width, "width", 0, MAX_WIDTH)
+    n = check_int(limit, "limit", 0, 2**63 - 1)
+    if not isinstance(order, str) or order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(map(repr, ORDERS))}, got {order!r}")
+    sd = check_int(seed, "seed", 0, 2**64 - 1)
+    assert w is not None and n is not None and sd is not None
+    return w, n, order, sd
+
+
+def _sources(indices: np.ndarray, names: Sequence[str]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(indices, type=pa.int32()), pa.array(list(names), type=pa.string()))
+
+
+def locate_table(raw: tuple, names: Sequence[str]) -> pa.Table:
+    source, line, col = raw
+    return pa.Table.from_arrays([_sources(source, names), pa.array(line.astype(np.int64)),
+                                 pa.array(col.astype(np.int64))], schema=LOCATE_SCHEMA)
+
+
+def kwic_table(rows: dict, names: Sequence[str]) -> pa.Table:
+    return pa.Table.from_arrays([_sources(rows["source"], names), pa.array(np.asarray(rows["line"], dtype=np.int64)),
+                                 pa.array(rows["left"], type=pa.string()), pa.array(rows["match"], type=pa.string()),
+                                 pa.array(rows["right"], type=pa.string())], schema=KWIC_SCHEMA)
+
+
+def kwic_rows(raw: tuple, source_map: Optional[np.ndarray] = None) -> dict:
+    """The core's kwic tuple as columns; ``source_map`` renumbers sources (shards)."""
+    source, line, col, left, match, right, key, sort_key = raw
+    if source_map is not None:
+        source = source_map[source]
+    return {"source": np.asarray(source), "line": np.asarray(line), "offset": np.asarray(col), "left": left,
+            "match": match, "right": right, "key": np.asarray(key), "sort_key": sort_key}
+
+
+def merge_kwic(parts: list[dict], order: str, limit: int) -> dict:
+    """Merge per-shard KWIC rows (each already ordered and limited), shards in corpus order."""
+    cols = ("source", "line", "offset", "left", "match", "right", "key", "sort_key")
+    if not parts:
+        return {c: [] for c in cols}
+    merged: dict = {c: (np.concatenate([p[c] for p in parts]) if c in ("source", "line", "offset", "key")
+                        else [x for p in parts for x in p[c]]) for c in cols}
+    n = len(merged["left"])
+    if order == "corpus":
+        idx = list(range(min(n, limit)))
+    elif order == "random":
+        idx = np.argsort(merged["key"], kind="stable")[:limit].tolist()
+    else:  # by the segment's symbols on that side, ties in corpus order (shards are in it)
+        idx = sorted(range(n), key=lambda i: merged["sort_key"][i])[:limit]
+    return {c: ([merged[c][i] for i in idx] if isinstance(merged[c], list) else merged[c][np.asarray(idx, dtype=np.int64)])
+            for c in cols}
+
+
+def source_names(shard_files: list[list[str]]) -> tuple[list[str], list[np.ndarray]]:
+    """One list of file names for all shards (a file cut into several shards appears
+    once) and, per shard, the map from its source numbers into that list."""
+    names: list[str] = []
+    where: dict[str, int] = {}
+    maps = []
+    for files in shard_files:
+        m = []
+        for f in files:
+            if f not in where:
+                where[f] = len(names)
+                names.append(f)
+            m.append(where[f])
+        maps.append(np.array(m, dtype=np.int64))
+    return names, maps
