@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -227,3 +228,105 @@ def test_concordance_bad_arguments():
             call()
     assert idx.locate("不在语料里的词").num_rows == 0
     assert idx.kwic("的", limit=0).num_rows == 0
+
+
+# ------------------------------------------------------- collocates, boundary profile
+def naive_collocates(segments: list[str], word: str, window: int) -> tuple[int, Counter]:
+    slots, near = 0, Counter()
+    for seg in segments:
+        i = seg.find(word)
+        while i >= 0:
+            around = seg[max(0, i - window):i] + seg[i + len(word):i + len(word) + window]
+            near.update(around)
+            slots += len(around)
+            i = seg.find(word, i + 1)
+    return slots, near
+
+
+def naive_entropy(segments: list[str], s: str, side: str) -> float:
+    import math
+    c: Counter = Counter()
+    for seg in segments:
+        i = seg.find(s)
+        while i >= 0:
+            j = i + len(s) if side == "right" else i - 1
+            if 0 <= j < len(seg):
+                c[seg[j]] += 1
+            i = seg.find(s, i + 1)
+    total = sum(c.values())
+    return -sum(n / total * math.log(n / total) for n in c.values()) if total else 0.0
+
+
+def check_collocates(index, segments: list[str], word: str, window: int) -> None:
+    import math
+    slots, near = naive_collocates(segments, word, window)
+    freq = Counter("".join(segments))
+    n = sum(freq.values())
+    table = index.collocates(word, window=window, by="count", min_count=1)
+    assert dict(zip(table.column("word").to_pylist(), table.column("count").to_pylist())) == dict(near)
+    pmi = index.collocates(word, window=window, by="pmi", min_count=2).to_pylist()
+    assert [r["word"] for r in pmi] == [c for c, _ in sorted(((c, math.log(a * n / (slots * freq[c])))
+                                                               for c, a in near.items() if a >= 2),
+                                                              key=lambda x: (-x[1], -near[x[0]], x[0]))]
+    for r in pmi:
+        assert r["score"] == pytest.approx(math.log(r["count"] * n / (slots * freq[r["word"]])))
+    g2 = index.collocates(word, window=window, by="loglik", min_count=1)
+    scores = g2.column("score").to_pylist()
+    assert scores == sorted(scores, reverse=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet="中国人民大学生好，\n ab", min_size=1, max_size=300),
+       word=st.text(alphabet="中国人民ab", min_size=1, max_size=2), window=st.integers(1, 4))
+def test_collocates_and_profile_match_naive_scans(tmp_path, text, word, window):
+    src = tmp_path / "t.txt"
+    src.write_text(text, encoding="utf-8")
+    segments = segments_of(text, "han")
+    if not segments:
+        return
+    idx = mf.CorpusIndex.build(src)
+    shards = mf.build_shards([src], tmp_path / "s.idx", shard_bytes=40)
+    for index in (idx, shards):
+        check_collocates(index, segments, word, window)
+    sentence = segments[0][:12]
+    prof = idx.boundary_profile(sentence, order=2)
+    n = len(sentence)
+    for b in range(n + 1):
+        if b > 0:
+            assert prof["h_right"][b] == pytest.approx(naive_entropy(segments, sentence[max(0, b - 2):b], "right"))
+        if b < n:
+            assert prof["h_left"][b] == pytest.approx(naive_entropy(segments, sentence[b:b + 2], "left"))
+    sharded = shards.boundary_profile(sentence, order=2)
+    for key in ("h_left", "h_right", "autonomy"):
+        assert len(prof[key]) == n + 1
+        np.testing.assert_allclose(prof[key], sharded[key], rtol=1e-9, atol=1e-12)
+
+
+def test_profile_rises_at_word_ends_on_a_novel():
+    """On 红楼梦 the autonomy is higher at the boundaries between words of
+    "宝玉笑道" and "林黛玉听了" than inside them."""
+    if not SHARED.is_dir():
+        pytest.skip("shared data not found")
+    idx = mf.CorpusIndex.build(SHARED / "zh" / "红楼梦.txt")
+    a = idx.boundary_profile("宝玉笑道")["autonomy"]
+    assert a[2] > a[1] and a[2] > a[3]
+    b = idx.boundary_profile("林黛玉听了", order=3)["autonomy"]
+    assert b[3] > max(b[1], b[2])
+    top = idx.collocates("宝玉", by="loglik", min_count=20).column("word").to_pylist()[:5]
+    assert "道" in top and "笑" in top
+
+
+def test_collocates_bad_arguments():
+    idx = mf.CorpusIndex.build(mf.sample_path())
+    with pytest.raises(ValueError):
+        idx.collocates("的", window=0)
+    with pytest.raises(ValueError):
+        idx.collocates("的", by="dice")
+    with pytest.raises(TypeError):
+        idx.collocates("的", min_count=1.5)
+    with pytest.raises(TypeError):
+        idx.boundary_profile(None)
+    with pytest.raises(ValueError):
+        idx.boundary_profile("的", order=0)
+    assert idx.collocates("不在语料里的词").num_rows == 0
+    assert all(len(v) == 1 for v in idx.boundary_profile("").values())

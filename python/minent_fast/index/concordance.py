@@ -111,3 +111,80 @@ def source_names(shard_files: list[list[str]]) -> tuple[list[str], list[np.ndarr
             m.append(where[f])
         maps.append(np.array(m, dtype=np.int64))
     return names, maps
+
+
+# ------------------------------------------------------------------ collocates
+BY = ("pmi", "count", "loglik")
+
+
+def check_collocate_args(window: Any, by: Any, min_count: Any) -> tuple[int, str, int]:
+    w = check_int(window, "window", 1, 1000)
+    if not isinstance(by, str) or by not in BY:
+        raise ValueError(f"by must be one of {', '.join(map(repr, BY))}, got {by!r}")
+    m = check_int(min_count, "min_count", 1, 2**63 - 1)
+    assert w is not None and m is not None
+    return w, by, m
+
+
+def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[str, int], total: int,
+                     by: str, min_count: int) -> pa.Table:
+    """Score the characters seen in the windows (``counts`` of them over ``slots`` window
+    positions) against their corpus counts ``freq`` out of ``total`` characters.
+
+    pmi = ln(a·N / (S·f)); loglik = Dunning's G² of the 2×2 table (window or not × this
+    character or not), negative when the character is rarer in the windows than elsewhere;
+    count = a. Sorted by score, then count, then character."""
+    a = np.asarray(counts, dtype=np.float64)
+    keep = a >= min_count
+    words = [c for c, k in zip(chars, keep) if k]
+    a = a[keep]
+    f = np.array([freq.get(c, 0) for c in words], dtype=np.float64)
+    n, s = float(max(total, 1)), float(max(slots, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if by == "count":
+            score = a.copy()
+        elif by == "pmi":
+            score = np.log(a * n / (s * f))
+        else:
+            o = [a, np.maximum(s - a, 0), np.maximum(f - a, 0), np.maximum(n - s - np.maximum(f - a, 0), 0)]
+            e = [s * f / n, s * (n - f) / n, (n - s) * f / n, (n - s) * (n - f) / n]
+            g2 = 2 * sum(np.where(oi > 0, oi * np.log(oi / ei), 0.0) for oi, ei in zip(o, e))
+            score = np.where(a >= e[0], g2, -g2)
+    order = sorted(range(len(words)), key=lambda i: (-score[i], -a[i], words[i]))
+    return pa.table({"word": pa.array([words[i] for i in order], type=pa.string()),
+                     "count": pa.array(a[order].astype(np.uint64) if order else np.zeros(0, np.uint64)),
+                     "score": pa.array(score[order] if order else np.zeros(0), type=pa.float64())})
+
+
+# ------------------------------------------------------------ boundary profile
+def boundary_profile(index: Any, sentence: Any, order: Any) -> dict[str, np.ndarray]:
+    """Branching entropies at every boundary of ``sentence`` (see CorpusIndex.boundary_profile)."""
+    if not isinstance(sentence, str):
+        raise TypeError(f"boundary_profile takes a str, not {type(sentence).__name__}")
+    if len(sentence) > 10_000:
+        raise ValueError(f"boundary_profile: a sentence of {len(sentence)} characters is longer than the 10000 allowed")
+    k = check_int(order, "order", 1, 32)
+    assert k is not None
+    n = len(sentence)
+    cache: dict[tuple[str, str], float] = {}
+
+    def h(s: str, side: str) -> float:
+        if not s:
+            return index.char_entropy()
+        if (s, side) not in cache:
+            cache[s, side] = index.branching_entropy(s, side)
+        return cache[s, side]
+
+    h_right = np.full(n + 1, np.nan)
+    h_left = np.full(n + 1, np.nan)
+    autonomy = np.full(n + 1, np.nan)
+    for b in range(n + 1):
+        if b > 0:
+            h_right[b] = h(sentence[max(0, b - k):b], "right")
+        if b < n:
+            h_left[b] = h(sentence[b:b + k], "left")
+        if 0 < b < n:
+            rise_right = h_right[b] - h(sentence[max(0, b - k):b - 1], "right")
+            rise_left = h_left[b] - h(sentence[b + 1:b + k], "left")
+            autonomy[b] = rise_right + rise_left
+    return {"h_left": h_left, "h_right": h_right, "autonomy": autonomy}

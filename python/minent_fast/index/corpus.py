@@ -296,6 +296,30 @@ class CorpusIndex:
         rows = cc.kwic_rows(self._inner.kwic(s, width, limit, order, seed))
         return cc.kwic_table(rows, self._inner.files)
 
+    def collocates(self, word: str, window: int = 5, by: str = "pmi", min_count: int = 5) -> pa.Table:
+        """Characters that occur within ``window`` positions left or right of ``word``
+        inside its segments, as a table (word, count, score), best first: ``by="pmi"``
+        ln(a·N / (S·f)) with a the window positions holding the character, S all window
+        positions, f its corpus count and N the corpus's characters; ``"loglik"`` Dunning's
+        G² (signed: negative when rarer near ``word`` than elsewhere); ``"count"`` a. Only
+        characters seen at least ``min_count`` times near it."""
+        word = cc.check_query(word, "collocates")
+        window, by, min_count = cc.check_collocate_args(window, by, min_count)
+        _, slots, chars, counts = self._inner.collocates(word, window)
+        freq = dict(zip(*self._inner.char_counts()))
+        return cc.collocates_table(slots, chars, counts, freq, self.num_chars, by, min_count)
+
+    def boundary_profile(self, sentence: str, order: int = 2) -> dict[str, np.ndarray]:
+        """Where the words of ``sentence`` end, as branching entropy sees it: arrays over
+        its boundaries 0..len(sentence) (boundary b lies before character b).
+        ``h_right[b]``: entropy of what follows the ``order`` characters ending at b;
+        ``h_left[b]``: of what precedes the ``order`` characters starting at b;
+        ``autonomy[b]``: how much both rise at b (h_right[b] − h_right[b − 1] of the same
+        context minus its last character, plus the mirror on the left) — the increase nVBE
+        autonomy standardises, high at word ends. NaN where a side has no characters; a
+        context that never occurs has entropy 0."""
+        return cc.boundary_profile(self, sentence, order)
+
     def branching_entropy(self, s: str, side: str = "right") -> float:
         """Entropy (nats) of the neighbour distribution of ``s``; 0.0 if it has none."""
         return self._inner.branching_entropy(s, side)

@@ -25,6 +25,7 @@ partial output, and the set of files is built beside the destination and swapped
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import json
 import math
 import mmap
@@ -417,6 +418,23 @@ class ShardedIndex(CorpusIndex):
             total += len(rows["left"])
             parts.append(rows)
         return cc.kwic_table(cc.merge_kwic(parts, order, limit), names)
+
+    def collocates(self, word: str, window: int = 5, by: str = "pmi", min_count: int = 5) -> pa.Table:
+        """:meth:`CorpusIndex.collocates` over every shard (the same table as one index)."""
+        word = cc.check_query(word, "collocates")
+        window, by, min_count = cc.check_collocate_args(window, by, min_count)
+        slots, total = 0, Counter()
+        for sh in self._shards:
+            _, s, chars, counts = sh._inner.collocates(word, window)
+            slots += s
+            total.update(dict(zip(chars, counts.tolist())))
+        chars = sorted(total)
+        freq = dict(zip(*(self.char_counts().column(c).to_pylist() for c in ("char", "count"))))
+        return cc.collocates_table(slots, chars, [total[c] for c in chars], freq, self.num_chars, by, min_count)
+
+    def boundary_profile(self, sentence: str, order: int = 2) -> dict[str, np.ndarray]:
+        """:meth:`CorpusIndex.boundary_profile` over every shard."""
+        return cc.boundary_profile(self, sentence, order)
 
     def branching_entropy(self, s: str, side: str = "right") -> float:
         return _entropy(self.neighbors(s, side).column("count").to_pylist())

@@ -270,6 +270,23 @@ impl PyCorpusIndex {
         )
     }
 
+    /// (hits, window slots, characters, uint64 counts) around the occurrences of `s`.
+    fn collocates<'py>(
+        &self,
+        py: Python<'py>,
+        s: &str,
+        window: usize,
+    ) -> PyResult<(u64, u64, Vec<String>, Bound<'py, PyArray1<u64>>)> {
+        let inner = self.inner.clone();
+        let c = self.maybe_heavy(py, s, move |s, ctl| inner.collocates(s, window, ctl))?;
+        let (chars, counts): (Vec<String>, Vec<u64>) = c
+            .counts
+            .into_iter()
+            .map(|(ch, n)| (ch.to_string(), n))
+            .unzip();
+        Ok((c.hits, c.slots, chars, counts.into_pyarray(py)))
+    }
+
     #[pyo3(signature = (s, side = "right"))]
     fn branching_entropy(&self, py: Python<'_>, s: &str, side: &str) -> PyResult<f64> {
         let side = core_err(py, Side::parse(side))?;

@@ -281,6 +281,68 @@ impl CorpusIndex {
     }
 }
 
+/// What co-occurs with a string within a window: see [`CorpusIndex::collocates`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Collocates {
+    /// Occurrences of the string.
+    pub hits: u64,
+    /// Window positions inside segments over all occurrences (what the counts share).
+    pub slots: u64,
+    /// Each character seen in a window, with the number of window positions holding it,
+    /// by code point.
+    pub counts: Vec<(char, u64)>,
+}
+
+impl CorpusIndex {
+    /// The characters within `window` positions left and right of every occurrence of
+    /// `s`, inside its segment (the counts' units: what n-grams see).
+    pub fn collocates(&self, s: &str, window: usize, ctl: &Control) -> Result<Collocates> {
+        let (pos, len) = self.hit_positions(s, None)?;
+        let v = self.vocab.len() + 1;
+        let (counts, slots) = with_text!(self, text => {
+            pos.par_chunks(BLOCK)
+                .try_fold(
+                    || (vec![0u64; v], 0u64),
+                    |(mut acc, mut slots), block| {
+                        ctl.check()?;
+                        for &p in block {
+                            let p = p as usize;
+                            let left = text[p.saturating_sub(window)..p].iter().rev().take_while(|s| s.id() != 0);
+                            let end = (p + len + window).min(text.len());
+                            let right = text[p + len..end].iter().take_while(|s| s.id() != 0);
+                            for sym in left.chain(right) {
+                                acc[sym.id() as usize] += 1;
+                                slots += 1;
+                            }
+                        }
+                        Ok((acc, slots))
+                    },
+                )
+                .try_reduce(
+                    || (vec![0u64; v], 0u64),
+                    |(mut a, sa), (b, sb)| {
+                        for (x, y) in a.iter_mut().zip(b) {
+                            *x += y;
+                        }
+                        Ok((a, sa + sb))
+                    },
+                )
+        })?;
+        let counts = counts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, &n)| n > 0)
+            .map(|(id, &n)| (self.vocab[id - 1], n))
+            .collect();
+        Ok(Collocates {
+            hits: pos.len() as u64,
+            slots,
+            counts,
+        })
+    }
+}
+
 /// Compare the segments that follow positions `a` and `b` (up to their separators).
 fn cmp_right<S: Symbol>(text: &[S], a: usize, b: usize) -> std::cmp::Ordering {
     let (x, y) = (&text[a.min(text.len())..], &text[b.min(text.len())..]);

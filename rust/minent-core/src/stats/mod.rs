@@ -11,6 +11,6 @@ pub mod intervals;
 pub mod ngram;
 pub mod queries;
 
-pub use concordance::{KwicLine, KwicOrder};
+pub use concordance::{Collocates, KwicLine, KwicOrder};
 pub use ngram::{NgramOrder, NgramTable};
 pub use queries::Side;
