@@ -238,6 +238,21 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from .serve import load_app, run_app
+    except ImportError as e:
+        raise ImportError(f"the explorer needs FastAPI and uvicorn: pip install 'minent_fast[serve]' ({e})") from None
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be between 0 and 65535, got {args.port}")
+    app = load_app(args.index, lexicon=args.lexicon, templates=args.templates)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"minent-fast: warning: serving on {args.host}: other machines can reach it", file=sys.stderr)
+    print(f"minent-fast: serving {args.index} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
+    run_app(app, host=args.host, port=args.port)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -365,6 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     pa_.add_argument("--compat", action="store_true", help="nlp-zero 0.1.6's over-matching matcher")
     pa_.add_argument("--symbols", choices=["han", "unicode", "all"], default="han", help=TOKENIZER_SYMBOLS_HELP)
     pa_.set_defaults(func=cmd_parse)
+
+    sv = sub.add_parser("serve", help="a local web explorer over an index (KWIC, next characters, collocates, "
+                                      "sentence profiles and parses) with a JSON API under /api")
+    sv.add_argument("index", help="index directory (from `minent-fast index build`; sharded or not)")
+    sv.add_argument("--lexicon", default=None, help="lexicon for the sentence view's segmentation (default: bundled)")
+    sv.add_argument("--templates", default=None, help="templates TSV: the sentence view parses with them")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    sv.set_defaults(func=cmd_serve)
 
     sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")
     sg.add_argument("source", help="UTF-8 text: a file, '-' for stdin, a pipe or a gzip/zstd/xz/bzip2 file")

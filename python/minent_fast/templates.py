@@ -239,6 +239,21 @@ class SentTree:
 
     __repr__ = __str__
 
+    def to_svg(self) -> str:
+        """The tree as an SVG picture (see :func:`minent_fast.pictures.tree_svg`)."""
+        from .pictures import tree_svg
+
+        return tree_svg(self)
+
+    def _repr_svg_(self) -> str:
+        return self.to_svg()
+
+    def save(self, path: PathLike) -> str:
+        """Save the picture as .svg or .png (PNG needs the ``pictures`` extra)."""
+        from .pictures import save
+
+        return save(self.to_svg(), path)
+
 
 class Parser:
     """Hierarchical decomposition of sentences by nested templates (article 3).

@@ -157,7 +157,7 @@ def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[s
 
 
 # ------------------------------------------------------------ boundary profile
-def boundary_profile(index: Any, sentence: Any, order: Any) -> dict[str, np.ndarray]:
+def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
     """Branching entropies at every boundary of ``sentence`` (see CorpusIndex.boundary_profile)."""
     if not isinstance(sentence, str):
         raise TypeError(f"boundary_profile takes a str, not {type(sentence).__name__}")
@@ -170,7 +170,7 @@ def boundary_profile(index: Any, sentence: Any, order: Any) -> dict[str, np.ndar
 
     def h(s: str, side: str) -> float:
         if not s:
-            return index.char_entropy()
+            return float(index.char_entropy())
         if (s, side) not in cache:
             cache[s, side] = index.branching_entropy(s, side)
         return cache[s, side]
@@ -187,4 +187,6 @@ def boundary_profile(index: Any, sentence: Any, order: Any) -> dict[str, np.ndar
             rise_right = h_right[b] - h(sentence[max(0, b - k):b - 1], "right")
             rise_left = h_left[b] - h(sentence[b + 1:b + k], "left")
             autonomy[b] = rise_right + rise_left
-    return {"h_left": h_left, "h_right": h_right, "autonomy": autonomy}
+    from ..pictures import BoundaryProfile
+
+    return BoundaryProfile(sentence, {"h_left": h_left, "h_right": h_right, "autonomy": autonomy})

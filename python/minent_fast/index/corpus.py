@@ -10,7 +10,7 @@ too); with ``"all"`` every non-space character of a line; with ``"line"`` it is 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +19,9 @@ from .. import _core
 from . import concordance as cc
 from .._io import local_sources
 from .._progress import ProgressArg, make_progress
+
+if TYPE_CHECKING:
+    from ..pictures import BoundaryProfile
 
 PathLike = Union[str, "os.PathLike[str]"]
 MAX_THREADS = 1024
@@ -309,7 +312,7 @@ class CorpusIndex:
         freq = dict(zip(*self._inner.char_counts()))
         return cc.collocates_table(slots, chars, counts, freq, self.num_chars, by, min_count)
 
-    def boundary_profile(self, sentence: str, order: int = 2) -> dict[str, np.ndarray]:
+    def boundary_profile(self, sentence: str, order: int = 2) -> "BoundaryProfile":
         """Where the words of ``sentence`` end, as branching entropy sees it: arrays over
         its boundaries 0..len(sentence) (boundary b lies before character b).
         ``h_right[b]``: entropy of what follows the ``order`` characters ending at b;
@@ -317,7 +320,7 @@ class CorpusIndex:
         ``autonomy[b]``: how much both rise at b (h_right[b] − h_right[b − 1] of the same
         context minus its last character, plus the mirror on the left) — the increase nVBE
         autonomy standardises, high at word ends. NaN where a side has no characters; a
-        context that never occurs has entropy 0."""
+        context that never occurs has entropy 0. The dict draws itself (Jupyter, ``.save``)."""
         return cc.boundary_profile(self, sentence, order)
 
     def branching_entropy(self, s: str, side: str = "right") -> float:

@@ -33,7 +33,7 @@ import os
 import secrets
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -47,6 +47,9 @@ from . import corpus as _corpus
 from . import concordance as cc
 from .corpus import (CorpusIndex, _check_count, _check_threads, _first, _infgram_prob, _next_table, _ngram_range,
                      _source_list, _unigram_rows)
+
+if TYPE_CHECKING:
+    from ..pictures import BoundaryProfile
 
 PathLike = Union[str, "os.PathLike[str]"]
 MANIFEST = "shards.json"
@@ -432,7 +435,7 @@ class ShardedIndex(CorpusIndex):
         freq = dict(zip(*(self.char_counts().column(c).to_pylist() for c in ("char", "count"))))
         return cc.collocates_table(slots, chars, [total[c] for c in chars], freq, self.num_chars, by, min_count)
 
-    def boundary_profile(self, sentence: str, order: int = 2) -> dict[str, np.ndarray]:
+    def boundary_profile(self, sentence: str, order: int = 2) -> "BoundaryProfile":
         """:meth:`CorpusIndex.boundary_profile` over every shard."""
         return cc.boundary_profile(self, sentence, order)
 

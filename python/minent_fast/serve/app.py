@@ -1,0 +1,300 @@
+"""The explorer's web application (FastAPI on uvicorn): the page, its assets, the JSON API.
+
+Bounds (a request past them gets a 4xx JSON error, never a 500 or a traceback):
+queries of at most ``MAX_QUERY`` characters (a sentence ``MAX_SENTENCE``), no control
+characters; limits up to ``MAX_LIMIT`` rows, offsets up to ``MAX_OFFSET``; every query
+answered within ``TIMEOUT`` seconds or a 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import os
+from importlib import resources
+from urllib.parse import unquote_to_bytes
+from typing import Any, Callable, Literal, Optional
+
+import numpy as np
+import pyarrow as pa
+
+from .. import pictures
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+MAX_QUERY = 200
+MAX_SENTENCE = 200
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000
+TIMEOUT = 10.0
+ASSETS = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
+          "app.css": "text/css; charset=utf-8", "docs.html": "text/html; charset=utf-8",
+          "favicon.svg": "image/svg+xml"}
+
+
+Fmt = Literal["json", "tsv", "parquet"]
+
+
+class BadQuery(ValueError):
+    """A request the explorer refuses (400)."""
+
+
+def _load_assets() -> dict[str, tuple[bytes, str]]:
+    root = resources.files(__package__) / "static"
+    return {name: ((root / name).read_bytes(), media) for name, media in ASSETS.items()}
+
+
+def _check_text(q: str, limit: int, what: str) -> str:
+    if not q:
+        raise BadQuery(f"{what} is empty")
+    if len(q) > limit:
+        raise BadQuery(f"{what} has {len(q)} characters; at most {limit} are allowed")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in q):
+        raise BadQuery(f"{what} contains a control character")
+    return q
+
+
+def _floats(a: Any) -> list[Optional[float]]:
+    return [None if not math.isfinite(v) else round(float(v), 6) for v in np.asarray(a, dtype=float)]
+
+
+def _tsv(table: pa.Table) -> bytes:
+    def cell(v: Any) -> str:
+        s = "" if v is None else str(v)
+        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+    lines = ["\t".join(table.column_names)]
+    cols = [table.column(c).to_pylist() for c in table.column_names]
+    lines += ["\t".join(cell(v) for v in row) for row in zip(*cols)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _parquet(table: pa.Table) -> bytes:
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type)
+                                         for f in table.schema])), buf)
+    return buf.getvalue()
+
+
+def _tree_json(tree: Any) -> dict:
+    k, items = 0, []
+    for w in tree.template:
+        if w is None:
+            items.append(_tree_json(tree.modules[k]))
+            k += 1
+        else:
+            items.append({"word": w})
+    return {"template": str(tree.template), "content": tree.content, "items": items}
+
+
+class Explorer:
+    """What the app answers from: an index, and optionally a lexicon and templates."""
+
+    def __init__(self, index: Any, lexicon: Any = None, templates: Optional[dict] = None) -> None:
+        from ..segment.lexicon import Lexicon
+        from ..segment.tokenize import Tokenizer
+        from ..templates import Parser
+
+        self.index = index
+        self.lexicon_given = lexicon is not None
+        self.tokenizer = Tokenizer(lexicon if lexicon is not None else Lexicon.default())
+        self.parser = Parser(templates, self.tokenizer.tokenize) if templates else None
+
+    def info(self) -> dict:
+        idx = self.index
+        return {"num_chars": idx.num_chars, "num_segments": idx.num_segments, "vocab_size": idx.vocab_size,
+                "segmenter": idx.segmenter, "sources": [os.path.basename(s) for s in idx.sources],
+                "has_text": idx.has_text, "lexicon": self.lexicon_given, "templates": self.parser is not None}
+
+    def kwic(self, q: str, width: int, limit: int, offset: int, order: str, seed: int) -> pa.Table:
+        table = self.index.kwic(q, width=width, limit=offset + limit, order=order, seed=seed)
+        return table.slice(offset, limit)
+
+    def sentence(self, q: str) -> dict:
+        prof = self.index.boundary_profile(q)
+        words = self.tokenizer.tokenize(q)
+        prof.words = words
+        out = {"chars": list(q), "h_left": _floats(prof["h_left"]), "h_right": _floats(prof["h_right"]),
+               "autonomy": _floats(prof["autonomy"]), "words": words, "profile_svg": prof.to_svg(),
+               "tree": None, "tree_svg": None}
+        if self.parser is not None:
+            tree = self.parser.parse(q)
+            out["tree"] = _tree_json(tree)
+            out["tree_svg"] = tree.to_svg()
+        return out
+
+
+def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) -> Any:
+    """The ASGI app over ``index`` (a CorpusIndex or ShardedIndex)."""
+    from fastapi import FastAPI, Query
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
+
+    ex = Explorer(index, lexicon, templates)
+    assets = _load_assets()
+    app = FastAPI(title="minent_fast explorer", version="1", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="Read-only queries over one corpus index: counts, KWIC, ∞-gram next characters, "
+                              "collocates, the branching-entropy profile of a sentence and its parse.")
+
+    def error(status: int, message: str, **extra: Any) -> JSONResponse:
+        return JSONResponse({"error": message, **extra}, status_code=status)
+
+    @app.middleware("http")
+    async def _clean_urls(request: Any, call_next: Any) -> Any:
+        # the framework decodes %-escapes with replacement characters: refuse what is not
+        # UTF-8, and NUL anywhere, before any handler sees the request
+        raw = request.scope.get("raw_path") or request.scope.get("path", "").encode("utf-8", "surrogateescape")
+        for part in (raw, request.scope.get("query_string", b"")):
+            data = unquote_to_bytes(part.replace(b"+", b" "))
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                return error(400, f"the URL is not UTF-8 (byte {e.start} of {'the query' if part is not raw else 'the path'})")
+            if "\x00" in text:
+                return error(400, "the URL contains a NUL character")
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Any, exc: RequestValidationError) -> JSONResponse:
+        detail = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        first = detail[0] if detail else {"loc": [], "msg": "invalid request"}
+        return error(422, f"{'.'.join(first['loc'])}: {first['msg']}", detail=detail)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Any, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail))
+
+    @app.exception_handler(ValueError)
+    async def _bad(request: Any, exc: ValueError) -> JSONResponse:  # BadQuery and the index's argument errors
+        return error(400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Any, exc: Exception) -> JSONResponse:  # a bug: no traceback to the client
+        return error(500, "internal error")
+
+    async def answer(fn: Callable[[], Any]) -> Any:
+        try:
+            return await asyncio.wait_for(run_in_threadpool(fn), TIMEOUT)
+        except (asyncio.TimeoutError, TimeoutError):
+            raise HTTPException(503, f"the query took longer than {TIMEOUT:.0f} s") from None
+        except (ValueError, TypeError) as e:  # BadQuery and the index's own argument errors
+            raise HTTPException(400, str(e)) from None
+
+    def table_response(table: pa.Table, fmt: str, name: str, extra: Optional[dict] = None) -> Any:
+        if fmt == "tsv":
+            return Response(_tsv(table), media_type="text/tab-separated-values; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.tsv"'})
+        if fmt == "parquet":
+            return Response(_parquet(table), media_type="application/vnd.apache.parquet",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
+        return {**(extra or {}), "rows": table.to_pylist()}
+
+    Q = Query(..., min_length=1, max_length=MAX_QUERY, description="the string to look up")
+
+    # ------------------------------------------------------------------ the page
+    def asset(name: str) -> Response:
+        if name not in assets:
+            raise HTTPException(404, "not found")
+        body, media = assets[name]
+        return Response(body, media_type=media, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/", include_in_schema=False)
+    def page() -> Response:
+        return asset("index.html")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> Response:
+        return asset("docs.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return asset("favicon.svg")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        return asset(name)
+
+    # ------------------------------------------------------------------- the API
+    @app.get("/api/info", summary="What the index holds")
+    async def info() -> Any:
+        return await answer(ex.info)
+
+    @app.get("/api/count", summary="Occurrences of a string inside segments")
+    async def count(q: str = Q) -> Any:
+        _check_text(q, MAX_QUERY, "q")
+        return {"q": q, "count": await answer(lambda: ex.index.count(q))}
+
+    @app.get("/api/kwic", summary="Keyword-in-context lines")
+    async def kwic(q: str = Q, width: int = Query(20, ge=0, le=200), limit: int = Query(50, ge=0, le=MAX_LIMIT),
+                   offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                   order: Literal["corpus", "left", "right", "random"] = "corpus",
+                   seed: int = Query(0, ge=0, le=2**63 - 1), format: Fmt = "json") -> Any:
+        _check_text(q, MAX_QUERY, "q")
+        total = await answer(lambda: ex.index.count(q))
+        table = await answer(lambda: ex.kwic(q, width, limit, offset, order, seed))
+        return table_response(table, format, "kwic", {"q": q, "total": total, "offset": offset, "limit": limit,
+                                                       "order": order})
+
+    @app.get("/api/locate", summary="Where a string occurs: source, line, column")
+    async def locate(q: str = Q, limit: int = Query(100, ge=0, le=MAX_LIMIT), format: Fmt = "json") -> Any:
+        _check_text(q, MAX_QUERY, "q")
+        table = await answer(lambda: ex.index.locate(q, limit=limit))
+        return table_response(table, format, "locate", {"q": q})
+
+    @app.get("/api/next", summary="The ∞-gram next-character distribution after a context")
+    async def next_chars(q: str = Q, k: int = Query(20, ge=1, le=MAX_LIMIT), format: Fmt = "json") -> Any:
+        _check_text(q, MAX_QUERY, "q")
+        table = await answer(lambda: ex.index.next_chars(q))
+        suffix = int(table.schema.metadata[b"suffix_length"])
+        total = int(sum(table.column("count").to_pylist()))
+        return table_response(table.slice(0, k), format, "next", {"q": q, "suffix_length": suffix, "total": total})
+
+    @app.get("/api/collocates", summary="Characters near a string, scored")
+    async def collocates(q: str = Q, window: int = Query(5, ge=1, le=20),
+                         by: Literal["pmi", "count", "loglik"] = "pmi", min_count: int = Query(5, ge=1),
+                         limit: int = Query(50, ge=0, le=MAX_LIMIT), format: Fmt = "json") -> Any:
+        _check_text(q, MAX_QUERY, "q")
+        table = await answer(lambda: ex.index.collocates(q, window=window, by=by, min_count=min_count))
+        return table_response(table.slice(0, limit), format, "collocates", {"q": q, "by": by})
+
+    @app.get("/api/sentence", summary="A sentence's boundary profile, segmentation and parse")
+    async def sentence(q: str = Query(..., min_length=1, max_length=MAX_SENTENCE)) -> Any:
+        _check_text(q, MAX_SENTENCE, "q")
+        return await answer(lambda: ex.sentence(q))
+
+    return app
+
+
+def load_app(index_path: str, lexicon: Optional[str] = None, templates: Optional[str] = None) -> Any:
+    """The app over the index at ``index_path`` (sharded or not), with an optional lexicon
+    and templates file: everything is opened here, before any request."""
+    from ..index.corpus import CorpusIndex
+    from ..segment.lexicon import Lexicon
+    from ..templates import load_templates
+
+    index = CorpusIndex.open(index_path)
+    lex = Lexicon.load(lexicon) if lexicon else None
+    tmpl = load_templates(templates) if templates else None
+    return make_app(index, lex, tmpl)
+
+
+def run_app(app: Any, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning") -> None:
+    """Serve ``app`` with uvicorn until interrupted."""
+    import uvicorn
+
+    # h11 with room for long request lines, so an over-long query reaches the app and gets
+    # its JSON 422 instead of the server's plain-text 400
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http="h11",
+                h11_max_incomplete_event_size=16 << 20)
+
+
+def serve(index_path: str, lexicon: Optional[str] = None, templates: Optional[str] = None,
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Open the index (and lexicon, templates) and serve the explorer until interrupted."""
+    run_app(load_app(index_path, lexicon, templates), host, port)
