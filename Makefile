@@ -9,7 +9,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 ENVDEPS := $(VENV)/.deps-installed
 
-.PHONY: demo test build rust-test py-test wheel test-wheel test-matrix docs bench fuzz clean
+.PHONY: demo test build rust-test py-test wheel test-wheel test-matrix docs bench fuzz clean browser-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,16 @@ demo: build
 rust-test:
 	cargo test -p minent-core --locked
 
-py-test: build $(VAEDEPS)
+# The explorer's browser tests drive Debian's chromium through its chromedriver (never a
+# browser downloaded at run time); a CJK font makes their screenshots legible.
+BROWSER_PKGS := chromium chromium-driver fonts-wqy-zenhei
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! fc-list | grep -qi wqy; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PKGS); \
+	fi
+
+py-test: build $(VAEDEPS) browser-deps
 	$(PY) -m pytest -q tests
 
 # One abi3 wheel (CPython >= 3.10, manylinux_2_28: linked by zig against glibc 2.28) and
@@ -62,7 +71,7 @@ wheel: $(BUILDDEPS)
 # parent, where no minent_fast package lies: python/ is not on sys.path).
 WHEELENV ?= .venv-wheel
 CLEAN_PATH := $(abspath $(WHEELENV))/bin:/usr/local/bin:/usr/bin:/bin
-test-wheel: wheel
+test-wheel: wheel browser-deps
 	rm -rf $(WHEELENV)
 	$(PYTHON) -m venv $(WHEELENV)
 	$(WHEELENV)/bin/python -m pip install -q --upgrade pip
@@ -76,7 +85,7 @@ test-wheel: wheel
 # The suite on every CPython pyenv has (3.10-3.13), each in its own venv, against the same wheel
 # (the VAE tests, which need torch, run in `make test`).
 PYENV_PYTHONS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-9]*/bin/python3)
-test-matrix: wheel
+test-matrix: wheel browser-deps
 	@test -n "$(PYENV_PYTHONS)" || { echo "no pyenv CPython found under ~/.pyenv/versions"; exit 1; }
 	for py in $(PYENV_PYTHONS); do \
 	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); env=.venv-$$v; \

@@ -88,7 +88,7 @@ def merge_kwic(parts: list[dict], order: str, limit: int) -> dict:
     n = len(merged["left"])
     if order == "corpus":
         idx = list(range(min(n, limit)))
-    elif order == "random":
+    elif order == "random":  # each shard's keys are iid uniform: the smallest overall are a uniform sample
         idx = np.argsort(merged["key"], kind="stable")[:limit].tolist()
     else:  # by the segment's symbols on that side, ties in corpus order (shards are in it)
         idx = sorted(range(n), key=lambda i: merged["sort_key"][i])[:limit]
@@ -126,6 +126,17 @@ def check_collocate_args(window: Any, by: Any, min_count: Any) -> tuple[int, str
     return w, by, m
 
 
+def char_freq(index: Any) -> dict[str, int]:
+    """Every character's count, made once per index object."""
+    if "char_freq" not in index._memo:
+        t = index.char_counts()
+        index._memo["char_freq"] = dict(zip(t.column("char").to_pylist(), t.column("count").to_pylist()))
+    return index._memo["char_freq"]
+
+
+MEMO_ENTROPIES = 1 << 16
+
+
 def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[str, int], total: int,
                      by: str, min_count: int) -> pa.Table:
     """Score the characters seen in the windows (``counts`` of them over ``slots`` window
@@ -150,10 +161,11 @@ def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[s
             e = [s * f / n, s * (n - f) / n, (n - s) * f / n, (n - s) * (n - f) / n]
             g2 = 2 * sum(np.where(oi > 0, oi * np.log(oi / ei), 0.0) for oi, ei in zip(o, e))
             score = np.where(a >= e[0], g2, -g2)
-    order = sorted(range(len(words)), key=lambda i: (-score[i], -a[i], words[i]))
-    return pa.table({"word": pa.array([words[i] for i in order], type=pa.string()),
-                     "count": pa.array(a[order].astype(np.uint64) if order else np.zeros(0, np.uint64)),
-                     "score": pa.array(score[order] if order else np.zeros(0), type=pa.float64())})
+    # by score, then count, then character (the input is in code-point order: a stable sort keeps it)
+    order = np.lexsort((np.arange(len(words)), -a, -np.nan_to_num(score, nan=-np.inf)))
+    return pa.table({"word": pa.array([words[i] for i in order.tolist()], type=pa.string()),
+                     "count": pa.array(a[order].astype(np.uint64)),
+                     "score": pa.array(score[order], type=pa.float64())})
 
 
 # ------------------------------------------------------------ boundary profile
@@ -166,14 +178,19 @@ def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
     k = check_int(order, "order", 1, 32)
     assert k is not None
     n = len(sentence)
-    cache: dict[tuple[str, str], float] = {}
+    # entropies are kept per index object (a left entropy scans every occurrence: a common
+    # character's is worth keeping), up to MEMO_ENTROPIES of them
+    cache: dict = index._memo.setdefault("entropy", {})
 
     def h(s: str, side: str) -> float:
         if not s:
             return float(index.char_entropy())
-        if (s, side) not in cache:
-            cache[s, side] = index.branching_entropy(s, side)
-        return cache[s, side]
+        key = (s, side)
+        if key not in cache:
+            if len(cache) >= MEMO_ENTROPIES:
+                cache.clear()
+            cache[key] = index.branching_entropy(s, side)
+        return cache[key]
 
     h_right = np.full(n + 1, np.nan)
     h_left = np.full(n + 1, np.nan)

@@ -96,13 +96,14 @@ class CorpusIndex:
     Build with :meth:`build`, reopen a saved one with :meth:`open`. Every query is exact.
     """
 
-    __slots__ = ("_inner", "_unigrams")
+    __slots__ = ("_inner", "_unigrams", "_memo")
 
     def __init__(self, inner: _core.CorpusIndex) -> None:
         if not isinstance(inner, _core.CorpusIndex):
             raise TypeError("use CorpusIndex.build(...) or CorpusIndex.open(...)")
         self._inner = inner
         self._unigrams: Optional[pa.Table] = None  # next_chars' fallback, made once
+        self._memo: dict = {}  # explorer answers that do not change (character counts, entropies)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -293,7 +294,8 @@ class CorpusIndex:
         ``limit``: ``"corpus"`` (source, line, column); ``"left"`` / ``"right"`` by the
         characters of the hit's segment on that side, read outward from the hit (what the
         counts see: a hit at the segment's edge comes first), ties in corpus order;
-        ``"random"``, a shuffle fixed by ``seed``, the same for one index and for shards of it."""
+        ``"random"``, a uniform sample in random order fixed by ``seed`` (shards give another
+        sample of the same hits)."""
         s = cc.check_query(s, "kwic")
         width, limit, order, seed = cc.check_kwic_args(width, limit, order, seed)
         rows = cc.kwic_rows(self._inner.kwic(s, width, limit, order, seed))
@@ -309,8 +311,7 @@ class CorpusIndex:
         word = cc.check_query(word, "collocates")
         window, by, min_count = cc.check_collocate_args(window, by, min_count)
         _, slots, chars, counts = self._inner.collocates(word, window)
-        freq = dict(zip(*self._inner.char_counts()))
-        return cc.collocates_table(slots, chars, counts, freq, self.num_chars, by, min_count)
+        return cc.collocates_table(slots, chars, counts, cc.char_freq(self), self.num_chars, by, min_count)
 
     def boundary_profile(self, sentence: str, order: int = 2) -> "BoundaryProfile":
         """Where the words of ``sentence`` end, as branching entropy sees it: arrays over

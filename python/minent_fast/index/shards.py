@@ -256,13 +256,14 @@ class ShardedIndex(CorpusIndex):
     """A :class:`CorpusIndex` over a directory of shards; every answer is exact (the sum
     over shards, or a statistic of the summed counts, computed as the single index does)."""
 
-    __slots__ = ("_shards", "_manifest", "_dir", "_unigrams")
+    __slots__ = ("_shards", "_manifest", "_dir", "_unigrams", "_memo")
 
     def __init__(self, shards: list[CorpusIndex], manifest: dict, directory: str) -> None:
         self._shards = shards
         self._manifest = manifest
         self._dir = directory
         self._unigrams: Optional[pa.Table] = None  # next_chars' fallback, made once
+        self._memo: dict = {}  # explorer answers that do not change (character counts, entropies)
 
     @classmethod
     def open(cls, path: PathLike, *, verify: bool = True, progress: ProgressArg = None) -> "ShardedIndex":
@@ -432,8 +433,8 @@ class ShardedIndex(CorpusIndex):
             slots += s
             total.update(dict(zip(chars, counts.tolist())))
         chars = sorted(total)
-        freq = dict(zip(*(self.char_counts().column(c).to_pylist() for c in ("char", "count"))))
-        return cc.collocates_table(slots, chars, [total[c] for c in chars], freq, self.num_chars, by, min_count)
+        return cc.collocates_table(slots, chars, [total[c] for c in chars], cc.char_freq(self), self.num_chars, by,
+                                   min_count)
 
     def boundary_profile(self, sentence: str, order: int = 2) -> "BoundaryProfile":
         """:meth:`CorpusIndex.boundary_profile` over every shard."""

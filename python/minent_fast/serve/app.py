@@ -145,20 +145,6 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) 
     def error(status: int, message: str, **extra: Any) -> JSONResponse:
         return JSONResponse({"error": message, **extra}, status_code=status)
 
-    @app.middleware("http")
-    async def _clean_urls(request: Any, call_next: Any) -> Any:
-        # the framework decodes %-escapes with replacement characters: refuse what is not
-        # UTF-8, and NUL anywhere, before any handler sees the request
-        raw = request.scope.get("raw_path") or request.scope.get("path", "").encode("utf-8", "surrogateescape")
-        for part in (raw, request.scope.get("query_string", b"")):
-            data = unquote_to_bytes(part.replace(b"+", b" "))
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                return error(400, f"the URL is not UTF-8 (byte {e.start} of {'the query' if part is not raw else 'the path'})")
-            if "\x00" in text:
-                return error(400, "the URL contains a NUL character")
-        return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Any, exc: RequestValidationError) -> JSONResponse:
@@ -268,7 +254,34 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) 
         _check_text(q, MAX_SENTENCE, "q")
         return await answer(lambda: ex.sentence(q))
 
-    return app
+    return CleanUrls(app)
+
+
+class CleanUrls:
+    """ASGI middleware: the framework decodes %-escapes with replacement characters, so a
+    URL that is not UTF-8, or holds a NUL, is refused here (400 JSON) before any handler."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
+            for what, part in (("path", raw), ("query", scope.get("query_string", b""))):
+                data = unquote_to_bytes(part.replace(b"+", b" "))
+                try:
+                    problem = "a NUL character" if "\x00" in data.decode("utf-8") else None
+                except UnicodeDecodeError as e:
+                    problem = f"bytes that are not UTF-8 (at byte {e.start} of the {what})"
+                if problem:
+                    from starlette.responses import JSONResponse
+
+                    await JSONResponse({"error": f"the URL contains {problem}"}, status_code=400)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    def __getattr__(self, name: str) -> Any:  # the FastAPI app's attributes (openapi, routes, ...)
+        return getattr(self.app, name)
 
 
 def load_app(index_path: str, lexicon: Optional[str] = None, templates: Optional[str] = None) -> Any:

@@ -7,7 +7,6 @@
 //! Each hit is placed by a walk of at most `MARK_EVERY` symbols from the mark before it.
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::index::corpus::Symbol;
 use crate::index::origin::{Origin, Place};
@@ -25,8 +24,9 @@ pub enum KwicOrder {
     Left,
     /// By the symbols of the segment right of the hit, ties in corpus order.
     Right,
-    /// A seeded shuffle: by a hash of (seed, file, line, column), the same whether the
-    /// corpus is one index or shards.
+    /// A seeded uniform sample in random order: by a hash of the seed and the hit's
+    /// position (on shards each shard's sample, merged by that key: also uniform, but not
+    /// the lines one index of the same files gives).
     Random(u64),
 }
 
@@ -117,6 +117,18 @@ impl CorpusIndex {
         Ok((pos, pattern.len()))
     }
 
+    /// Encoded start positions of every occurrence of `s` in suffix-array order.
+    fn unsorted_hits(&self, s: &str) -> Result<(Vec<u64>, usize)> {
+        if s.is_empty() {
+            return Err(Error::arg("the empty string has no occurrences; give at least one character"));
+        }
+        let Some(pattern) = self.encode_pattern(s) else { return Ok((Vec::new(), 0)) };
+        let (lo, hi) = self.interval(&pattern);
+        let pos: Vec<u64> = self.sa.as_slice()[lo..hi].iter().map(|&p| p as u64).collect();
+        self.check_hits(&pos, pattern.len())?;
+        Ok((pos, pattern.len()))
+    }
+
     /// A suffix array that points past the text belongs to a corrupt file opened
     /// without verification: an error, never an out-of-range read.
     fn check_hits(&self, pos: &[u64], len: usize) -> Result<()> {
@@ -169,19 +181,14 @@ impl CorpusIndex {
         let origin = self.origin()?;
         let (pos, len) = match order {
             KwicOrder::Corpus => self.hit_positions(s, Some(limit))?,
-            KwicOrder::Random(_) => self.hit_positions(s, None)?,
+            KwicOrder::Random(_) => self.unsorted_hits(s)?,
             KwicOrder::Left | KwicOrder::Right => {
                 self.sorted_by_context(s, limit, order == KwicOrder::Left)?
             }
         };
         let (pos, keys): (Vec<u64>, Vec<u64>) = match order {
             KwicOrder::Random(seed) => {
-                let places = self.place_all(origin, &pos, len, ctl)?;
-                let mut keyed: Vec<(u64, u64)> = places
-                    .par_iter()
-                    .zip(&pos)
-                    .map(|(p, &at)| (random_key(seed, &self.files, p), at))
-                    .collect();
+                let mut keyed: Vec<(u64, u64)> = pos.par_iter().map(|&at| (random_key(seed, at), at)).collect();
                 smallest(&mut keyed, limit);
                 keyed.into_iter().map(|(k, at)| (at, k)).unzip()
             }
@@ -224,6 +231,9 @@ impl CorpusIndex {
             return Ok((Vec::new(), 0));
         };
         let len = pattern.len();
+        if limit == 0 {
+            return Ok((Vec::new(), len));
+        }
         let (lo, hi) = self.interval(&pattern);
         let sa = &self.sa.as_slice()[lo..hi];
         let n = self.text_len();
@@ -238,20 +248,23 @@ impl CorpusIndex {
                 let key = if left { cmp_left(text, a, b) } else { cmp_right(text, a + len, b + len) };
                 key.then(a.cmp(&b))
             };
-            let mut pos: Vec<u64> = if left {
+            let mut pos: Vec<u64> = if left || limit >= sa.len() {
                 sa.iter().map(|&p| p as u64).collect()
             } else {
-                // the interval is in right-key order already: take the first `limit`
-                // hits and every hit tied with the last of them
-                let mut take = limit.min(sa.len());
-                while take > 0 && take < sa.len() {
-                    let (a, b) = (sa[take - 1] as usize + len, sa[take] as usize + len);
-                    if cmp_right(text, a, b) != std::cmp::Ordering::Equal {
-                        break;
-                    }
-                    take += 1;
-                }
-                sa[..take].iter().map(|&p| p as u64).collect()
+                // the interval is in right-key order already: every hit before the group of
+                // the limit-th one's key K, and the earliest of that group, found as the
+                // interval of pattern + K + separator (not by comparing hit after hit)
+                let p = sa[limit - 1] as usize + len;
+                let mut group = pattern.clone();
+                group.extend(text[p..].iter().map(|s| s.id()).take_while(|&id| id != 0));
+                group.push(0);
+                let (g0, g1) = self.interval(&group);
+                let (g0, g1) = (g0.saturating_sub(lo).min(limit - 1), g1.saturating_sub(lo).clamp(limit, sa.len()));
+                let mut tied: Vec<u64> = sa[g0..g1].iter().map(|&p| p as u64).collect();
+                smallest(&mut tied, limit - g0);
+                let mut pos: Vec<u64> = sa[..g0].iter().map(|&p| p as u64).collect();
+                pos.extend(tied);
+                pos
             };
             if limit < pos.len() {
                 if limit == 0 {
@@ -297,7 +310,7 @@ impl CorpusIndex {
     /// The characters within `window` positions left and right of every occurrence of
     /// `s`, inside its segment (the counts' units: what n-grams see).
     pub fn collocates(&self, s: &str, window: usize, ctl: &Control) -> Result<Collocates> {
-        let (pos, len) = self.hit_positions(s, None)?;
+        let (pos, len) = self.unsorted_hits(s)?;
         let v = self.vocab.len() + 1;
         let (counts, slots) = with_text!(self, text => {
             pos.par_chunks(BLOCK)
@@ -383,19 +396,13 @@ fn smallest<T: Ord>(v: &mut Vec<T>, limit: usize) {
     v.sort_unstable();
 }
 
-/// The random order's key of a hit: xxh3-64 of the seed, the file name, line and column.
-fn random_key(seed: u64, files: &[String], p: &Place) -> u64 {
-    let mut h = Xxh3::new();
-    h.update(&seed.to_le_bytes());
-    h.update(
-        files
-            .get(p.source as usize)
-            .map_or(&b""[..], |f| f.as_bytes()),
-    );
-    h.update(&[0]);
-    h.update(&p.line.to_le_bytes());
-    h.update(&p.col.to_le_bytes());
-    h.digest()
+/// The random order's key of the hit at encoded position `p`: splitmix64 of the seed and
+/// the position, so a sample costs one hash per hit and the placing of `limit` of them.
+fn random_key(seed: u64, p: u64) -> u64 {
+    let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ p.wrapping_add(0x632B_E59B_D9B4_E019);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -63,6 +63,19 @@ fn lower<S: Symbol>(
     lo
 }
 
+/// The end of the run of suffixes in `sa[k..hi]` whose symbol at `depth` is `sym` (the
+/// one at `k` is): a galloping search from `k`, so a short run costs a few reads next to
+/// each other instead of a binary search over the whole interval.
+fn gallop_past<S: Symbol>(text: &[S], sa: &[u32], k: usize, hi: usize, depth: usize, sym: u32) -> usize {
+    let in_run = |i: usize| sa.get(i).and_then(|&p| text.get(p as usize + depth)).is_some_and(|s| s.id() == sym);
+    let mut step = 1usize;
+    while k + step < hi && in_run(k + step) {
+        step *= 2;
+    }
+    // k + step / 2 is in the run; the end lies in (k + step / 2, min(k + step, hi)]
+    lower(text, sa, k + step / 2 + 1, (k + step).min(hi), depth, sym, true)
+}
+
 impl CorpusIndex {
     /// Character → id, or None when the character never occurs in a segment.
     #[inline]
@@ -149,7 +162,7 @@ impl CorpusIndex {
                     let next = text.get(sa[k] as usize + m).map(|s| s.id());
                     let end = match next {
                         None => lower(text, sa, k, hi, m, 0, false),
-                        Some(c) => lower(text, sa, k, hi, m, c, true),
+                        Some(c) => gallop_past(text, sa, k, hi, m, c),
                     };
                     if let Some(c) = next.filter(|&c| c != 0) {
                         counts.insert(c, (end - k) as u64);
