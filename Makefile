@@ -115,6 +115,7 @@ bench: build $(VAEDEPS)
 	$(PY) benches/bench_index.py
 	$(PY) benches/bench_tokenize.py
 	$(PY) benches/bench_boundary.py
+	$(PY) benches/bench_explore.py
 	$(PY) benches/bench_io.py
 	$(PY) benches/bench_algorithms.py
 	$(PY) benches/eval_pku.py

@@ -9,7 +9,9 @@ those of the novels times the repetitions, so "宝玉" has 448k hits at 1 GB.
 * **Python API** (one process, the index opened by mmap, 2 threads): for each query
   string of QUERIES, one warm-up call and then REPEATS timed calls of ``kwic(q,
   limit=100)``, ``next_chars(q)``, ``locate(q, limit=10000)`` and the others; the table
-  gives per call the median over all queries and runs, and the worst query's median.
+  gives per call the median over the queries of each one's median, and the worst query's
+  median. One more row: ``next_chars`` after 200 contexts of 2-10 Han characters cut from
+  random places of the novels (how infini-gram is queried: the text so far).
 * **Web app under load**: ``minent-fast serve`` in its own process on 127.0.0.1; CLIENTS
   client threads (httpx, one connection each, in a second process) send PER_CLIENT mixed
   requests each (kwic in three orders with paging, next, count, locate, collocates,
@@ -45,6 +47,7 @@ queries = json.loads(sys.argv[2]); repeats = int(sys.argv[3])
 calls = {
     "kwic(q, limit=100)": lambda q: idx.kwic(q, limit=100),
     "kwic(q, limit=100, order='right')": lambda q: idx.kwic(q, limit=100, order="right"),
+    "kwic(q, limit=100, order='left')": lambda q: idx.kwic(q, limit=100, order="left"),
     "kwic(q, limit=100, order='random')": lambda q: idx.kwic(q, limit=100, order="random"),
     "next_chars(q)": lambda q: idx.next_chars(q),
     "locate(q, limit=10000)": lambda q: idx.locate(q, limit=10000),
@@ -63,7 +66,26 @@ for name, f in calls.items():
     all_med = statistics.median(per_query.values())
     worst = max(per_query, key=per_query.get)
     out[name] = {"median_ms": all_med * 1e3, "worst_query": worst, "worst_ms": per_query[worst] * 1e3}
-hits = {q: idx.count(q) for q in queries}
+# infini-gram's use: the next character after a context taken from the text itself
+import random
+text = "".join(open(p, encoding="utf-8").read() for p in json.loads(sys.argv[4]))
+rng = random.Random(0)
+contexts = []
+while len(contexts) < 200:
+    i = rng.randrange(len(text) - 12); c = text[i:i + rng.randint(2, 10)]
+    if all("\u4e00" <= ch <= "\u9fa5" for ch in c):
+        contexts.append(c)
+per = []
+for c in contexts:
+    idx.next_chars(c)
+    ts = []
+    for _ in range(repeats):
+        t = time.perf_counter(); idx.next_chars(c); ts.append(time.perf_counter() - t)
+    per.append((statistics.median(ts), c))
+per.sort()
+out["next_chars(context from the text, 2-10 chars)"] = {"median_ms": per[len(per) // 2][0] * 1e3,
+    "p90_ms": per[int(len(per) * 0.9)][0] * 1e3, "worst_query": per[-1][1], "worst_ms": per[-1][0] * 1e3}
+hits = {q: idx.count(q) for q in queries + [per[-1][1]]}
 print(json.dumps({"calls": out, "hits": hits,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -71,19 +93,28 @@ print(json.dumps({"calls": out, "hits": hits,
 LOAD_JOB = """
 import concurrent.futures as cf, json, random, sys, time
 import httpx
-base, clients, per_client = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+base, clients, per_client, mix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 words = ["宝玉", "黛玉", "孔明", "行者", "宋江", "笑道", "却说", "的", "了", "不知", "一个", "只见", "诸葛亮"]
+text = "".join(open(p, encoding="utf-8").read() for p in json.loads(sys.argv[5]))
+def corpus_string(rng, n):
+    while True:  # n characters of one run of Han characters, from a random place of the novels
+        i = rng.randrange(len(text) - n)
+        s = text[i:i + n]
+        if all("\u4e00" <= c <= "\u9fa5" for c in s):
+            return s
 def plan(seed):
     rng = random.Random(seed); out = []
     for _ in range(per_client):
-        w = rng.choice(words); k = rng.randrange(6)
+        w = rng.choice(words) if mix == "words" else corpus_string(rng, rng.choice([1, 2, 2, 3, 4]))
+        k = rng.randrange(6)
         if k == 0: out.append(("/api/kwic", {"q": w, "limit": 50, "offset": rng.choice([0, 50, 500]),
                                               "order": rng.choice(["corpus", "right", "random"])}))
         elif k == 1: out.append(("/api/next", {"q": w + rng.choice(["", "道", "说"]), "k": 20}))
         elif k == 2: out.append(("/api/count", {"q": w}))
         elif k == 3: out.append(("/api/locate", {"q": w, "limit": 100}))
         elif k == 4: out.append(("/api/collocates", {"q": w, "by": "loglik", "limit": 20}))
-        else: out.append(("/api/sentence", {"q": rng.choice(["宝玉笑道你们都来了", "却说孔明回到营中", "行者闻言心中大喜"])}))
+        elif mix == "words": out.append(("/api/sentence", {"q": rng.choice(["宝玉笑道你们都来了", "却说孔明回到营中", "行者闻言心中大喜"])}))
+        else: out.append(("/api/sentence", {"q": corpus_string(rng, rng.randint(6, 16))}))
     return out
 def run(seed):
     lat, errors = [], 0
@@ -129,12 +160,13 @@ def free_port() -> int:
 
 def api_bench(repeats: int) -> dict:
     idx = ensure_index("1GB")
-    r = subprocess.run([sys.executable, "-c", API_JOB, str(idx), json.dumps(QUERIES), str(repeats)],
-                       capture_output=True, text=True, check=True)
+    import bench_index
+    r = subprocess.run([sys.executable, "-c", API_JOB, str(idx), json.dumps(QUERIES), str(repeats),
+                        json.dumps([str(p) for p in bench_index.NOVELS])], capture_output=True, text=True, check=True)
     return json.loads(r.stdout)
 
 
-def load_bench(clients: int, per_client: int) -> dict:
+def load_bench(clients: int, per_client: int, mix: str = "words") -> dict:
     idx = ensure_index("100MB")
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "minent_fast", "serve", str(idx), "--port", str(port)],
@@ -150,7 +182,9 @@ def load_bench(clients: int, per_client: int) -> dict:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the server did not start")
                 time.sleep(0.3)
-        r = subprocess.run([sys.executable, "-c", LOAD_JOB, f"http://127.0.0.1:{port}", str(clients), str(per_client)],
+        import bench_index
+        r = subprocess.run([sys.executable, "-c", LOAD_JOB, f"http://127.0.0.1:{port}", str(clients), str(per_client),
+                            mix, json.dumps([str(p) for p in bench_index.NOVELS])],
                            capture_output=True, text=True, check=True)
         rss = Path(f"/proc/{server.pid}/status").read_text()
         peak = int(next(ln.split()[1] for ln in rss.splitlines() if ln.startswith("VmHWM"))) / 1024
@@ -164,7 +198,7 @@ def load_bench(clients: int, per_client: int) -> dict:
     every = [x for v in by.values() for x in v]
     rows = {p: {"n": len(v), "p50_ms": pct(v, 50), "p99_ms": pct(v, 99)} for p, v in sorted(by.items())}
     rows["all"] = {"n": len(every), "p50_ms": pct(every, 50), "p99_ms": pct(every, 99)}
-    return {"clients": clients, "per_client": per_client, "wall_s": res["wall_s"], "errors": res["errors"],
+    return {"mix": mix, "clients": clients, "per_client": per_client, "wall_s": res["wall_s"], "errors": res["errors"],
             "requests_per_s": len(every) / res["wall_s"], "server_peak_rss_mb": peak, "endpoints": rows}
 
 
@@ -175,8 +209,9 @@ def main() -> None:
     ap.add_argument("--per-client", type=int, default=500)
     args = ap.parse_args()
     api = api_bench(args.repeats)
-    load = load_bench(args.clients, args.per_client)
-    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "api_1GB": api, "serve_100MB": load}
+    loads = [load_bench(args.clients, args.per_client, mix) for mix in ("words", "corpus")]
+    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "api_1GB": api,
+              "serve_100MB": loads}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "bench_explore.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"## Python API on the 1 GB index ({args.repeats} runs per query, {len(QUERIES)} queries; "
@@ -185,12 +220,15 @@ def main() -> None:
     for name, c in api["calls"].items():
         print(f"| `{name}` | {c['median_ms']:.3f} | {c['worst_query']} ({api['hits'][c['worst_query']]:,} hits) "
               f"| {c['worst_ms']:.2f} |")
-    print(f"\n## Web app, 100 MB index: {load['clients']} clients × {load['per_client']} requests, "
-          f"{load['wall_s']:.1f} s, {load['requests_per_s']:.0f} requests/s, {load['errors']} errors, "
-          f"server peak RSS {load['server_peak_rss_mb']:.0f} MB\n")
-    print("| endpoint | requests | p50 (ms) | p99 (ms) |\n| --- | --- | --- | --- |")
-    for p, row in load["endpoints"].items():
-        print(f"| {p} | {row['n']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} |")
+    for load in loads:
+        what = ("13 words, 3 sentences (repeats: mostly answered from the app's cache)" if load["mix"] == "words"
+                else "strings of 1-4 characters and sentences of 6-16 drawn from the novels (few repeats)")
+        print(f"\n## Web app, 100 MB index, {what}: {load['clients']} clients × {load['per_client']} requests, "
+              f"{load['wall_s']:.1f} s, {load['requests_per_s']:.0f} requests/s, {load['errors']} errors, "
+              f"server peak RSS {load['server_peak_rss_mb']:.0f} MB\n")
+        print("| endpoint | requests | p50 (ms) | p99 (ms) |\n| --- | --- | --- | --- |")
+        for p, row in load["endpoints"].items():
+            print(f"| {p} | {row['n']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} |")
 
 
 if __name__ == "__main__":

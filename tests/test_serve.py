@@ -61,6 +61,9 @@ def raw_get(base: str, target: str) -> tuple[int, bytes]:
     return int(head.split()[1]), body
 
 
+HTTP, LOOP = "h11", "asyncio"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,7 +74,7 @@ def free_port() -> int:
 def running(app):
     """A real uvicorn server on a free loopback port, in a thread."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http="h11",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=HTTP, loop=LOOP,
                             h11_max_incomplete_event_size=16 << 20)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

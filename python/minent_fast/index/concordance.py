@@ -169,6 +169,27 @@ def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[s
 
 
 # ------------------------------------------------------------ boundary profile
+def single_char_entropies(index: Any) -> dict[str, dict[str, float]]:
+    """The left and right branching entropy of every character, from the index's bigram
+    counts (made once per index object): H = ln N − Σ n ln n / N over its neighbours."""
+    if "char_entropies" not in index._memo:
+        import pyarrow.compute as pc
+
+        t = index.ngrams(2)
+        grams = t.column("ngram")
+        n = pc.cast(t.column("count"), pa.float64())
+        pairs = pa.table({"first": pc.utf8_slice_codeunits(grams, 0, 1), "second": pc.utf8_slice_codeunits(grams, 1, 2),
+                          "n": n, "nlogn": pc.multiply(n, pc.ln(n))})
+        out: dict[str, dict[str, float]] = {}
+        for side, key in (("right", "first"), ("left", "second")):
+            g = pairs.group_by(key).aggregate([("n", "sum"), ("nlogn", "sum")])
+            total = g.column("n_sum").to_numpy()
+            h = np.log(total) - g.column("nlogn_sum").to_numpy() / total
+            out[side] = dict(zip(g.column(key).to_pylist(), np.maximum(h, 0.0).tolist()))
+        index._memo["char_entropies"] = out
+    return index._memo["char_entropies"]
+
+
 def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
     """Branching entropies at every boundary of ``sentence`` (see CorpusIndex.boundary_profile)."""
     if not isinstance(sentence, str):
@@ -185,6 +206,8 @@ def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
     def h(s: str, side: str) -> float:
         if not s:
             return float(index.char_entropy())
+        if len(s) == 1:  # every character's, from one bigram table (a left entropy scans every occurrence)
+            return single_char_entropies(index)[side].get(s, 0.0)
         key = (s, side)
         if key not in cache:
             if len(cache) >= MEMO_ENTROPIES:

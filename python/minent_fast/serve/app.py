@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import math
 import os
+import threading
+from collections import OrderedDict
 from importlib import resources
 from urllib.parse import unquote_to_bytes
 from typing import Any, Callable, Literal, Optional
@@ -28,6 +31,7 @@ MAX_SENTENCE = 200
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 TIMEOUT = 10.0
+CACHE_BYTES = 64 << 20
 ASSETS = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
           "app.css": "text/css; charset=utf-8", "docs.html": "text/html; charset=utf-8",
           "favicon.svg": "image/svg+xml"}
@@ -79,6 +83,19 @@ def _parquet(table: pa.Table) -> bytes:
     return buf.getvalue()
 
 
+def fast_json(body: Any) -> Any:
+    """A JSON response written straight from plain Python values (the framework's own
+    encoder walks every value through its validators: the most of a small query's time)."""
+    from starlette.responses import Response
+
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                    media_type="application/json")
+
+
+async def _json_of(body: Any) -> Any:
+    return fast_json(await body)
+
+
 def _tree_json(tree: Any) -> dict:
     k, items = 0, []
     for w in tree.template:
@@ -102,6 +119,11 @@ class Explorer:
         self.lexicon_given = lexicon is not None
         self.tokenizer = Tokenizer(lexicon if lexicon is not None else Lexicon.default())
         self.parser = Parser(templates, self.tokenizer.tokenize) if templates else None
+        # the sentence view's per-character entropies come from one bigram table: make it
+        # now, in the background, rather than in the first sentence request
+        from ..index.concordance import single_char_entropies
+
+        threading.Thread(target=single_char_entropies, args=(index,), name="minent-warm", daemon=True).start()
 
     def info(self) -> dict:
         idx = self.index
@@ -127,8 +149,11 @@ class Explorer:
         return out
 
 
-def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) -> Any:
-    """The ASGI app over ``index`` (a CorpusIndex or ShardedIndex)."""
+def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None,
+             cache_bytes: int = CACHE_BYTES) -> Any:
+    """The ASGI app over ``index`` (a CorpusIndex or ShardedIndex). Answers are kept, least
+    recently used first out, up to ``cache_bytes`` of response bodies (0: none): the index
+    never changes, and people page, switch tabs and come back."""
     from fastapi import FastAPI, Query
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
@@ -164,6 +189,22 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) 
     async def _internal(request: Any, exc: Exception) -> JSONResponse:  # a bug: no traceback to the client
         return error(500, "internal error")
 
+    cache: OrderedDict = OrderedDict()
+    held = [0]
+
+    async def cached(key: tuple, build: Callable[[], Any]) -> Any:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        response = await build()
+        size = len(response.body)
+        if size <= cache_bytes // 16:
+            cache[key] = response
+            held[0] += size
+            while held[0] > cache_bytes:
+                held[0] -= len(cache.popitem(last=False)[1].body)
+        return response
+
     async def answer(fn: Callable[[], Any]) -> Any:
         try:
             return await asyncio.wait_for(run_in_threadpool(fn), TIMEOUT)
@@ -179,7 +220,7 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) 
         if fmt == "parquet":
             return Response(_parquet(table), media_type="application/vnd.apache.parquet",
                             headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
-        return {**(extra or {}), "rows": table.to_pylist()}
+        return fast_json({**(extra or {}), "rows": table.to_pylist()})
 
     Q = Query(..., min_length=1, max_length=MAX_QUERY, description="the string to look up")
 
@@ -209,12 +250,16 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) 
     # ------------------------------------------------------------------- the API
     @app.get("/api/info", summary="What the index holds")
     async def info() -> Any:
-        return await answer(ex.info)
+        return await cached(("info",), lambda: _json_of(answer(ex.info)))
 
     @app.get("/api/count", summary="Occurrences of a string inside segments")
     async def count(q: str = Q) -> Any:
         _check_text(q, MAX_QUERY, "q")
-        return {"q": q, "count": await answer(lambda: ex.index.count(q))}
+
+        async def build() -> Any:
+            return fast_json({"q": q, "count": await answer(lambda: ex.index.count(q))})
+
+        return await cached(("count", q), build)
 
     @app.get("/api/kwic", summary="Keyword-in-context lines")
     async def kwic(q: str = Q, width: int = Query(20, ge=0, le=200), limit: int = Query(50, ge=0, le=MAX_LIMIT),
@@ -222,37 +267,53 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None) 
                    order: Literal["corpus", "left", "right", "random"] = "corpus",
                    seed: int = Query(0, ge=0, le=2**63 - 1), format: Fmt = "json") -> Any:
         _check_text(q, MAX_QUERY, "q")
-        total = await answer(lambda: ex.index.count(q))
-        table = await answer(lambda: ex.kwic(q, width, limit, offset, order, seed))
-        return table_response(table, format, "kwic", {"q": q, "total": total, "offset": offset, "limit": limit,
-                                                       "order": order})
+
+        async def build() -> Any:
+            total, table = await answer(lambda: (ex.index.count(q), ex.kwic(q, width, limit, offset, order, seed)))
+            return table_response(table, format, "kwic", {"q": q, "total": total, "offset": offset, "limit": limit,
+                                                           "order": order})
+
+        return await cached(("kwic", q, width, limit, offset, order, seed, format), build)
 
     @app.get("/api/locate", summary="Where a string occurs: source, line, column")
     async def locate(q: str = Q, limit: int = Query(100, ge=0, le=MAX_LIMIT), format: Fmt = "json") -> Any:
         _check_text(q, MAX_QUERY, "q")
-        table = await answer(lambda: ex.index.locate(q, limit=limit))
-        return table_response(table, format, "locate", {"q": q})
+
+        async def build() -> Any:
+            table = await answer(lambda: ex.index.locate(q, limit=limit))
+            return table_response(table, format, "locate", {"q": q})
+
+        return await cached(("locate", q, limit, format), build)
 
     @app.get("/api/next", summary="The ∞-gram next-character distribution after a context")
     async def next_chars(q: str = Q, k: int = Query(20, ge=1, le=MAX_LIMIT), format: Fmt = "json") -> Any:
         _check_text(q, MAX_QUERY, "q")
-        table = await answer(lambda: ex.index.next_chars(q))
-        suffix = int(table.schema.metadata[b"suffix_length"])
-        total = int(sum(table.column("count").to_pylist()))
-        return table_response(table.slice(0, k), format, "next", {"q": q, "suffix_length": suffix, "total": total})
+
+        async def build() -> Any:
+            table = await answer(lambda: ex.index.next_chars(q))
+            suffix = int(table.schema.metadata[b"suffix_length"])
+            total = int(sum(table.column("count").to_pylist()))
+            return table_response(table.slice(0, k), format, "next", {"q": q, "suffix_length": suffix,
+                                                                      "total": total})
+
+        return await cached(("next", q, k, format), build)
 
     @app.get("/api/collocates", summary="Characters near a string, scored")
     async def collocates(q: str = Q, window: int = Query(5, ge=1, le=20),
                          by: Literal["pmi", "count", "loglik"] = "pmi", min_count: int = Query(5, ge=1),
                          limit: int = Query(50, ge=0, le=MAX_LIMIT), format: Fmt = "json") -> Any:
         _check_text(q, MAX_QUERY, "q")
-        table = await answer(lambda: ex.index.collocates(q, window=window, by=by, min_count=min_count))
-        return table_response(table.slice(0, limit), format, "collocates", {"q": q, "by": by})
+
+        async def build() -> Any:
+            table = await answer(lambda: ex.index.collocates(q, window=window, by=by, min_count=min_count))
+            return table_response(table.slice(0, limit), format, "collocates", {"q": q, "by": by})
+
+        return await cached(("collocates", q, window, by, min_count, limit, format), build)
 
     @app.get("/api/sentence", summary="A sentence's boundary profile, segmentation and parse")
     async def sentence(q: str = Query(..., min_length=1, max_length=MAX_SENTENCE)) -> Any:
         _check_text(q, MAX_SENTENCE, "q")
-        return await answer(lambda: ex.sentence(q))
+        return await cached(("sentence", q), lambda: _json_of(answer(lambda: ex.sentence(q))))
 
     return CleanUrls(app)
 
@@ -303,7 +364,7 @@ def run_app(app: Any, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_le
 
     # h11 with room for long request lines, so an over-long query reaches the app and gets
     # its JSON 422 instead of the server's plain-text 400
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http="h11",
+    uvicorn.run(app, host=host, port=port, log_level=log_level, http="h11", loop="asyncio",
                 h11_max_incomplete_event_size=16 << 20)
 
 

@@ -23,12 +23,7 @@ fn segments(text: &str, seg: Segmenter) -> Vec<Vec<char>> {
         }
         Segmenter::Line => text
             .split('\n')
-            .map(|l| {
-                l.strip_suffix('\r')
-                    .unwrap_or(l)
-                    .chars()
-                    .collect::<Vec<_>>()
-            })
+            .map(|l| l.strip_suffix('\r').unwrap_or(l).chars().collect::<Vec<_>>())
             .filter(|s| !s.is_empty())
             .collect(),
         Segmenter::Unicode => {
@@ -76,10 +71,7 @@ fn write_files(texts: &[String]) -> (tempfile::TempDir, Vec<PathBuf>) {
         .enumerate()
         .map(|(i, t)| {
             let p = dir.path().join(format!("f{i}.txt"));
-            std::fs::File::create(&p)
-                .unwrap()
-                .write_all(t.as_bytes())
-                .unwrap();
+            std::fs::File::create(&p).unwrap().write_all(t.as_bytes()).unwrap();
             p
         })
         .collect();
@@ -89,8 +81,7 @@ fn write_files(texts: &[String]) -> (tempfile::TempDir, Vec<PathBuf>) {
 /// Text over a small alphabet with separators of both kinds, CJK, emoji and Extension B.
 fn text_strategy() -> impl Strategy<Value = String> {
     let alphabet = prop::sample::select(vec![
-        "中", "国", "人", "a", "b", "1", "。", "\n", "\r\n", " ", "😀", "𠀀", "ｘ", "'", "д",
-        "e\u{301}", "！",
+        "中", "国", "人", "a", "b", "1", "。", "\n", "\r\n", " ", "😀", "𠀀", "ｘ", "'", "д", "e\u{301}", "！",
     ]);
     prop::collection::vec(alphabet, 0..300).prop_map(|v| v.concat())
 }
@@ -99,20 +90,10 @@ fn check_index(idx: &CorpusIndex, texts: &[String], seg: Segmenter) -> Result<()
     let segs: Vec<Vec<char>> = texts.iter().flat_map(|t| segments(t, seg)).collect();
     let ctl = Control::new();
     prop_assert_eq!(idx.num_segments(), segs.len() as u64);
-    prop_assert_eq!(
-        idx.num_chars(),
-        segs.iter().map(|s| s.len() as u64).sum::<u64>()
-    );
+    prop_assert_eq!(idx.num_chars(), segs.iter().map(|s| s.len() as u64).sum::<u64>());
     for n in 1..=4 {
-        let table = idx
-            .ngrams(n, n, 1, NgramOrder::Ngram, Some(2), &ctl)
-            .unwrap();
-        let got: HashMap<String, u64> = (0..table.len())
-            .map(|r| {
-                let (g, c) = table.get(r);
-                (g.to_string(), c)
-            })
-            .collect();
+        let table = idx.ngrams(n, n, 1, NgramOrder::Ngram, Some(2), &ctl).unwrap();
+        let got: HashMap<String, u64> = (0..table.len()).map(|r| { let (g, c) = table.get(r); (g.to_string(), c) }).collect();
         let want = naive_ngrams(&segs, n);
         prop_assert_eq!(&got, &want);
         for (g, c) in &want {
@@ -125,23 +106,12 @@ fn check_index(idx: &CorpusIndex, texts: &[String], seg: Segmenter) -> Result<()
     for n in 1..=3 {
         want.extend(naive_ngrams(&segs, n).into_iter().filter(|(_, c)| *c >= 2));
     }
-    let got: HashMap<String, u64> = (0..range.len())
-        .map(|r| {
-            let (g, c) = range.get(r);
-            (g.to_string(), c)
-        })
-        .collect();
+    let got: HashMap<String, u64> = (0..range.len()).map(|r| { let (g, c) = range.get(r); (g.to_string(), c) }).collect();
     prop_assert_eq!(got, want);
     for r in 1..range.len() {
         let (a, ca) = range.get(r - 1);
         let (b, cb) = range.get(r);
-        prop_assert!(
-            ca > cb || (ca == cb && a < b),
-            "count order broken at {}: {:?} {:?}",
-            r,
-            (a, ca),
-            (b, cb)
-        );
+        prop_assert!(ca > cb || (ca == cb && a < b), "count order broken at {}: {:?} {:?}", r, (a, ca), (b, cb));
     }
     // string order over a range of lengths, without ever comparing strings in the core
     let lex = idx.ngrams(1, 4, 1, NgramOrder::Ngram, None, &ctl).unwrap();
@@ -194,14 +164,8 @@ fn neighbours_entropy_and_pmi_on_a_toy_corpus() {
     let ctl = Control::new();
     let idx = CorpusIndex::build(&paths, Segmenter::Han, None, &ctl).unwrap();
     assert_eq!(idx.count("中国").unwrap(), 3);
-    assert_eq!(
-        idx.neighbors("中国", Side::Right).unwrap(),
-        vec![('人', 1), ('队', 1)]
-    );
-    assert_eq!(
-        idx.neighbors("国", Side::Left).unwrap(),
-        vec![('中', 3), ('美', 1)]
-    );
+    assert_eq!(idx.neighbors("中国", Side::Right).unwrap(), vec![('人', 1), ('队', 1)]);
+    assert_eq!(idx.neighbors("国", Side::Left).unwrap(), vec![('中', 3), ('美', 1)]);
     let h = idx.branching_entropy("中国", Side::Right).unwrap();
     assert!((h - std::f64::consts::LN_2).abs() < 1e-12);
     // N = 11 chars; count(中国)=3, count(中)=3, count(国)=4 -> ln(3*11/(3*4))
@@ -220,10 +184,7 @@ fn empty_and_separator_only_corpora() {
     let idx = CorpusIndex::build(&paths, Segmenter::Han, None, &ctl).unwrap();
     assert_eq!(idx.num_chars(), 0);
     assert_eq!(idx.num_segments(), 0);
-    assert!(idx
-        .ngrams(1, 3, 1, NgramOrder::Count, None, &ctl)
-        .unwrap()
-        .is_empty());
+    assert!(idx.ngrams(1, 3, 1, NgramOrder::Count, None, &ctl).unwrap().is_empty());
     assert_eq!(idx.count("中").unwrap(), 0);
     assert_eq!(idx.char_entropy(), 0.0);
 }
@@ -233,9 +194,7 @@ fn invalid_utf8_reports_file_and_offset() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.txt");
     std::fs::write(&p, b"\xe4\xb8\xad\xe5\x9b\xbdok\xff rest").unwrap();
-    let err = CorpusIndex::build(&[p.clone()], Segmenter::Han, None, &Control::new())
-        .err()
-        .unwrap();
+    let err = CorpusIndex::build(&[p.clone()], Segmenter::Han, None, &Control::new()).err().unwrap();
     match err {
         minent_core::Error::InvalidUtf8 { path, offset } => {
             assert_eq!(path, p);
@@ -256,23 +215,14 @@ fn corrupt_and_truncated_indexes_are_rejected() {
     // truncation at several points
     for cut in [0, 10, 255, 256, good.len() / 2, good.len() - 1] {
         std::fs::write(&file, &good[..cut]).unwrap();
-        assert!(
-            matches!(
-                CorpusIndex::open(&out, true, &ctl),
-                Err(minent_core::Error::CorruptIndex { .. })
-            ),
-            "cut {cut}"
-        );
+        assert!(matches!(CorpusIndex::open(&out, true, &ctl), Err(minent_core::Error::CorruptIndex { .. })), "cut {cut}");
     }
     // a flipped bit anywhere
     for pos in [3, 100, 300, good.len() / 2, good.len() - 70] {
         let mut bad = good.clone();
         bad[pos] ^= 0x10;
         std::fs::write(&file, &bad).unwrap();
-        assert!(
-            CorpusIndex::open(&out, true, &ctl).is_err(),
-            "flip at {pos}"
-        );
+        assert!(CorpusIndex::open(&out, true, &ctl).is_err(), "flip at {pos}");
     }
     std::fs::write(&file, &good).unwrap();
     assert!(CorpusIndex::open(&out, true, &ctl).is_ok());
@@ -288,10 +238,7 @@ fn naive_right_entropy(segs: &[Vec<char>], max_n: usize) -> HashMap<String, (u64
             }
             for i in 0..=s.len() - n {
                 let g: String = s[i..i + n].iter().collect();
-                *ext.entry(g)
-                    .or_default()
-                    .entry(s.get(i + n).copied())
-                    .or_insert(0) += 1;
+                *ext.entry(g).or_default().entry(s.get(i + n).copied()).or_insert(0) += 1;
             }
         }
     }
@@ -299,10 +246,7 @@ fn naive_right_entropy(segs: &[Vec<char>], max_n: usize) -> HashMap<String, (u64
         .map(|(g, m)| {
             let total: u64 = m.values().sum();
             let t = total as f64;
-            let h = -m
-                .values()
-                .map(|&c| (c as f64 / t) * (c as f64 / t).ln())
-                .sum::<f64>();
+            let h = -m.values().map(|&c| (c as f64 / t) * (c as f64 / t).ln()).sum::<f64>();
             (g, (total, h))
         })
         .collect()
@@ -350,20 +294,11 @@ fn format_1_files_still_open_and_say_they_keep_no_text() {
     assert!(!old.has_text() && built.has_text());
     assert_eq!(old.count("人民").unwrap(), 2);
     assert_eq!(
-        old.ngrams(1, 2, 1, NgramOrder::Count, None, &ctl)
-            .unwrap()
-            .len(),
-        built
-            .ngrams(1, 2, 1, NgramOrder::Count, None, &ctl)
-            .unwrap()
-            .len()
+        old.ngrams(1, 2, 1, NgramOrder::Count, None, &ctl).unwrap().len(),
+        built.ngrams(1, 2, 1, NgramOrder::Count, None, &ctl).unwrap().len()
     );
     let err = old.locate("人民", None, &ctl).unwrap_err().to_string();
     assert!(err.contains("rebuild"), "{err}");
-    assert!(old
-        .save(&dir.path().join("again"), &ctl)
-        .unwrap_err()
-        .to_string()
-        .contains("rebuild"));
+    assert!(old.save(&dir.path().join("again"), &ctl).unwrap_err().to_string().contains("rebuild"));
     assert_eq!(built.locate("人民", None, &ctl).unwrap().len(), 2);
 }

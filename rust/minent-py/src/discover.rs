@@ -10,9 +10,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::errors::core_err;
-use crate::segment::word_column;
 use crate::texts::{str_of, str_tuple, texts, utf8_ready, Units};
 use crate::worker::{run_heavy, run_heavy_while};
+use crate::segment::word_column;
 
 /// nlp-zero Word_Finder state (see minent_fast.WordFinder); mutable behind a lock.
 #[pyclass(frozen, name = "WordFinder", module = "minent_fast._core")]
@@ -45,10 +45,7 @@ impl TrainedTexts {
             return false;
         }
         lines.len().ok() == Some(held.len())
-            && held
-                .iter()
-                .enumerate()
-                .all(|(i, h)| lines.get_item(i).is_ok_and(|x| x.is(&h)))
+            && held.iter().enumerate().all(|(i, h)| lines.get_item(i).is_ok_and(|x| x.is(&h)))
     }
 
     /// Whether `lines` is a list or tuple of the very same str objects, in order.
@@ -56,16 +53,14 @@ impl TrainedTexts {
     fn same_strs(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> bool {
         let held = self.tuple.bind(py);
         let n = held.len();
-        let item: unsafe fn(
-            *mut pyo3::ffi::PyObject,
-            pyo3::ffi::Py_ssize_t,
-        ) -> *mut pyo3::ffi::PyObject = if lines.is_exact_instance_of::<PyList>() {
-            pyo3::ffi::PyList_GET_ITEM
-        } else if lines.is_exact_instance_of::<PyTuple>() {
-            pyo3::ffi::PyTuple_GET_ITEM
-        } else {
-            return false;
-        };
+        let item: unsafe fn(*mut pyo3::ffi::PyObject, pyo3::ffi::Py_ssize_t) -> *mut pyo3::ffi::PyObject =
+            if lines.is_exact_instance_of::<PyList>() {
+                pyo3::ffi::PyList_GET_ITEM
+            } else if lines.is_exact_instance_of::<PyTuple>() {
+                pyo3::ffi::PyTuple_GET_ITEM
+            } else {
+                return false;
+            };
         // in a critical section on `lines` (free-threaded builds: no other thread changes
         // the list meanwhile; with the GIL, no Python code runs)
         pyo3::sync::critical_section::with_critical_section(lines, || {
@@ -74,9 +69,8 @@ impl TrainedTexts {
             }
             // SAFETY: indices below both lengths, checked in this critical section; only
             // the pointers are compared
-            (0..n as pyo3::ffi::Py_ssize_t).all(|i| unsafe {
-                item(lines.as_ptr(), i) == pyo3::ffi::PyTuple_GET_ITEM(held.as_ptr(), i)
-            })
+            (0..n as pyo3::ffi::Py_ssize_t)
+                .all(|i| unsafe { item(lines.as_ptr(), i) == pyo3::ffi::PyTuple_GET_ITEM(held.as_ptr(), i) })
         })
     }
 }
@@ -91,13 +85,8 @@ impl PyWordFinder {
         let texts = texts(&held, !filtering)?;
         // SAFETY: only the lifetime changes; the texts borrow the strs of `held`, which
         // TrainedTexts keeps with them and lends them for a borrow of itself
-        let texts: Vec<Text<'static>> =
-            unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
-        Ok(TrainedTexts {
-            texts,
-            tuple: held.unbind(),
-            filtering,
-        })
+        let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+        Ok(TrainedTexts { texts, tuple: held.unbind(), filtering })
     }
 
     /// `work` over `held` on the finder: on a worker thread (GIL released, Ctrl-C cancels
@@ -112,9 +101,7 @@ impl PyWordFinder {
         let inner = self.inner.clone();
         let size: usize = held.texts.iter().map(|t| t.utf8_len_estimate()).sum();
         let run = move |ctl: &Control| {
-            let mut guard = inner
-                .lock()
-                .map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
+            let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
             work(&mut guard, &held, ctl)?;
             Ok(held)
         };
@@ -125,16 +112,9 @@ impl PyWordFinder {
         }
     }
 
-    fn with<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut WordFinder) -> T + Send,
-    ) -> PyResult<T> {
+    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut WordFinder) -> T + Send) -> PyResult<T> {
         py.detach(|| {
-            let mut guard = self
-                .inner
-                .lock()
-                .map_err(|_| PyRuntimeError::new_err("WordFinder state is poisoned"))?;
+            let mut guard = self.inner.lock().map_err(|_| PyRuntimeError::new_err("WordFinder state is poisoned"))?;
             Ok(f(&mut guard))
         })
     }
@@ -145,13 +125,7 @@ impl PyWordFinder {
     #[new]
     #[pyo3(signature = (min_proba = 1e-7, min_pmi = 1.0))]
     fn new(py: Python<'_>, min_proba: f64, min_pmi: f64) -> PyResult<Self> {
-        Ok(PyWordFinder {
-            inner: Arc::new(Mutex::new(core_err(
-                py,
-                WordFinder::new(min_proba, min_pmi),
-            )?)),
-            trained: Mutex::new(None),
-        })
+        Ok(PyWordFinder { inner: Arc::new(Mutex::new(core_err(py, WordFinder::new(min_proba, min_pmi))?)), trained: Mutex::new(None) })
     }
 
     #[getter]
@@ -167,23 +141,11 @@ impl PyWordFinder {
     /// `train`, for a `cut` over the same strs: the wrapper asks for it when the texts
     /// are a list or tuple taken whole (a caller holds them anyway).
     #[pyo3(signature = (lines, filtering = true, keep = false))]
-    fn train(
-        &self,
-        py: Python<'_>,
-        lines: &Bound<'_, PyAny>,
-        filtering: bool,
-        keep: bool,
-    ) -> PyResult<()> {
+    fn train(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, filtering: bool, keep: bool) -> PyResult<()> {
         let held = self.held(lines, filtering)?;
-        let held = self.run_on(py, held, move |w, t, ctl| {
-            w.train(t.texts(), filtering, ctl)
-        })?;
+        let held = self.run_on(py, held, move |w, t, ctl| w.train(t.texts(), filtering, ctl))?;
         let trained = keep.then_some(held);
-        let old = self
-            .trained
-            .lock()
-            .map(|mut t| std::mem::replace(&mut *t, trained))
-            .unwrap_or(None);
+        let old = self.trained.lock().map(|mut t| std::mem::replace(&mut *t, trained)).unwrap_or(None);
         drop(old);
         Ok(())
     }
@@ -200,22 +162,15 @@ impl PyWordFinder {
             Some(t) => t,
             None => self.held(lines, filtering)?,
         };
-        self.run_on(py, held, move |w, t, ctl| w.cut(t.texts(), filtering, ctl))
-            .map(drop)
+        self.run_on(py, held, move |w, t, ctl| w.cut(t.texts(), filtering, ctl)).map(drop)
     }
 
     /// Truncation + redundancy removal; returns {word: count} in nlp-zero's dict order.
     #[pyo3(signature = (progress = None))]
-    fn finish_find<'py>(
-        &self,
-        py: Python<'py>,
-        progress: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
+    fn finish_find<'py>(&self, py: Python<'py>, progress: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
         let inner = self.inner.clone();
         let candidates = run_heavy(py, None, move |_| {
-            let mut guard = inner
-                .lock()
-                .map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
+            let mut guard = inner.lock().map_err(|_| core::Error::InvalidArgument("WordFinder state is poisoned".into()))?;
             Ok(guard.truncate())
         })?;
         // While the worker runs the 去冗 loop, this thread fills the dict with every
@@ -238,12 +193,7 @@ impl PyWordFinder {
             }
             Ok(strs)
         };
-        let (words, strs) = run_heavy_while(
-            py,
-            progress.as_ref(),
-            move |ctl| candidates.remove_redundant(ctl),
-            fill,
-        )?;
+        let (words, strs) = run_heavy_while(py, progress.as_ref(), move |ctl| candidates.remove_redundant(ctl), fill)?;
         let mut next = 0; // candidates before this one are settled
         for (id, w, n) in words.iter_ids() {
             let id = id as usize;
@@ -266,9 +216,8 @@ impl PyWordFinder {
     }
 
     fn chars<'py>(&self, py: Python<'py>) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
-        let (k, v): (Vec<String>, Vec<u64>) = self.with(py, |w| {
-            w.chars.iter().map(|(c, n)| (c.to_string(), *n)).unzip()
-        })?;
+        let (k, v): (Vec<String>, Vec<u64>) =
+            self.with(py, |w| w.chars.iter().map(|(c, n)| (c.to_string(), *n)).unzip())?;
         Ok((k, v.into_pyarray(py)))
     }
 
@@ -318,11 +267,8 @@ fn dict_counts(counts: &Bound<'_, PyDict>) -> PyResult<core::discover::mdl::Coun
 /// Two-part description length (nats) of token counts under a character model
 /// (see minent_core::discover::mdl).
 #[pyfunction]
-pub(crate) fn description_length(
-    py: Python<'_>,
-    counts: &Bound<'_, PyDict>,
-    logp: core::discover::mdl::CharModel,
-) -> PyResult<f64> {
+pub(crate) fn description_length(py: Python<'_>, counts: &Bound<'_, PyDict>, logp: core::discover::mdl::CharModel)
+    -> PyResult<f64> {
     let counts = dict_counts(counts)?;
     Ok(py.detach(|| core::discover::mdl::description_length(counts.iter(), &logp)))
 }
@@ -338,9 +284,7 @@ pub(crate) fn mdl_prune<'py>(
     max_len: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let counts = dict_counts(counts)?;
-    let out = py.detach(|| {
-        core::discover::mdl::mdl_prune(counts, &logp, |w| keep.contains(w), max_len).into_pairs()
-    });
+    let out = py.detach(|| core::discover::mdl::mdl_prune(counts, &logp, |w| keep.contains(w), max_len).into_pairs());
     let d = PyDict::new(py);
     for (w, c) in out {
         d.set_item(w, c)?;
@@ -389,17 +333,11 @@ pub(crate) fn autonomy_from_counts<'py>(
     if offsets.len() != counts.len() + 1 {
         return Err(PyValueError::new_err("need one more offset than counts"));
     }
-    let text = std::str::from_utf8(data)
-        .map_err(|e| PyValueError::new_err(format!("n-grams are not UTF-8: {e}")))?;
+    let text = std::str::from_utf8(data).map_err(|e| PyValueError::new_err(format!("n-grams are not UTF-8: {e}")))?;
     let mut grams = Vec::with_capacity(counts.len());
     for (w, &c) in offsets.windows(2).zip(counts) {
-        let (a, b) = (
-            usize::try_from(w[0]).unwrap_or(usize::MAX),
-            usize::try_from(w[1]).unwrap_or(usize::MAX),
-        );
-        let g = text.get(a..b).ok_or_else(|| {
-            PyValueError::new_err("offsets must be inside the data, at char boundaries")
-        })?;
+        let (a, b) = (usize::try_from(w[0]).unwrap_or(usize::MAX), usize::try_from(w[1]).unwrap_or(usize::MAX));
+        let g = text.get(a..b).ok_or_else(|| PyValueError::new_err("offsets must be inside the data, at char boundaries"))?;
         grams.push((g, c));
     }
     let rows = py.detach(|| core::discover::autonomy_from_counts(&grams, max_len, min_count));
@@ -431,9 +369,7 @@ impl PyBoundaryTagger {
         let tagger = run_heavy(py, progress.as_ref(), move |ctl| {
             core::BoundaryTagger::train(&sources, &toks, symbols, epochs, num_threads, ctl)
         })?;
-        Ok(PyBoundaryTagger {
-            inner: Arc::new(tagger),
-        })
+        Ok(PyBoundaryTagger { inner: Arc::new(tagger) })
     }
 
     /// (words, uint64 counts) of the word tokens of every line of `sources`, tagged.
@@ -446,9 +382,7 @@ impl PyBoundaryTagger {
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
-        let rows = run_heavy(py, progress.as_ref(), move |ctl| {
-            inner.count_tokens(&sources, num_threads, ctl)
-        })?;
+        let rows = run_heavy(py, progress.as_ref(), move |ctl| inner.count_tokens(&sources, num_threads, ctl))?;
         Ok(word_column(py, rows))
     }
 
@@ -457,10 +391,7 @@ impl PyBoundaryTagger {
         let chars: Vec<char> = line.chars().collect();
         let mut spans = Vec::new();
         self.inner.tokenize_chars(&chars, &mut spans);
-        spans
-            .into_iter()
-            .map(|r| chars[r].iter().collect())
-            .collect()
+        spans.into_iter().map(|r| chars[r].iter().collect()).collect()
     }
 
     #[getter]

@@ -3,8 +3,7 @@
 
 use minent_core as core;
 use pyo3::exceptions::{
-    PyFileNotFoundError, PyIsADirectoryError, PyKeyboardInterrupt, PyOSError, PyPermissionError,
-    PyValueError,
+    PyFileNotFoundError, PyIsADirectoryError, PyKeyboardInterrupt, PyOSError, PyPermissionError, PyValueError,
 };
 use pyo3::prelude::*;
 
@@ -19,35 +18,19 @@ pub(crate) fn to_py(py: Python<'_>, err: core::Error) -> PyErr {
             };
             let msg = source.to_string();
             match source.kind() {
-                std::io::ErrorKind::NotFound => {
-                    PyFileNotFoundError::new_err(args("No such file or directory".into()))
-                }
+                std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(args("No such file or directory".into())),
                 std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(args(msg)),
-                std::io::ErrorKind::IsADirectory => {
-                    PyIsADirectoryError::new_err(args("Is a directory".into()))
-                }
+                std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(args("Is a directory".into())),
                 _ => PyOSError::new_err(args(msg)),
             }
         }
         core::Error::InvalidUtf8 { ref path, offset } => {
             let msg = err.to_string();
-            python_error(
-                py,
-                "CorpusError",
-                msg,
-                Some(path.display().to_string()),
-                Some(offset),
-            )
+            python_error(py, "CorpusError", msg, Some(path.display().to_string()), Some(offset))
         }
         core::Error::CorruptIndex { ref path, .. } => {
             let msg = err.to_string();
-            python_error(
-                py,
-                "IndexFormatError",
-                msg,
-                Some(path.display().to_string()),
-                None,
-            )
+            python_error(py, "IndexFormatError", msg, Some(path.display().to_string()), None)
         }
         core::Error::InvalidArgument(msg) => PyValueError::new_err(msg),
         core::Error::Cancelled => PyKeyboardInterrupt::new_err("cancelled"),
@@ -55,13 +38,7 @@ pub(crate) fn to_py(py: Python<'_>, err: core::Error) -> PyErr {
 }
 
 /// Instantiate `minent_fast.errors.<name>(msg)` with `path`/`offset` attributes.
-fn python_error(
-    py: Python<'_>,
-    name: &str,
-    msg: String,
-    path: Option<String>,
-    offset: Option<u64>,
-) -> PyErr {
+fn python_error(py: Python<'_>, name: &str, msg: String, path: Option<String>, offset: Option<u64>) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let cls = py.import("minent_fast.errors")?.getattr(name)?;
         let exc = cls.call1((msg.clone(),))?;

@@ -28,11 +28,7 @@ impl PyCorpusIndex {
         s: &str,
         work: impl FnOnce(&str, &Control) -> core::Result<T> + Send + 'static,
     ) -> PyResult<T> {
-        let hits = if s.is_empty() {
-            0
-        } else {
-            core_err(py, self.inner.count(s))?
-        };
+        let hits = if s.is_empty() { 0 } else { core_err(py, self.inner.count(s))? };
         let s = s.to_string();
         let work = move |ctl: &Control| work(&s, ctl);
         if hits > 50_000 {
@@ -65,35 +61,19 @@ impl PyCorpusIndex {
             }
             Ok(index)
         })?;
-        Ok(PyCorpusIndex {
-            inner: Arc::new(index),
-        })
+        Ok(PyCorpusIndex { inner: Arc::new(index) })
     }
 
     #[staticmethod]
     #[pyo3(signature = (path, *, verify = true, progress = None))]
-    fn open(
-        py: Python<'_>,
-        path: PathBuf,
-        verify: bool,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let index = run_heavy(py, progress.as_ref(), move |ctl| {
-            CorpusIndex::open(&path, verify, ctl)
-        })?;
-        Ok(PyCorpusIndex {
-            inner: Arc::new(index),
-        })
+    fn open(py: Python<'_>, path: PathBuf, verify: bool, progress: Option<Bound<'_, PyAny>>) -> PyResult<Self> {
+        let index = run_heavy(py, progress.as_ref(), move |ctl| CorpusIndex::open(&path, verify, ctl))?;
+        Ok(PyCorpusIndex { inner: Arc::new(index) })
     }
 
     /// Save into directory `path` (atomic); returns the index file's path.
     #[pyo3(signature = (path, *, progress = None))]
-    fn save(
-        &self,
-        py: Python<'_>,
-        path: PathBuf,
-        progress: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<String> {
+    fn save(&self, py: Python<'_>, path: PathBuf, progress: Option<Bound<'_, PyAny>>) -> PyResult<String> {
         let inner = self.inner.clone();
         let file = run_heavy(py, progress.as_ref(), move |ctl| inner.save(&path, ctl))?;
         Ok(file.display().to_string())
@@ -128,11 +108,7 @@ impl PyCorpusIndex {
         core_err(py, self.inner.count(s))
     }
 
-    fn count_many<'py>(
-        &self,
-        py: Python<'py>,
-        strings: Vec<String>,
-    ) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    fn count_many<'py>(&self, py: Python<'py>, strings: Vec<String>) -> PyResult<Bound<'py, PyArray1<u64>>> {
         let inner = self.inner.clone();
         let counts = py.detach(move || inner.count_many(&strings));
         Ok(core_err(py, counts)?.into_pyarray(py))
@@ -150,50 +126,29 @@ impl PyCorpusIndex {
         order: &str,
         num_threads: Option<usize>,
         progress: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<(
-        Bound<'py, PyArray1<u8>>,
-        Bound<'py, PyArray1<i64>>,
-        Bound<'py, PyArray1<u64>>,
-    )> {
+    ) -> PyResult<(Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u64>>)> {
         let order = core_err(py, NgramOrder::parse(order))?;
         let inner = self.inner.clone();
-        let table = run_heavy(py, progress.as_ref(), move |ctl| {
-            inner.ngrams(min_n, max_n, min_count, order, num_threads, ctl)
-        })?;
-        Ok((
-            table.data.into_pyarray(py),
-            table.offsets.into_pyarray(py),
-            table.counts.into_pyarray(py),
-        ))
+        let table = run_heavy(py, progress.as_ref(), move |ctl| inner.ngrams(min_n, max_n, min_count, order, num_threads, ctl))?;
+        Ok((table.data.into_pyarray(py), table.offsets.into_pyarray(py), table.counts.into_pyarray(py)))
     }
 
     #[pyo3(signature = (s, side = "right"))]
-    fn neighbors<'py>(
-        &self,
-        py: Python<'py>,
-        s: &str,
-        side: &str,
-    ) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    fn neighbors<'py>(&self, py: Python<'py>, s: &str, side: &str) -> PyResult<(Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let side = core_err(py, Side::parse(side))?;
         let inner = self.inner.clone();
         let s = s.to_string();
         let rows = core_err(py, py.detach(move || inner.neighbors(&s, side)))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) =
-            rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
         Ok((chars, counts.into_pyarray(py)))
     }
 
     /// (suffix length, characters, uint64 counts): the ∞-gram next-character distribution.
-    fn next_chars<'py>(
-        &self,
-        py: Python<'py>,
-        context: &str,
-    ) -> PyResult<(usize, Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    fn next_chars<'py>(&self, py: Python<'py>, context: &str) -> PyResult<(usize, Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
         let context = context.to_string();
         let (l, rows) = core_err(py, py.detach(move || inner.next_chars(&context)))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) =
-            rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
         Ok((l, chars, counts.into_pyarray(py)))
     }
 
@@ -211,25 +166,13 @@ impl PyCorpusIndex {
 
     /// (source, line, column) arrays of the occurrences of `s`, corpus order.
     #[pyo3(signature = (s, limit = None))]
-    fn locate<'py>(
-        &self,
-        py: Python<'py>,
-        s: &str,
-        limit: Option<usize>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
+    fn locate<'py>(&self, py: Python<'py>, s: &str, limit: Option<usize>) -> PyResult<Bound<'py, PyTuple>> {
         let inner = self.inner.clone();
         let places = self.maybe_heavy(py, s, move |s, ctl| inner.locate(s, limit, ctl))?;
         let source: Vec<u32> = places.iter().map(|p| p.source).collect();
         let line: Vec<u64> = places.iter().map(|p| p.line).collect();
         let col: Vec<u64> = places.iter().map(|p| p.col).collect();
-        PyTuple::new(
-            py,
-            [
-                source.into_pyarray(py).into_any(),
-                line.into_pyarray(py).into_any(),
-                col.into_pyarray(py).into_any(),
-            ],
-        )
+        PyTuple::new(py, [source.into_pyarray(py).into_any(), line.into_pyarray(py).into_any(), col.into_pyarray(py).into_any()])
     }
 
     /// (source, line, column, left, match, right, random key, sort key) of the KWIC lines of `s`.
@@ -245,8 +188,7 @@ impl PyCorpusIndex {
     ) -> PyResult<Bound<'py, PyTuple>> {
         let order = core_err(py, KwicOrder::parse(order, seed))?;
         let inner = self.inner.clone();
-        let lines =
-            self.maybe_heavy(py, s, move |s, ctl| inner.kwic(s, width, limit, order, ctl))?;
+        let lines = self.maybe_heavy(py, s, move |s, ctl| inner.kwic(s, width, limit, order, ctl))?;
         let source: Vec<u32> = lines.iter().map(|l| l.place.source).collect();
         let line: Vec<u64> = lines.iter().map(|l| l.place.line).collect();
         let col: Vec<u64> = lines.iter().map(|l| l.place.col).collect();
@@ -279,11 +221,7 @@ impl PyCorpusIndex {
     ) -> PyResult<(u64, u64, Vec<String>, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
         let c = self.maybe_heavy(py, s, move |s, ctl| inner.collocates(s, window, ctl))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) = c
-            .counts
-            .into_iter()
-            .map(|(ch, n)| (ch.to_string(), n))
-            .unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) = c.counts.into_iter().map(|(ch, n)| (ch.to_string(), n)).unzip();
         Ok((c.hits, c.slots, chars, counts.into_pyarray(py)))
     }
 
@@ -305,12 +243,8 @@ impl PyCorpusIndex {
 
     /// (characters, uint64 counts) in code-point order.
     fn char_counts<'py>(&self, py: Python<'py>) -> (Vec<String>, Bound<'py, PyArray1<u64>>) {
-        let (chars, counts): (Vec<String>, Vec<u64>) = self
-            .inner
-            .char_counts()
-            .into_iter()
-            .map(|(c, n)| (c.to_string(), n))
-            .unzip();
+        let (chars, counts): (Vec<String>, Vec<u64>) =
+            self.inner.char_counts().into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
         (chars, counts.into_pyarray(py))
     }
 }
@@ -323,9 +257,6 @@ pub(crate) fn partition_of<'py>(
     offsets: numpy::PyReadonlyArray1<'py, i64>,
     partitions: u32,
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-    let parts = core_err(
-        py,
-        core::stats::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions),
-    )?;
+    let parts = core_err(py, core::stats::ngram::partition_of(data.as_slice()?, offsets.as_slice()?, partitions))?;
     Ok(parts.into_pyarray(py))
 }

@@ -29,26 +29,20 @@ impl PyLexicon {
             return Err(PyValueError::new_err("words and counts differ in length"));
         }
         let lex = py.detach(move || Lexicon::from_pairs(words.into_iter().zip(counts)));
-        Ok(PyLexicon {
-            inner: Arc::new(core_err(py, lex)?),
-        })
+        Ok(PyLexicon { inner: Arc::new(core_err(py, lex)?) })
     }
 
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let lex = py.detach(move || Lexicon::load(&path));
-        Ok(PyLexicon {
-            inner: Arc::new(core_err(py, lex)?),
-        })
+        Ok(PyLexicon { inner: Arc::new(core_err(py, lex)?) })
     }
 
     #[staticmethod]
     #[pyo3(signature = (text, origin = "<string>"))]
     fn parse(py: Python<'_>, text: &str, origin: &str) -> PyResult<Self> {
         let lex = Lexicon::parse(text, std::path::Path::new(origin));
-        Ok(PyLexicon {
-            inner: Arc::new(core_err(py, lex)?),
-        })
+        Ok(PyLexicon { inner: Arc::new(core_err(py, lex)?) })
     }
 
     /// A checksummed binary image including the built trie (a cache format).
@@ -62,9 +56,7 @@ impl PyLexicon {
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
         let data = data.to_vec();
         let lex = py.detach(move || Lexicon::from_bytes(&data));
-        Ok(PyLexicon {
-            inner: Arc::new(core_err(py, lex)?),
-        })
+        Ok(PyLexicon { inner: Arc::new(core_err(py, lex)?) })
     }
 
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
@@ -92,10 +84,7 @@ impl PyLexicon {
     /// (words, uint64 counts), count descending then by word.
     fn items<'py>(&self, py: Python<'py>) -> (Vec<String>, Bound<'py, PyArray1<u64>>) {
         let ids = self.inner.ids_by_count();
-        let words = ids
-            .clone()
-            .map(|i| self.inner.word(i).to_string())
-            .collect();
+        let words = ids.clone().map(|i| self.inner.word(i).to_string()).collect();
         let counts: Vec<u64> = ids.map(|i| self.inner.count_of_id(i)).collect();
         (words, counts.into_pyarray(py))
     }
@@ -116,23 +105,13 @@ const SMALL_BATCH: usize = 256 << 10;
 
 impl PyTokenizer {
     pub(crate) fn wrap(tok: Tokenizer) -> Self {
-        PyTokenizer {
-            inner: Arc::new(tok),
-            words: OnceLock::new(),
-        }
+        PyTokenizer { inner: Arc::new(tok), words: OnceLock::new() }
     }
 
     /// A list of lists of str from `table`, the tokens of the strs of `held`.
-    fn token_lists<'py>(
-        &self,
-        py: Python<'py>,
-        held: &Bound<'py, PyTuple>,
-        table: &TokenTable,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn token_lists<'py>(&self, py: Python<'py>, held: &Bound<'py, PyTuple>, table: &TokenTable) -> PyResult<Bound<'py, PyAny>> {
         let lex = self.inner.lexicon();
-        let words = self
-            .words
-            .get_or_init(|| (0..lex.len()).map(|_| OnceLock::new()).collect());
+        let words = self.words.get_or_init(|| (0..lex.len()).map(|_| OnceLock::new()).collect());
         let mut units = Units::default();
         let n = held.len();
         // SAFETY (the lists below): new lists of the given lengths, each slot set exactly
@@ -144,8 +123,7 @@ impl PyTokenizer {
                 py.check_signals()?;
             }
             let (a, b) = (table.line_at[i] as usize, table.line_at[i + 1] as usize);
-            let row =
-                unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New((b - a) as _))? };
+            let row = unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyList_New((b - a) as _))? };
             let mut start = 0u32;
             for (k, (&id, &end)) in table.id[a..b].iter().zip(&table.end[a..b]).enumerate() {
                 let item = if id == NO_WORD {
@@ -201,15 +179,11 @@ fn arrow_buffers<'py>(py: Python<'py>, table: TokenTable) -> PyResult<Bound<'py,
     let data = table.utf8.into_pyarray(py);
     let out = if large {
         let lists: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
-        let values: Vec<i64> = std::iter::once(0)
-            .chain(table.utf8_end.iter().map(|&e| e as i64))
-            .collect();
+        let values: Vec<i64> = std::iter::once(0).chain(table.utf8_end.iter().map(|&e| e as i64)).collect();
         (true, lists.into_pyarray(py), values.into_pyarray(py), data).into_pyobject(py)?
     } else {
         let lists: Vec<i32> = table.line_at.iter().map(|&k| k as i32).collect();
-        let values: Vec<i32> = std::iter::once(0)
-            .chain(table.utf8_end.iter().map(|&e| e as i32))
-            .collect();
+        let values: Vec<i32> = std::iter::once(0).chain(table.utf8_end.iter().map(|&e| e as i32)).collect();
         (false, lists.into_pyarray(py), values.into_pyarray(py), data).into_pyobject(py)?
     };
     Ok(out.into_any())
@@ -219,14 +193,8 @@ fn arrow_buffers<'py>(py: Python<'py>, table: TokenTable) -> PyResult<Bound<'py,
 impl PyTokenizer {
     #[new]
     #[pyo3(signature = (lexicon, *, null_score = -100.0, combine_alnum = true, atomic_digits = false, symbols = "han"))]
-    fn new(
-        py: Python<'_>,
-        lexicon: &PyLexicon,
-        null_score: f64,
-        combine_alnum: bool,
-        atomic_digits: bool,
-        symbols: &str,
-    ) -> PyResult<Self> {
+    fn new(py: Python<'_>, lexicon: &PyLexicon, null_score: f64, combine_alnum: bool, atomic_digits: bool,
+           symbols: &str) -> PyResult<Self> {
         if !null_score.is_finite() {
             return Err(PyValueError::new_err("null_score must be a finite number"));
         }
@@ -239,15 +207,8 @@ impl PyTokenizer {
     /// A tokenizer maximising the sum of explicit per-word scores (words -> score).
     #[staticmethod]
     #[pyo3(signature = (words, scores, *, null_score = -100.0, combine_alnum = true, atomic_digits = false, symbols = "han"))]
-    fn with_scores(
-        py: Python<'_>,
-        words: Vec<String>,
-        scores: Vec<f64>,
-        null_score: f64,
-        combine_alnum: bool,
-        atomic_digits: bool,
-        symbols: &str,
-    ) -> PyResult<Self> {
+    fn with_scores(py: Python<'_>, words: Vec<String>, scores: Vec<f64>, null_score: f64, combine_alnum: bool,
+                   atomic_digits: bool, symbols: &str) -> PyResult<Self> {
         let symbols = tokenizer_symbols(py, symbols)?;
         if words.len() != scores.len() {
             return Err(PyValueError::new_err("words and scores differ in length"));
@@ -255,20 +216,14 @@ impl PyTokenizer {
         if !null_score.is_finite() {
             return Err(PyValueError::new_err("null_score must be a finite number"));
         }
-        let lex = core_err(
-            py,
-            Lexicon::from_pairs(words.iter().map(|w| (w.as_str(), 1u64))),
-        )?;
+        let lex = core_err(py, Lexicon::from_pairs(words.iter().map(|w| (w.as_str(), 1u64))))?;
         let mut by_id = vec![0.0; lex.len()];
         for (w, s) in words.iter().zip(&scores) {
             if let Some(id) = lex.id(w) {
                 by_id[id] = *s;
             }
         }
-        let mut tok = core_err(
-            py,
-            Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum),
-        )?;
+        let mut tok = core_err(py, Tokenizer::with_scores(Arc::new(lex), by_id, null_score, combine_alnum))?;
         tok.atomic_digits = atomic_digits;
         tok.symbols = symbols;
         Ok(PyTokenizer::wrap(tok))
@@ -285,15 +240,10 @@ impl PyTokenizer {
         let lex = old.lexicon().clone();
         let mut by_id = vec![0.0; lex.len()];
         for (w, s) in words.iter().zip(&scores) {
-            let id = lex
-                .id(w)
-                .ok_or_else(|| PyValueError::new_err(format!("{w:?} is not in the lexicon")))?;
+            let id = lex.id(w).ok_or_else(|| PyValueError::new_err(format!("{w:?} is not in the lexicon")))?;
             by_id[id] = *s;
         }
-        let mut tok = core_err(
-            py,
-            Tokenizer::with_scores(lex, by_id, old.null_score, old.combine_alnum),
-        )?;
+        let mut tok = core_err(py, Tokenizer::with_scores(lex, by_id, old.null_score, old.combine_alnum))?;
         tok.atomic_digits = old.atomic_digits;
         tok.symbols = old.symbols;
         Ok(PyTokenizer::wrap(tok))
@@ -333,18 +283,12 @@ impl PyTokenizer {
     }
     #[getter]
     fn lexicon(&self) -> PyLexicon {
-        PyLexicon {
-            inner: self.inner.lexicon().clone(),
-        }
+        PyLexicon { inner: self.inner.lexicon().clone() }
     }
 
     fn tokenize(&self, sent: &str) -> Vec<String> {
         let mut scratch = Scratch::default();
-        self.inner
-            .tokenize(sent, &mut scratch)
-            .into_iter()
-            .map(String::from)
-            .collect()
+        self.inner.tokenize(sent, &mut scratch).into_iter().map(String::from).collect()
     }
 
     /// The tokens of a list or tuple of str. `output`: "list" (a list of lists of str;
@@ -363,20 +307,10 @@ impl PyTokenizer {
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let want = match output {
-            "list" | "ids" => Want {
-                ids: true,
-                utf8: false,
-            },
-            "arrow" => Want {
-                ids: false,
-                utf8: true,
-            },
+            "list" | "ids" => Want { ids: true, utf8: false },
+            "arrow" => Want { ids: false, utf8: true },
             "offsets" => Want::default(),
-            _ => {
-                return Err(PyValueError::new_err(format!(
-                    "output must be 'list', 'arrow', 'offsets' or 'ids', not {output:?}"
-                )))
-            }
+            _ => return Err(PyValueError::new_err(format!("output must be 'list', 'arrow', 'offsets' or 'ids', not {output:?}"))),
         };
         let held = str_tuple(lines)?;
         let table = {
@@ -384,16 +318,12 @@ impl PyTokenizer {
             let size: usize = texts.iter().map(|t| t.utf8_len_estimate()).sum();
             let inner = self.inner.clone();
             if size < SMALL_BATCH {
-                core_err(
-                    py,
-                    py.detach(|| inner.tokenize_table(&texts, want, num_threads, &Control::new())),
-                )?
+                core_err(py, py.detach(|| inner.tokenize_table(&texts, want, num_threads, &Control::new())))?
             } else {
                 // SAFETY: only the lifetime changes. The worker can outlive this call (Ctrl-C
                 // returns at once), so it owns a reference to the tuple holding every str
                 // the texts borrow, and drops the texts before it.
-                let texts: Vec<Text<'static>> =
-                    unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
+                let texts: Vec<Text<'static>> = unsafe { std::mem::transmute::<Vec<Text<'_>>, Vec<Text<'static>>>(texts) };
                 let keep = held.clone().unbind();
                 run_heavy(py, None, move |ctl| {
                     let table = inner.tokenize_table(&texts, want, num_threads, ctl);
@@ -410,33 +340,16 @@ impl PyTokenizer {
                 let mut start = Vec::with_capacity(table.end.len());
                 for w in table.line_at.windows(2) {
                     let ends = &table.end[w[0] as usize..w[1] as usize];
-                    start.extend(
-                        std::iter::once(0)
-                            .chain(ends.iter().copied())
-                            .take(ends.len())
-                            .map(i64::from),
-                    );
+                    start.extend(std::iter::once(0).chain(ends.iter().copied()).take(ends.len()).map(i64::from));
                 }
                 let line_at: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
                 let end: Vec<i64> = table.end.iter().map(|&e| i64::from(e)).collect();
-                Ok((
-                    line_at.into_pyarray(py),
-                    start.into_pyarray(py),
-                    end.into_pyarray(py),
-                )
-                    .into_pyobject(py)?
-                    .into_any())
+                Ok((line_at.into_pyarray(py), start.into_pyarray(py), end.into_pyarray(py)).into_pyobject(py)?.into_any())
             }
             _ => {
                 let line_at: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
-                let id: Vec<i64> = table
-                    .id
-                    .iter()
-                    .map(|&i| if i == NO_WORD { -1 } else { i64::from(i) })
-                    .collect();
-                Ok((line_at.into_pyarray(py), id.into_pyarray(py))
-                    .into_pyobject(py)?
-                    .into_any())
+                let id: Vec<i64> = table.id.iter().map(|&i| if i == NO_WORD { -1 } else { i64::from(i) }).collect();
+                Ok((line_at.into_pyarray(py), id.into_pyarray(py)).into_pyobject(py)?.into_any())
             }
         }
     }
@@ -452,9 +365,7 @@ impl PyTokenizer {
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<(u64, u64, u64)> {
         let inner = self.inner.clone();
-        let stats = run_heavy(py, progress.as_ref(), move |ctl| {
-            inner.tokenize_file(&src, &dst, num_threads, ctl)
-        })?;
+        let stats = run_heavy(py, progress.as_ref(), move |ctl| inner.tokenize_file(&src, &dst, num_threads, ctl))?;
         Ok((stats.lines, stats.bytes_in, stats.bytes_out))
     }
 }
@@ -462,9 +373,7 @@ impl PyTokenizer {
 /// The symbol models a tokenizer takes: "han" (nlp-zero's separators), "unicode", "all".
 fn tokenizer_symbols(py: Python<'_>, name: &str) -> PyResult<Segmenter> {
     match core_err(py, Segmenter::parse(name))? {
-        Segmenter::Line => Err(PyValueError::new_err(
-            "symbols must be 'han', 'unicode' or 'all'",
-        )),
+        Segmenter::Line => Err(PyValueError::new_err("symbols must be 'han', 'unicode' or 'all'")),
         s => Ok(s),
     }
 }
@@ -473,32 +382,18 @@ fn tokenizer_symbols(py: Python<'_>, name: &str) -> PyResult<Segmenter> {
 /// runs of `symbols`' symbols; else the runs between `Tokenizer(symbols=...)`'s cuts.
 #[pyfunction]
 #[pyo3(signature = (text, symbols, filtering))]
-pub(crate) fn split_pieces(
-    py: Python<'_>,
-    text: &str,
-    symbols: &str,
-    filtering: bool,
-) -> PyResult<Vec<String>> {
+pub(crate) fn split_pieces(py: Python<'_>, text: &str, symbols: &str, filtering: bool) -> PyResult<Vec<String>> {
     let sym = tokenizer_symbols(py, symbols)?;
     let pieces = if filtering {
-        text.split(|c: char| !sym.is_symbol(c))
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect()
+        text.split(|c: char| !sym.is_symbol(c)).filter(|p| !p.is_empty()).map(String::from).collect()
     } else {
-        text.split(|c: char| minent_core::segment::viterbi::cuts(sym, c))
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect()
+        text.split(|c: char| minent_core::segment::viterbi::cuts(sym, c)).filter(|p| !p.is_empty()).map(String::from).collect()
     };
     Ok(pieces)
 }
 
 /// Rows of (word, value) as Python's (list of str, numpy array of values).
-pub(crate) fn word_column<'py, T: numpy::Element>(
-    py: Python<'py>,
-    rows: Vec<(String, T)>,
-) -> (Vec<String>, Bound<'py, PyArray1<T>>) {
+pub(crate) fn word_column<'py, T: numpy::Element>(py: Python<'py>, rows: Vec<(String, T)>) -> (Vec<String>, Bound<'py, PyArray1<T>>) {
     let (w, v): (Vec<String>, Vec<T>) = rows.into_iter().unzip();
     (w, v.into_pyarray(py))
 }

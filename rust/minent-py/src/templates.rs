@@ -18,15 +18,11 @@ use crate::worker::run_heavy;
 type PyTemplate = Vec<Option<String>>;
 
 fn template_ids(vocab: &mut templates::Vocab, t: &[Option<String>]) -> Vec<u32> {
-    t.iter()
-        .map(|w| w.as_deref().map(|w| vocab.id(w)).unwrap_or(templates::HOLE))
-        .collect()
+    t.iter().map(|w| w.as_deref().map(|w| vocab.id(w)).unwrap_or(templates::HOLE)).collect()
 }
 
 fn template_words(vocab: &templates::Vocab, t: &[u32]) -> PyTemplate {
-    t.iter()
-        .map(|&x| (x != templates::HOLE).then(|| vocab.word(x).to_string()))
-        .collect()
+    t.iter().map(|&x| (x != templates::HOLE).then(|| vocab.word(x).to_string())).collect()
 }
 
 /// nlp-zero Template_Finder state (see minent_fast.TemplateFinder).
@@ -72,11 +68,7 @@ fn poisoned<T>(_: T) -> PyErr {
 }
 
 impl PyTemplateFinder {
-    fn with<T: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut templates::TemplateFinder) -> T + Send,
-    ) -> PyResult<T> {
+    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut templates::TemplateFinder) -> T + Send) -> PyResult<T> {
         py.detach(|| {
             let mut g = self.inner.lock().map_err(poisoned)?;
             Ok(f(&mut g))
@@ -91,9 +83,7 @@ impl PyTemplateFinder {
     ) -> PyResult<T> {
         let inner = self.inner.clone();
         run_heavy(py, None, move |ctl| {
-            let mut g = inner.lock().map_err(|_| {
-                core::Error::InvalidArgument("TemplateFinder state is poisoned".into())
-            })?;
+            let mut g = inner.lock().map_err(|_| core::Error::InvalidArgument("TemplateFinder state is poisoned".into()))?;
             work(&mut g, ctl)
         })
     }
@@ -112,42 +102,21 @@ impl PyTemplateFinder {
         let sym = core_err(py, Segmenter::parse(symbols))?;
         let held = str_tuple(lines)?;
         let mut memo = lock_unblocked(py, &self.memo)?;
-        if !memo
-            .callable
-            .as_ref()
-            .is_some_and(|c| c.bind(py).is(tokenize))
-        {
-            *memo = CallMemo {
-                callable: Some(tokenize.clone().unbind()),
-                ..CallMemo::default()
-            };
+        if !memo.callable.as_ref().is_some_and(|c| c.bind(py).is(tokenize)) {
+            *memo = CallMemo { callable: Some(tokenize.clone().unbind()), ..CallMemo::default() };
         }
         let mut finder = lock_unblocked(py, &self.inner)?;
-        let mut out = templates::Chunks {
-            ids: Vec::new(),
-            bounds: vec![0],
-        };
+        let mut out = templates::Chunks { ids: Vec::new(), bounds: vec![0] };
         let mut fresh: Vec<u32> = Vec::new();
         for (i, line) in held.iter_borrowed().enumerate() {
             if i % 4096 == 4095 {
                 py.check_signals()?;
             }
             let line = line.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "texts must contain str, not {}",
-                    line.get_type()
-                        .name()
-                        .map_or_else(|_| "?".into(), |n| n.to_string())
-                ))
+                PyTypeError::new_err(format!("texts must contain str, not {}", line.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())))
             })?;
             let text = line.to_cow()?;
-            let cut = |c: char| {
-                if filtering {
-                    !sym.is_symbol(c)
-                } else {
-                    minent_core::segment::viterbi::cuts(sym, c)
-                }
-            };
+            let cut = |c: char| if filtering { !sym.is_symbol(c) } else { minent_core::segment::viterbi::cuts(sym, c) };
             // chunks as (byte range, char range) of the line
             let (mut b0, mut c0, mut chars) = (0usize, 0usize, 0usize);
             let mut pieces: Vec<(usize, usize, usize, usize)> = Vec::new();
@@ -167,8 +136,7 @@ impl PyTemplateFinder {
             for (ba, bb, ca, cb) in pieces {
                 let piece = &text[ba..bb];
                 if let Some(&(at, n)) = memo.index.get(piece) {
-                    out.ids
-                        .extend_from_slice(&memo.ids[at as usize..(at + n) as usize]);
+                    out.ids.extend_from_slice(&memo.ids[at as usize..(at + n) as usize]);
                     out.bounds.push(out.ids.len());
                     continue;
                 }
@@ -176,24 +144,14 @@ impl PyTemplateFinder {
                     line.to_owned().into_any()
                 } else {
                     // SAFETY: `line` is a str and ca..cb are char offsets within it
-                    unsafe {
-                        Bound::from_owned_ptr_or_err(
-                            py,
-                            pyo3::ffi::PyUnicode_Substring(line.as_ptr(), ca as _, cb as _),
-                        )?
-                    }
+                    unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyUnicode_Substring(line.as_ptr(), ca as _, cb as _))? }
                 };
                 let toks = tokenize.call1((arg,))?;
                 fresh.clear();
                 for tok in toks.try_iter()? {
                     let tok = tok?;
                     let w = tok.cast::<PyString>().map_err(|_| {
-                        PyTypeError::new_err(format!(
-                            "tokenize must return str tokens, not {}",
-                            tok.get_type()
-                                .name()
-                                .map_or_else(|_| "?".into(), |n| n.to_string())
-                        ))
+                        PyTypeError::new_err(format!("tokenize must return str tokens, not {}", tok.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())))
                     })?;
                     fresh.push(finder.vocab.id(&w.to_cow()?));
                 }
@@ -214,60 +172,28 @@ impl PyTemplateFinder {
 impl PyTemplateFinder {
     #[new]
     #[pyo3(signature = (window = 5, min_proba = 1e-5, min_pmi = 2.0, max_paths = 10000))]
-    fn new(
-        py: Python<'_>,
-        window: usize,
-        min_proba: f64,
-        min_pmi: f64,
-        max_paths: usize,
-    ) -> PyResult<Self> {
-        let f = core_err(
-            py,
-            templates::TemplateFinder::new(window, min_proba, min_pmi, max_paths),
-        )?;
-        Ok(PyTemplateFinder {
-            inner: Arc::new(Mutex::new(f)),
-            memo: Mutex::new(CallMemo::default()),
-        })
+    fn new(py: Python<'_>, window: usize, min_proba: f64, min_pmi: f64, max_paths: usize) -> PyResult<Self> {
+        let f = core_err(py, templates::TemplateFinder::new(window, min_proba, min_pmi, max_paths))?;
+        Ok(PyTemplateFinder { inner: Arc::new(Mutex::new(f)), memo: Mutex::new(CallMemo::default()) })
     }
 
     /// Count words and skip-grams of the chunks of `lines`, tokenized by the Python
     /// callable `tokenize` (each distinct chunk once; see `CallMemo`).
     #[pyo3(signature = (lines, tokenize, symbols = "han", filtering = true))]
-    fn train_callable(
-        &self,
-        py: Python<'_>,
-        lines: &Bound<'_, PyAny>,
-        tokenize: &Bound<'_, PyAny>,
-        symbols: &str,
-        filtering: bool,
-    ) -> PyResult<()> {
+    fn train_callable(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, tokenize: &Bound<'_, PyAny>, symbols: &str, filtering: bool) -> PyResult<()> {
         let chunks = self.chunks_by_callable(py, lines, tokenize, symbols, filtering)?;
         self.heavy(py, move |f, ctl| f.train(&chunks, ctl))
     }
 
     #[pyo3(signature = (lines, tokenize, symbols = "han", filtering = true))]
-    fn find_callable(
-        &self,
-        py: Python<'_>,
-        lines: &Bound<'_, PyAny>,
-        tokenize: &Bound<'_, PyAny>,
-        symbols: &str,
-        filtering: bool,
-    ) -> PyResult<()> {
+    fn find_callable(&self, py: Python<'_>, lines: &Bound<'_, PyAny>, tokenize: &Bound<'_, PyAny>, symbols: &str, filtering: bool) -> PyResult<()> {
         let chunks = self.chunks_by_callable(py, lines, tokenize, symbols, filtering)?;
         self.heavy(py, move |f, ctl| f.find_batch(&chunks, ctl))
     }
 
     /// Chunk and tokenize `lines` with a minent_fast tokenizer in Rust, then count.
     #[pyo3(signature = (lines, tokenizer, filtering = true))]
-    fn train_lines(
-        &self,
-        py: Python<'_>,
-        lines: Vec<PyBackedStr>,
-        tokenizer: &PyTokenizer,
-        filtering: bool,
-    ) -> PyResult<()> {
+    fn train_lines(&self, py: Python<'_>, lines: Vec<PyBackedStr>, tokenizer: &PyTokenizer, filtering: bool) -> PyResult<()> {
         let tok = tokenizer.inner.clone();
         self.heavy(py, move |f, ctl| f.train_text(&tok, &lines, filtering, ctl))
     }
@@ -277,13 +203,7 @@ impl PyTemplateFinder {
     }
 
     #[pyo3(signature = (lines, tokenizer, filtering = true))]
-    fn find_lines(
-        &self,
-        py: Python<'_>,
-        lines: Vec<PyBackedStr>,
-        tokenizer: &PyTokenizer,
-        filtering: bool,
-    ) -> PyResult<()> {
+    fn find_lines(&self, py: Python<'_>, lines: Vec<PyBackedStr>, tokenizer: &PyTokenizer, filtering: bool) -> PyResult<()> {
         let tok = tokenizer.inner.clone();
         self.heavy(py, move |f, ctl| f.find_text(&tok, &lines, filtering, ctl))
     }
@@ -293,10 +213,7 @@ impl PyTemplateFinder {
         *lock_unblocked(py, &self.memo)? = CallMemo::default();
         self.with(py, |f| {
             let found = f.finish_find();
-            found
-                .iter()
-                .map(|(t, n)| (template_words(&f.vocab, t), *n))
-                .unzip()
+            found.iter().map(|(t, n)| (template_words(&f.vocab, t), *n)).unzip()
         })
     }
 
@@ -313,10 +230,7 @@ pub(crate) struct PyTemplateTrie {
 }
 
 fn parse_to_py(p: &templates::Parse) -> (Vec<u32>, Vec<PyParse>) {
-    (
-        p.positions.clone(),
-        p.modules.iter().map(|m| PyParse(parse_to_py(m))).collect(),
-    )
+    (p.positions.clone(), p.modules.iter().map(|m| PyParse(parse_to_py(m))).collect())
 }
 
 /// A nested parse as Python sees it: (positions, [sub-parses]).
@@ -338,19 +252,11 @@ impl<'py> IntoPyObject<'py> for PyParse {
 impl PyTemplateTrie {
     #[new]
     fn new() -> Self {
-        PyTemplateTrie {
-            inner: Arc::new(Mutex::new((
-                templates::Vocab::default(),
-                templates::TemplateTrie::default(),
-            ))),
-        }
+        PyTemplateTrie { inner: Arc::new(Mutex::new((templates::Vocab::default(), templates::TemplateTrie::default()))) }
     }
 
     fn set(&self, py: Python<'_>, template: PyTemplate, count: u64) -> PyResult<()> {
-        let mut g = self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
+        let mut g = self.inner.lock().map_err(|_| PyRuntimeError::new_err("poisoned"))?;
         let (vocab, trie) = &mut *g;
         let ids = template_ids(vocab, &template);
         core_err(py, trie.set(&ids, count))
@@ -358,36 +264,16 @@ impl PyTemplateTrie {
 
     #[getter]
     fn total(&self) -> PyResult<u64> {
-        Ok(self
-            .inner
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
-            .1
-            .total)
+        Ok(self.inner.lock().map_err(|_| PyRuntimeError::new_err("poisoned"))?.1.total)
     }
 
     /// {(start, end): {positions: count}} in nlp-zero's insertion order.
     #[pyo3(signature = (words, compat = false))]
-    fn search<'py>(
-        &self,
-        py: Python<'py>,
-        words: Vec<String>,
-        compat: bool,
-    ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    fn search<'py>(&self, py: Python<'py>, words: Vec<String>, compat: bool) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let found = {
-            let g = self
-                .inner
-                .lock()
-                .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
-            let ids: Vec<u32> = words
-                .iter()
-                .map(|w| g.0.get(w).unwrap_or(templates::HOLE))
-                .collect();
-            let mode = if compat {
-                templates::MatchMode::Compat
-            } else {
-                templates::MatchMode::Intended
-            };
+            let g = self.inner.lock().map_err(|_| PyRuntimeError::new_err("poisoned"))?;
+            let ids: Vec<u32> = words.iter().map(|w| g.0.get(w).unwrap_or(templates::HOLE)).collect();
+            let mode = if compat { templates::MatchMode::Compat } else { templates::MatchMode::Intended };
             g.1.search(&ids, mode).to_lists()
         };
         let out = pyo3::types::PyDict::new(py);
@@ -404,28 +290,13 @@ impl PyTemplateTrie {
     /// Best hierarchical parse of `words`: ((positions, [modules...]), score). A long
     /// sentence is parsed on a worker thread (GIL released, Ctrl-C stops it).
     #[pyo3(signature = (words, null_score = -20.0, compat = false))]
-    fn parse(
-        &self,
-        py: Python<'_>,
-        words: Vec<String>,
-        null_score: f64,
-        compat: bool,
-    ) -> PyResult<(PyParse, f64)> {
-        let mode = if compat {
-            templates::MatchMode::Compat
-        } else {
-            templates::MatchMode::Intended
-        };
+    fn parse(&self, py: Python<'_>, words: Vec<String>, null_score: f64, compat: bool) -> PyResult<(PyParse, f64)> {
+        let mode = if compat { templates::MatchMode::Compat } else { templates::MatchMode::Intended };
         let inner = self.inner.clone();
         let n_words = words.len();
         let work = move |ctl: &Control| {
-            let g = inner.lock().map_err(|_| {
-                core::Error::InvalidArgument("TemplateTrie state is poisoned".into())
-            })?;
-            let ids: Vec<u32> = words
-                .iter()
-                .map(|w| g.0.get(w).unwrap_or(templates::HOLE))
-                .collect();
+            let g = inner.lock().map_err(|_| core::Error::InvalidArgument("TemplateTrie state is poisoned".into()))?;
+            let ids: Vec<u32> = words.iter().map(|w| g.0.get(w).unwrap_or(templates::HOLE)).collect();
             let matches = g.1.search_ctl(&ids, mode, ctl)?;
             templates::parse_ctl(words.len(), &matches, g.1.total, null_score, ctl)
         };

@@ -11,9 +11,7 @@ use pyo3::types::{PySequence, PyString, PyTuple};
 /// strs alive while [`texts`] borrows them.
 pub(crate) fn str_tuple<'py>(lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
     if lines.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err(
-            "texts must be a sequence of str (e.g. a list of lines), not one str",
-        ));
+        return Err(PyTypeError::new_err("texts must be a sequence of str (e.g. a list of lines), not one str"));
     }
     lines.cast::<PySequence>()?.to_tuple()
 }
@@ -21,17 +19,11 @@ pub(crate) fn str_tuple<'py>(lines: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 /// The strs of `held` as core texts, read in place: no UTF-8 copy (Python would make one
 /// per str, and the core would decode it again). `scalar_only`: refuse strs holding lone
 /// surrogates, which cannot be counted as characters unless a filter drops them.
-pub(crate) fn texts<'a>(
-    held: &'a Bound<'_, PyTuple>,
-    scalar_only: bool,
-) -> PyResult<Vec<Text<'a>>> {
+pub(crate) fn texts<'a>(held: &'a Bound<'_, PyTuple>, scalar_only: bool) -> PyResult<Vec<Text<'a>>> {
     let mut out = Vec::with_capacity(held.len());
     for (i, item) in held.iter_borrowed().enumerate() {
         let s = item.cast::<PyString>().map_err(|_| {
-            let name = item
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".into(), |n| n.to_string());
+            let name = item.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string());
             PyTypeError::new_err(format!("texts must contain str, not {name}"))
         })?;
         // the stable ABI has no view of a str's code units: its UTF-8 form, which CPython
@@ -46,10 +38,7 @@ pub(crate) fn texts<'a>(
                 drop(PyErr::take(s.py()));
                 return Err(surrogate_error(i));
             }
-            Text::Utf8(std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                ptr.cast::<u8>(),
-                size as usize,
-            )))
+            Text::Utf8(std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr.cast::<u8>(), size as usize)))
         };
         // SAFETY: `data` decodes CPython's string header bitfield, whose layout PyO3 tests
         // on x86_64 (the wheels built here; the binding's tests check the results on
@@ -58,15 +47,9 @@ pub(crate) fn texts<'a>(
         #[cfg(not(feature = "abi3"))]
         let text = unsafe {
             match s.data()? {
-                PyStringData::Ucs1(u) => {
-                    Text::Latin1(std::slice::from_raw_parts(u.as_ptr(), u.len()))
-                }
-                PyStringData::Ucs2(u) => {
-                    Text::Ucs2(std::slice::from_raw_parts(u.as_ptr(), u.len()))
-                }
-                PyStringData::Ucs4(u) => {
-                    Text::Ucs4(std::slice::from_raw_parts(u.as_ptr(), u.len()))
-                }
+                PyStringData::Ucs1(u) => Text::Latin1(std::slice::from_raw_parts(u.as_ptr(), u.len())),
+                PyStringData::Ucs2(u) => Text::Ucs2(std::slice::from_raw_parts(u.as_ptr(), u.len())),
+                PyStringData::Ucs4(u) => Text::Ucs4(std::slice::from_raw_parts(u.as_ptr(), u.len())),
             }
         };
         if scalar_only && text.has_surrogate() {
@@ -87,10 +70,7 @@ fn surrogate_error(i: usize) -> PyErr {
 /// UTF-8 form: unless `scalar_only` (where [`texts`] refuses it), such strs are replaced,
 /// in a new tuple, by copies with U+FFFD in place of each surrogate (not symbols either,
 /// so a filtering count is the same). Otherwise `held` itself.
-pub(crate) fn utf8_ready<'py>(
-    held: Bound<'py, PyTuple>,
-    scalar_only: bool,
-) -> PyResult<Bound<'py, PyTuple>> {
+pub(crate) fn utf8_ready<'py>(held: Bound<'py, PyTuple>, scalar_only: bool) -> PyResult<Bound<'py, PyTuple>> {
     #[cfg(feature = "abi3")]
     if !scalar_only {
         let bad = |x: &Bound<'py, PyAny>| x.cast::<PyString>().is_ok_and(|s| s.to_str().is_err());
@@ -99,9 +79,7 @@ pub(crate) fn utf8_ready<'py>(
             let items: Vec<Bound<'py, PyAny>> = held
                 .iter()
                 .map(|x| match x.cast::<PyString>() {
-                    Ok(s) if s.to_str().is_err() => {
-                        PyString::new(py, &s.to_string_lossy()).into_any()
-                    }
+                    Ok(s) if s.to_str().is_err() => PyString::new(py, &s.to_string_lossy()).into_any(),
                     _ => x,
                 })
                 .collect();
@@ -116,11 +94,7 @@ pub(crate) fn utf8_ready<'py>(
 /// CPython keeps Chinese text as UCS-2, and decoding UTF-8 into it (scan, widen, copy)
 /// took about half as long again for the 70k words of the novels. `units` is scratch.
 #[cfg(not(feature = "abi3"))]
-pub(crate) fn str_of<'py>(
-    py: Python<'py>,
-    w: &str,
-    units: &mut Units,
-) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn str_of<'py>(py: Python<'py>, w: &str, units: &mut Units) -> PyResult<Bound<'py, PyAny>> {
     units.bmp.clear();
     let mut wide = false;
     for c in w.chars() {
@@ -133,17 +107,9 @@ pub(crate) fn str_of<'py>(
         if wide {
             units.all.clear();
             units.all.extend(w.chars().map(|c| c as u32));
-            pyo3::ffi::PyUnicode_FromKindAndData(
-                pyo3::ffi::PyUnicode_4BYTE_KIND as _,
-                units.all.as_ptr().cast(),
-                units.all.len() as _,
-            )
+            pyo3::ffi::PyUnicode_FromKindAndData(pyo3::ffi::PyUnicode_4BYTE_KIND as _, units.all.as_ptr().cast(), units.all.len() as _)
         } else {
-            pyo3::ffi::PyUnicode_FromKindAndData(
-                pyo3::ffi::PyUnicode_2BYTE_KIND as _,
-                units.bmp.as_ptr().cast(),
-                units.bmp.len() as _,
-            )
+            pyo3::ffi::PyUnicode_FromKindAndData(pyo3::ffi::PyUnicode_2BYTE_KIND as _, units.bmp.as_ptr().cast(), units.bmp.len() as _)
         }
     };
     unsafe { Bound::from_owned_ptr_or_err(py, ptr) }
@@ -151,11 +117,7 @@ pub(crate) fn str_of<'py>(
 
 /// `w` as a Python str (the stable ABI takes UTF-8 only).
 #[cfg(feature = "abi3")]
-pub(crate) fn str_of<'py>(
-    py: Python<'py>,
-    w: &str,
-    _units: &mut Units,
-) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn str_of<'py>(py: Python<'py>, w: &str, _units: &mut Units) -> PyResult<Bound<'py, PyAny>> {
     Ok(PyString::new(py, w).into_any())
 }
 

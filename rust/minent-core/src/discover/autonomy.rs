@@ -5,11 +5,9 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::index::corpus::Segmenter;
 use crate::index::CorpusIndex;
-use crate::stats::branching::{
-    key_len, pack_chars, reverse_key, shorten, unpack_chars, BranchRow, MAX_KEY_CHARS,
-};
+use crate::index::corpus::Segmenter;
+use crate::stats::branching::{key_len, pack_chars, reverse_key, shorten, unpack_chars, BranchRow, MAX_KEY_CHARS};
 use crate::util::control::Control;
 use crate::util::error::{Error, Result};
 use crate::util::pool::in_pool;
@@ -28,10 +26,7 @@ pub fn autonomy(
     ctl: &Control,
 ) -> Result<Vec<(String, f64)>> {
     if max_len == 0 || max_len >= MAX_KEY_CHARS {
-        return Err(Error::arg(format!(
-            "max_len must be in 1..={}",
-            MAX_KEY_CHARS - 1
-        )));
+        return Err(Error::arg(format!("max_len must be in 1..={}", MAX_KEY_CHARS - 1)));
     }
     in_pool(num_threads, || {
         let forward = CorpusIndex::build(paths, segmenter, num_threads, ctl)?;
@@ -40,10 +35,7 @@ pub fn autonomy(
         drop(forward);
         let left_rows = backward.right_branching(max_len, min_count, ctl)?;
         drop(backward);
-        let hl: HashMap<u128, f64> = left_rows
-            .iter()
-            .map(|r| (reverse_key(r.key), r.entropy))
-            .collect();
+        let hl: HashMap<u128, f64> = left_rows.iter().map(|r| (reverse_key(r.key), r.entropy)).collect();
         Ok(nvbe(&right, &hl, max_len))
     })
 }
@@ -53,38 +45,24 @@ pub fn autonomy(
 /// min_count 1, as merged from the shards of a corpus), in code-point order. Gives the same
 /// floats as [`autonomy`] on the same corpus: each entropy sums its extensions in the same
 /// order (by code point of the added character) with the same formula.
-pub fn autonomy_from_counts(
-    grams: &[(&str, u64)],
-    max_len: usize,
-    min_count: u64,
-) -> Result<Vec<(String, f64)>> {
+pub fn autonomy_from_counts(grams: &[(&str, u64)], max_len: usize, min_count: u64) -> Result<Vec<(String, f64)>> {
     if max_len == 0 || max_len >= MAX_KEY_CHARS {
-        return Err(Error::arg(format!(
-            "max_len must be in 1..={}",
-            MAX_KEY_CHARS - 1
-        )));
+        return Err(Error::arg(format!("max_len must be in 1..={}", MAX_KEY_CHARS - 1)));
     }
     // per n-gram: (count, Σ right-extension counts, Σ c ln c right, Σ left counts, Σ c ln c left)
     let mut acc: HashMap<u128, (u64, u64, f64, u64, f64)> = HashMap::default();
     let mut prev: Option<&str> = None;
     for &(g, c) in grams {
         if prev.is_some_and(|p| p >= g) {
-            return Err(Error::arg(
-                "n-grams must be distinct and sorted by code point",
-            ));
+            return Err(Error::arg("n-grams must be distinct and sorted by code point"));
         }
         prev = Some(g);
         let n = g.chars().count();
         if n == 0 || n > max_len + 1 {
-            return Err(Error::arg(format!(
-                "n-gram {g:?} is not 1..={} characters",
-                max_len + 1
-            )));
+            return Err(Error::arg(format!("n-gram {g:?} is not 1..={} characters", max_len + 1)));
         }
         if n <= max_len {
-            acc.entry(pack_chars(g.chars()))
-                .or_insert((0, 0, 0.0, 0, 0.0))
-                .0 = c;
+            acc.entry(pack_chars(g.chars())).or_insert((0, 0, 0.0, 0, 0.0)).0 = c;
         }
     }
     // extensions in table order: for a fixed prefix the added last characters come in
@@ -116,11 +94,7 @@ pub fn autonomy_from_counts(
     let mut hl: HashMap<u128, f64> = HashMap::default();
     for (&key, &(count, rc, rs, lc, ls)) in &acc {
         if count >= min_count && count > 0 {
-            right.push(BranchRow {
-                key,
-                count,
-                entropy: entropy(count, rc, rs),
-            });
+            right.push(BranchRow { key, count, entropy: entropy(count, rc, rs) });
             hl.insert(key, entropy(count, lc, ls));
         }
     }
@@ -138,16 +112,8 @@ fn nvbe(right: &[BranchRow], hl: &HashMap<u128, f64>, max_len: usize) -> Vec<(St
                 let n = key_len(r.key);
                 let h_r = r.entropy;
                 let h_l = hl.get(&r.key).copied().unwrap_or(0.0);
-                let dr = if n > 1 {
-                    h_r - hr.get(&shorten(r.key, false)).copied().unwrap_or(0.0)
-                } else {
-                    h_r
-                };
-                let dl = if n > 1 {
-                    h_l - hl.get(&shorten(r.key, true)).copied().unwrap_or(0.0)
-                } else {
-                    h_l
-                };
+                let dr = if n > 1 { h_r - hr.get(&shorten(r.key, false)).copied().unwrap_or(0.0) } else { h_r };
+                let dl = if n > 1 { h_l - hl.get(&shorten(r.key, true)).copied().unwrap_or(0.0) } else { h_l };
                 (r.key, dr, dl)
             })
             .collect();
@@ -160,18 +126,14 @@ fn nvbe(right: &[BranchRow], hl: &HashMap<u128, f64>, max_len: usize) -> Vec<(St
             }
             let z = |vals: Vec<f64>| -> Vec<f64> {
                 let m = vals.iter().sum::<f64>() / vals.len() as f64;
-                let sd = (vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / vals.len() as f64)
-                    .sqrt();
+                let sd = (vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / vals.len() as f64).sqrt();
                 let sd = if sd > 0.0 { sd } else { 1.0 };
                 vals.into_iter().map(|v| (v - m) / sd).collect()
             };
             let zr = z(of_n.iter().map(|r| r.1).collect());
             let zl = z(of_n.iter().map(|r| r.2).collect());
             for (i, r) in of_n.iter().enumerate() {
-                out.push((
-                    unpack_chars(r.0).into_iter().collect::<String>(),
-                    zr[i] + zl[i],
-                ));
+                out.push((unpack_chars(r.0).into_iter().collect::<String>(), zr[i] + zl[i]));
             }
         }
         out

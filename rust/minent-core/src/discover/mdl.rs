@@ -16,18 +16,12 @@ const MISSING: f64 = -20.0;
 
 #[inline]
 fn xlogx(x: f64) -> f64 {
-    if x > 0.0 {
-        x * x.ln()
-    } else {
-        0.0
-    }
+    if x > 0.0 { x * x.ln() } else { 0.0 }
 }
 
 #[inline]
 fn spelling(w: &str, logp: &CharModel) -> f64 {
-    w.chars()
-        .map(|ch| logp.get(&ch).copied().unwrap_or(MISSING))
-        .sum()
+    w.chars().map(|ch| logp.get(&ch).copied().unwrap_or(MISSING)).sum()
 }
 
 /// End marks of a set of v words, ln(v + 1) each, less the ln v! of an order a set does
@@ -55,10 +49,7 @@ fn set_code_change(v: u64, k: i64) -> f64 {
 /// Two-part code length (nats) of a segmentation given its token counts: the corpus coded
 /// by words (N ln N − Σ c ln c) plus the lexicon as a set of words, each spelled with the
 /// character model ([`set_code`] for the end marks).
-pub fn description_length<'a>(
-    counts: impl IntoIterator<Item = (&'a str, u64)>,
-    logp: &CharModel,
-) -> f64 {
+pub fn description_length<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>, logp: &CharModel) -> f64 {
     let (mut n, mut sum_clnc, mut spell, mut v) = (0u64, 0.0, 0.0, 0u64);
     for (w, c) in counts {
         n += c;
@@ -118,19 +109,12 @@ impl Counts {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(move |(i, (w, c))| {
-                (self.at.get(w.as_str()) == Some(&i)).then_some((w.as_str(), *c))
-            })
+            .filter_map(move |(i, (w, c))| (self.at.get(w.as_str()) == Some(&i)).then_some((w.as_str(), *c)))
     }
 
     pub fn into_pairs(self) -> Vec<(String, u64)> {
         let Counts { slots, at, .. } = self;
-        slots
-            .into_iter()
-            .enumerate()
-            .filter(|(i, (w, _))| at.get(w) == Some(i))
-            .map(|(_, p)| p)
-            .collect()
+        slots.into_iter().enumerate().filter(|(i, (w, _))| at.get(w) == Some(i)).map(|(_, p)| p).collect()
     }
 }
 
@@ -174,18 +158,10 @@ fn cheapest_split<'w>(w: &'w str, counts: &Counts, ln_n: f64, logp: &CharModel) 
 /// Exact change of [`description_length`] when w (of `n_tok` tokens and `v` entries in
 /// all) leaves the lexicon and its occurrences are read as `split`; and the number of new
 /// entries that takes (pieces without an entry yet).
-fn removal_delta(
-    counts: &Counts,
-    n_tok: u64,
-    v: u64,
-    w: &str,
-    split: &[&str],
-    logp: &CharModel,
-) -> (f64, u64) {
+fn removal_delta(counts: &Counts, n_tok: u64, v: u64, w: &str, split: &[&str], logp: &CharModel) -> (f64, u64) {
     let c = counts.get(w);
     let grow = c * (split.len() as u64 - 1);
-    let mut delta =
-        xlogx((n_tok + grow) as f64) - xlogx(n_tok as f64) + xlogx(c as f64) + spelling(w, logp);
+    let mut delta = xlogx((n_tok + grow) as f64) - xlogx(n_tok as f64) + xlogx(c as f64) + spelling(w, logp);
     let mut new_entries = 0;
     // each distinct piece once, with its multiplicity, in order of first occurrence
     for (k, piece) in split.iter().enumerate() {
@@ -200,10 +176,7 @@ fn removal_delta(
         }
         delta -= xlogx((a + m * c) as f64) - xlogx(a as f64);
     }
-    (
-        delta + set_code_change(v, new_entries as i64 - 1),
-        new_entries,
-    )
+    (delta + set_code_change(v, new_entries as i64 - 1), new_entries)
 }
 
 /// One greedy pass of lexicon pruning, rarest and longest words first.
@@ -217,12 +190,7 @@ fn removal_delta(
 /// same `logp`), and shorter when a word went. Words for which `keep` holds are not
 /// tried, nor entries longer than `max_len` characters (runs the tokenizer keeps whole: a
 /// number, a Latin word — possibly 10⁵ characters, too long for a quadratic split).
-pub fn mdl_prune(
-    counts: Counts,
-    logp: &CharModel,
-    keep: impl Fn(&str) -> bool,
-    max_len: usize,
-) -> Counts {
+pub fn mdl_prune(counts: Counts, logp: &CharModel, keep: impl Fn(&str) -> bool, max_len: usize) -> Counts {
     let mut counts = counts;
     let mut n_tok: u64 = counts.iter().map(|(_, c)| c).sum();
     let mut v = counts.len() as u64;
@@ -256,12 +224,8 @@ pub fn mdl_prune(
 /// [`description_length`] (N and both parts' counts fall by n, the lexicon gains the
 /// pair's spelling), best first, each word in at most one merge; no merged word longer
 /// than `max_chars` characters, none already an entry, both parts entries.
-pub fn best_merges<'p>(
-    counts: &Counts,
-    logp: &CharModel,
-    pairs: impl IntoIterator<Item = (&'p str, &'p str, u64)>,
-    max_chars: usize,
-) -> Vec<(String, String, u64)> {
+pub fn best_merges<'p>(counts: &Counts, logp: &CharModel, pairs: impl IntoIterator<Item = (&'p str, &'p str, u64)>,
+                       max_chars: usize) -> Vec<(String, String, u64)> {
     let n_tok: u64 = counts.iter().map(|(_, c)| c).sum();
     let entry = set_code_change(counts.len() as u64, 1);
     let mut scored: Vec<(f64, &str, &str, u64)> = Vec::new();
@@ -283,24 +247,16 @@ pub fn best_merges<'p>(
             }
             xlogx((ca - 2 * n) as f64) - xlogx(ca as f64)
         } else {
-            xlogx(ca.saturating_sub(n) as f64) - xlogx(ca as f64)
-                + xlogx(cb.saturating_sub(n) as f64)
-                - xlogx(cb as f64)
+            xlogx(ca.saturating_sub(n) as f64) - xlogx(ca as f64) + xlogx(cb.saturating_sub(n) as f64) - xlogx(cb as f64)
         };
-        let delta = xlogx(n_tok.saturating_sub(n) as f64)
-            - xlogx(n_tok as f64)
-            - parts
-            - xlogx(n as f64)
+        let delta = xlogx(n_tok.saturating_sub(n) as f64) - xlogx(n_tok as f64) - parts - xlogx(n as f64)
             - spelling(&ab, logp)
             + entry;
         if delta < 0.0 {
             scored.push((delta, a, b, n));
         }
     }
-    scored.sort_by(|x, y| {
-        x.0.total_cmp(&y.0)
-            .then_with(|| (x.1, x.2, x.3).cmp(&(y.1, y.2, y.3)))
-    });
+    scored.sort_by(|x, y| x.0.total_cmp(&y.0).then_with(|| (x.1, x.2, x.3).cmp(&(y.1, y.2, y.3))));
     let mut used: rustc_hash::FxHashSet<&str> = Default::default();
     let mut out = Vec::new();
     for (_, a, b, n) in scored {
@@ -327,10 +283,7 @@ mod tests {
             }
         }
         let total: u64 = chars.values().sum();
-        chars
-            .into_iter()
-            .map(|(ch, n)| (ch, (n as f64 / total as f64).ln()))
-            .collect()
+        chars.into_iter().map(|(ch, n)| (ch, (n as f64 / total as f64).ln())).collect()
     }
 
     fn counts_of(pairs: &[(&str, u64)]) -> Counts {
@@ -342,10 +295,7 @@ mod tests {
         for v in [1u64, 2, 10, 1000] {
             for k in [-1i64, 0, 1, 3] {
                 let want = set_code((v as i64 + k) as u64) - set_code(v);
-                assert!(
-                    (set_code_change(v, k) - want).abs() < 1e-9 * (1.0 + want.abs()),
-                    "{v} {k}"
-                );
+                assert!((set_code_change(v, k) - want).abs() < 1e-9 * (1.0 + want.abs()), "{v} {k}");
             }
         }
     }
@@ -356,34 +306,20 @@ mod tests {
         c.remove("b");
         c.add("d", 4);
         c.add("b", 5);
-        assert_eq!(
-            c.into_pairs(),
-            vec![
-                ("a".into(), 1),
-                ("c".into(), 3),
-                ("d".into(), 4),
-                ("b".into(), 5)
-            ]
-        );
+        assert_eq!(c.into_pairs(), vec![("a".into(), 1), ("c".into(), 3), ("d".into(), 4), ("b".into(), 5)]);
     }
 
     #[test]
     fn merges_a_pair_that_always_comes_together() {
         let c = counts_of(&[("x", 40), ("y", 40), ("z", 100)]);
         let logp = model(&c);
-        let out = best_merges(
-            &c,
-            &logp,
-            [("x", "y", 40), ("z", "z", 3), ("y", "q", 5)],
-            12,
-        );
+        let out = best_merges(&c, &logp, [("x", "y", 40), ("z", "z", 3), ("y", "q", 5)], 12);
         assert_eq!(out, vec![("x".to_string(), "y".to_string(), 40)]);
         assert!(best_merges(&c, &logp, [("x", "y", 40)], 1).is_empty()); // too long
     }
 
     fn word_counts() -> impl Strategy<Value = Vec<(String, u64)>> {
-        proptest::collection::btree_map("[abcé😀]{1,4}", 1u64..60, 1..25)
-            .prop_map(|m| m.into_iter().collect())
+        proptest::collection::btree_map("[abcé😀]{1,4}", 1u64..60, 1..25).prop_map(|m| m.into_iter().collect())
     }
 
     proptest! {

@@ -70,8 +70,7 @@ fn features(chars: &[char], p: usize, out: &mut [usize; N_FEAT]) {
     ];
     let mask = (1u64 << BITS) - 1;
     for (k, (kind, v)) in grams.iter().enumerate() {
-        out[k] = (mix(v.wrapping_mul(0x9e3779b97f4a7c15) ^ kind.wrapping_mul(0xd6e8feb86659fd93))
-            & mask) as usize;
+        out[k] = (mix(v.wrapping_mul(0x9e3779b97f4a7c15) ^ kind.wrapping_mul(0xd6e8feb86659fd93)) & mask) as usize;
     }
 }
 
@@ -82,12 +81,7 @@ struct Line {
     labels: Vec<i8>,
 }
 
-fn vote_line(
-    line: &str,
-    tokenizers: &[Tokenizer],
-    symbols: Segmenter,
-    scratch: &mut Scratch,
-) -> Line {
+fn vote_line(line: &str, tokenizers: &[Tokenizer], symbols: Segmenter, scratch: &mut Scratch) -> Line {
     let chars: Vec<char> = line.chars().collect();
     let n = chars.len();
     let mut labels = vec![NO_GAP; n.saturating_sub(1)];
@@ -140,10 +134,7 @@ impl BoundaryTagger {
             return Err(Error::arg("self-training needs at least one segmentation"));
         }
         in_pool(num_threads, || {
-            let files: Vec<SourceFile> = paths
-                .iter()
-                .map(|p| SourceFile::open(p))
-                .collect::<Result<_>>()?;
+            let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
             ctl.stage("vote", files.iter().map(|f| f.bytes().len() as u64).sum())?;
             let mut lines: Vec<Line> = Vec::new();
             for f in &files {
@@ -152,10 +143,7 @@ impl BoundaryTagger {
                     let part: Vec<Vec<Line>> = split_lines(chunk, 1 << 20)
                         .par_iter()
                         .map_init(Scratch::default, |scratch, piece| {
-                            piece
-                                .lines()
-                                .map(|l| vote_line(l, tokenizers, symbols, scratch))
-                                .collect()
+                            piece.lines().map(|l| vote_line(l, tokenizers, symbols, scratch)).collect()
                         })
                         .collect();
                     lines.extend(part.into_iter().flatten());
@@ -198,12 +186,7 @@ impl BoundaryTagger {
             for (wj, uj) in w.iter_mut().zip(&u) {
                 *wj -= uj / c;
             }
-            Ok(BoundaryTagger {
-                w,
-                symbols,
-                trained_gaps: trained,
-                disputed_gaps: disputed,
-            })
+            Ok(BoundaryTagger { w, symbols, trained_gaps: trained, disputed_gaps: disputed })
         })
     }
 
@@ -239,12 +222,8 @@ impl BoundaryTagger {
 
     /// Tag every line of `paths` and count the word tokens (made only of symbols), in
     /// order of first occurrence.
-    pub fn count_tokens(
-        &self,
-        paths: &[std::path::PathBuf],
-        num_threads: Option<usize>,
-        ctl: &Control,
-    ) -> Result<Vec<(String, u64)>> {
+    pub fn count_tokens(&self, paths: &[std::path::PathBuf], num_threads: Option<usize>, ctl: &Control)
+        -> Result<Vec<(String, u64)>> {
         in_pool(num_threads, || {
             count_lines(
                 paths,
@@ -285,23 +264,12 @@ mod tests {
         let t1 = Tokenizer::new(lex(&[("ab", 10), ("cd", 10)]), -100.0, false);
         let t2 = Tokenizer::new(lex(&[("ab", 5), ("cd", 5), ("abc", 1)]), -100.0, false);
         let ctl = Control::new();
-        let tagger = BoundaryTagger::train(
-            &[p.clone()],
-            &[t1, t2],
-            Segmenter::Unicode,
-            3,
-            Some(1),
-            &ctl,
-        )
-        .unwrap();
+        let tagger = BoundaryTagger::train(&[p.clone()], &[t1, t2], Segmenter::Unicode, 3, Some(1), &ctl).unwrap();
         assert!(tagger.trained_gaps > 0);
         let mut out = Vec::new();
         let chars: Vec<char> = "cdab12cd".chars().collect();
         tagger.tokenize_chars(&chars, &mut out);
-        let toks: Vec<String> = out
-            .iter()
-            .map(|r| chars[r.clone()].iter().collect())
-            .collect();
+        let toks: Vec<String> = out.iter().map(|r| chars[r.clone()].iter().collect()).collect();
         assert_eq!(toks, vec!["cd", "ab", "12", "cd"]);
         let counts = tagger.count_tokens(&[p], Some(1), &ctl).unwrap();
         assert_eq!(counts[0], ("ab".to_string(), 250));

@@ -163,14 +163,9 @@ impl SourceFile {
         // Only a regular file can be mapped: a pipe, FIFO or device would map as empty
         // (and opening a FIFO would block), so they are refused here, before opening; the
         // Python layer reads them into a temporary file first.
-        let kind = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .file_type();
+        let kind = std::fs::metadata(path).map_err(|e| Error::io(path, e))?.file_type();
         if kind.is_dir() {
-            return Err(Error::io(
-                path,
-                std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
-            ));
+            return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory")));
         }
         if !kind.is_file() {
             return Err(Error::arg(format!(
@@ -187,9 +182,7 @@ impl SourceFile {
         } else {
             // SAFETY: read-only map; we document that inputs must not be truncated while
             // being indexed (the same contract as every mmap-based tool).
-            Some(Arc::new(
-                unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?,
-            ))
+            Some(Arc::new(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?))
         };
         let len = meta.len();
         let (start, end) = match range {
@@ -202,18 +195,11 @@ impl SourceFile {
                 )))
             }
         };
-        Ok(SourceFile {
-            path: path.to_path_buf(),
-            map,
-            start: start as usize,
-            end: end as usize,
-        })
+        Ok(SourceFile { path: path.to_path_buf(), map, start: start as usize, end: end as usize })
     }
 
     pub fn bytes(&self) -> &[u8] {
-        self.map
-            .as_deref()
-            .map_or(&[], |m| &m[self.start..self.end])
+        self.map.as_deref().map_or(&[], |m| &m[self.start..self.end])
     }
 
     /// Where this source starts in its file (0 unless it is a byte range).
@@ -223,20 +209,13 @@ impl SourceFile {
 
     /// The lines of the file before this source's first byte.
     pub fn lines_before(&self) -> u64 {
-        self.map.as_deref().map_or(0, |m| {
-            memchr::memchr_iter(b'\n', &m[..self.start]).count() as u64
-        })
+        self.map.as_deref().map_or(0, |m| memchr::memchr_iter(b'\n', &m[..self.start]).count() as u64)
     }
 
     /// This source's bytes as a store that shares the map.
     pub(crate) fn store(&self) -> Store<u8> {
         match &self.map {
-            Some(m) => Store::Mapped {
-                map: m.clone(),
-                offset: self.start,
-                len: self.end - self.start,
-                _t: PhantomData,
-            },
+            Some(m) => Store::Mapped { map: m.clone(), offset: self.start, len: self.end - self.start, _t: PhantomData },
             None => Store::Owned(Vec::new()),
         }
     }
@@ -259,10 +238,7 @@ impl SourceFile {
             Some(s) => {
                 let err = std::str::from_utf8(&bytes[s..]).err();
                 let offset = self.start + s + err.map(|e| e.valid_up_to()).unwrap_or(0);
-                Err(Error::InvalidUtf8 {
-                    path: self.path.clone(),
-                    offset: offset as u64,
-                })
+                Err(Error::InvalidUtf8 { path: self.path.clone(), offset: offset as u64 })
             }
         }
     }
@@ -351,10 +327,7 @@ pub(crate) fn count_lines<S>(
     init: impl Fn() -> S + Sync + Send,
     per_line: impl Fn(&mut S, &str, &mut OrderedCounts) + Sync + Send,
 ) -> Result<Vec<(String, u64)>> {
-    let files: Vec<SourceFile> = paths
-        .iter()
-        .map(|p| SourceFile::open(p))
-        .collect::<Result<_>>()?;
+    let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
     let mut total = OrderedCounts::default();
     ctl.stage(stage, files.iter().map(|f| f.bytes().len() as u64).sum())?;
     for f in &files {
@@ -430,11 +403,7 @@ pub(crate) fn walk(
             },
             Segmenter::Unicode => {
                 let word = is_word_char(c);
-                let kind = if word
-                    || (is_apostrophe(c)
-                        && prev_word
-                        && chars.peek().is_some_and(|&(_, n)| is_word_char(n)))
-                {
+                let kind = if word || (is_apostrophe(c) && prev_word && chars.peek().is_some_and(|&(_, n)| is_word_char(n))) {
                     Kind::Sym
                 } else {
                     Kind::Sep
@@ -466,12 +435,7 @@ const NUM_CODEPOINTS: usize = 0x110000;
 /// `at_start[i]`: text `i` begins its file (a leading BOM is dropped only there; a shard
 /// that starts mid-file keeps a U+FEFF at its start, as the whole file's index does).
 /// Missing entries count as true.
-pub(crate) fn count_chars(
-    texts: &[&str],
-    at_start: &[bool],
-    seg: Segmenter,
-    ctl: &Control,
-) -> Result<Vec<u64>> {
+pub(crate) fn count_chars(texts: &[&str], at_start: &[bool], seg: Segmenter, ctl: &Control) -> Result<Vec<u64>> {
     let jobs = chunk_jobs(texts, at_start);
     ctl.stage("count chars", total_bytes(texts))?;
     let merged = jobs
@@ -590,30 +554,16 @@ pub(crate) fn encode<S: Symbol>(
         // (line, column) where the next chunk starts, counted from the text's start
         let (mut line, mut col) = (0u64, 0u64);
         for part in parts {
-            let skip_first = part.symbols.first().is_some_and(|s| s.id() == 0)
-                && out.last().is_none_or(|s| s.id() == 0);
+            let skip_first = part.symbols.first().is_some_and(|s| s.id() == 0) && out.last().is_none_or(|s| s.id() == 0);
             let base = out.len() as u64;
             for m in &part.marks {
                 if skip_first && m.pos == 0 {
                     continue;
                 }
-                let (l, c) = if m.line == 0 {
-                    (line, col + m.col)
-                } else {
-                    (line + m.line, m.col)
-                };
-                marks.push(Mark {
-                    pos: base + m.pos - skip_first as u64,
-                    raw: m.raw,
-                    line: l,
-                    col: c,
-                });
+                let (l, c) = if m.line == 0 { (line, col + m.col) } else { (line + m.line, m.col) };
+                marks.push(Mark { pos: base + m.pos - skip_first as u64, raw: m.raw, line: l, col: c });
             }
-            (line, col) = if part.lines == 0 {
-                (line, col + part.tail_col)
-            } else {
-                (line + part.lines, part.tail_col)
-            };
+            (line, col) = if part.lines == 0 { (line, col + part.tail_col) } else { (line + part.lines, part.tail_col) };
             out.extend_from_slice(&part.symbols[skip_first as usize..]);
         }
         // a file boundary ends a segment
@@ -663,12 +613,7 @@ fn encode_chunk<S: Symbol>(
         };
         if let Some(sym) = emits {
             if symbols.len() % MARK_EVERY == 0 {
-                marks.push(Mark {
-                    pos: symbols.len() as u64,
-                    raw: off as u64,
-                    line,
-                    col,
-                });
+                marks.push(Mark { pos: symbols.len() as u64, raw: off as u64, line, col });
             }
             symbols.push(sym);
         }
@@ -680,12 +625,7 @@ fn encode_chunk<S: Symbol>(
         }
         true
     });
-    EncodedChunk {
-        symbols,
-        marks,
-        lines: line,
-        tail_col: col,
-    }
+    EncodedChunk { symbols, marks, lines: line, tail_col: col }
 }
 
 #[cfg(test)]
@@ -696,11 +636,7 @@ mod tests {
     fn word_chars_match_their_categories_everywhere() {
         for u in 0..=0x10_ffffu32 {
             if let Some(c) = char::from_u32(u) {
-                let want = if c.is_ascii() {
-                    c.is_ascii_alphanumeric()
-                } else {
-                    word_category(c)
-                };
+                let want = if c.is_ascii() { c.is_ascii_alphanumeric() } else { word_category(c) };
                 assert_eq!(is_word_char(c), want, "U+{u:04X}");
             }
         }
@@ -736,18 +672,10 @@ mod tests {
         let mut id_of = vec![0u32; NUM_CODEPOINTS];
         id_of['a' as usize] = 1;
         id_of['b' as usize] = 2;
-        let (v, starts, _): (Vec<u16>, _, _) =
-            encode(&["..a.b..", "", "ab"], &[], Segmenter::Han, &id_of, &ctl).unwrap();
+        let (v, starts, _): (Vec<u16>, _, _) = encode(&["..a.b..", "", "ab"], &[], Segmenter::Han, &id_of, &ctl).unwrap();
         assert_eq!(starts, vec![0, 4, 4]);
         assert_eq!(v, vec![1, 0, 2, 0, 1, 2, 0]);
-        let (v, _, _): (Vec<u16>, _, _) = encode(
-            &["a\r\n\r\nb\n", "\u{feff}a"],
-            &[],
-            Segmenter::Line,
-            &id_of,
-            &ctl,
-        )
-        .unwrap();
+        let (v, _, _): (Vec<u16>, _, _) = encode(&["a\r\n\r\nb\n", "\u{feff}a"], &[], Segmenter::Line, &id_of, &ctl).unwrap();
         assert_eq!(v, vec![1, 0, 2, 0, 1, 0]);
     }
 }

@@ -52,12 +52,7 @@ fn layout(version: u32) -> Option<(usize, usize)> {
 /// A typed array that is either owned or lives inside a shared read-only map.
 pub(crate) enum Store<T: bytemuck::Pod> {
     Owned(Vec<T>),
-    Mapped {
-        map: Arc<Mmap>,
-        offset: usize,
-        len: usize,
-        _t: PhantomData<T>,
-    },
+    Mapped { map: Arc<Mmap>, offset: usize, len: usize, _t: PhantomData<T> },
 }
 
 impl<T: bytemuck::Pod> Default for Store<T> {
@@ -71,9 +66,7 @@ impl<T: bytemuck::Pod> Store<T> {
     pub(crate) fn as_slice(&self) -> &[T] {
         match self {
             Store::Owned(v) => v,
-            Store::Mapped {
-                map, offset, len, ..
-            } => {
+            Store::Mapped { map, offset, len, .. } => {
                 // Offsets are checked to be 64-byte aligned and in bounds at open time and
                 // maps are page aligned, so this cast cannot fail.
                 bytemuck::cast_slice(&map[*offset..*offset + *len * std::mem::size_of::<T>()])
@@ -125,12 +118,7 @@ pub struct CorpusIndex {
 
 impl CorpusIndex {
     /// Build an index of `paths` in memory.
-    pub fn build(
-        paths: &[PathBuf],
-        segmenter: Segmenter,
-        num_threads: Option<usize>,
-        ctl: &Control,
-    ) -> Result<Self> {
+    pub fn build(paths: &[PathBuf], segmenter: Segmenter, num_threads: Option<usize>, ctl: &Control) -> Result<Self> {
         Self::build_ranges(paths, &[], segmenter, num_threads, ctl)
     }
 
@@ -143,9 +131,7 @@ impl CorpusIndex {
         num_threads: Option<usize>,
         ctl: &Control,
     ) -> Result<Self> {
-        in_pool(num_threads, || {
-            Self::build_in_pool(paths, ranges, segmenter, num_threads, ctl)
-        })
+        in_pool(num_threads, || Self::build_in_pool(paths, ranges, segmenter, num_threads, ctl))
     }
 
     fn build_in_pool(
@@ -207,37 +193,18 @@ impl CorpusIndex {
             buckets: std::sync::OnceLock::new(),
         };
         let mut index = if alphabet <= u16::MAX as usize + 1 {
-            let (text, starts, marks) =
-                corpus::encode::<u16>(&texts, &at_start, segmenter, &id_of, ctl)?;
+            let (text, starts, marks) = corpus::encode::<u16>(&texts, &at_start, segmenter, &id_of, ctl)?;
             let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;
-            Self::assemble(
-                segmenter,
-                vocab,
-                char_counts,
-                Text::U16(Store::Owned(text)),
-                sa,
-                lcp,
-                sources,
-            )
-            .with_origin(origin(starts, marks))
+            Self::assemble(segmenter, vocab, char_counts, Text::U16(Store::Owned(text)), sa, lcp, sources)
+                .with_origin(origin(starts, marks))
         } else {
-            let (text, starts, marks) =
-                corpus::encode::<u32>(&texts, &at_start, segmenter, &id_of, ctl)?;
+            let (text, starts, marks) = corpus::encode::<u32>(&texts, &at_start, segmenter, &id_of, ctl)?;
             let (sa, lcp) = sa::build_sa_lcp(&text, alphabet, num_threads, ctl)?;
-            Self::assemble(
-                segmenter,
-                vocab,
-                char_counts,
-                Text::U32(Store::Owned(text)),
-                sa,
-                lcp,
-                sources,
-            )
-            .with_origin(origin(starts, marks))
+            Self::assemble(segmenter, vocab, char_counts, Text::U32(Store::Owned(text)), sa, lcp, sources)
+                .with_origin(origin(starts, marks))
         };
         index.files = paths.iter().map(|p| p.display().to_string()).collect();
-        index.char_counts[0] =
-            with_text!(index, t => t.iter().filter(|s| s.id() == 0).count() as u64);
+        index.char_counts[0] = with_text!(index, t => t.iter().filter(|s| s.id() == 0).count() as u64);
         index.buckets = buckets_from_counts(&index.char_counts);
         Ok(index)
     }
@@ -296,11 +263,7 @@ impl CorpusIndex {
     /// compressed file), which is gone once the index is built.
     pub fn rename_sources(&mut self, names: Vec<String>) -> Result<()> {
         if names.len() != self.sources.len() {
-            return Err(Error::arg(format!(
-                "{} source names for {} sources",
-                names.len(),
-                self.sources.len()
-            )));
+            return Err(Error::arg(format!("{} source names for {} sources", names.len(), self.sources.len())));
         }
         if names.iter().any(|n| n.contains('\n')) {
             return Err(Error::arg("a source name cannot contain a newline"));
@@ -314,11 +277,7 @@ impl CorpusIndex {
     }
     /// (character, count) for every character of the corpus, by code point.
     pub fn char_counts(&self) -> Vec<(char, u64)> {
-        self.vocab
-            .iter()
-            .copied()
-            .zip(self.char_counts.iter().skip(1).copied())
-            .collect()
+        self.vocab.iter().copied().zip(self.char_counts.iter().skip(1).copied()).collect()
     }
 
     // ---------------------------------------------------------------- persistence
@@ -327,9 +286,7 @@ impl CorpusIndex {
     pub fn save(&self, dir: &Path, ctl: &Control) -> Result<PathBuf> {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let dest = dir.join(INDEX_FILE);
-        write_atomic_ctl(&dest, ctl, |w, tmp| {
-            self.write_file(w, tmp, FORMAT_VERSION, ctl)
-        })?;
+        write_atomic_ctl(&dest, ctl, |w, tmp| self.write_file(w, tmp, FORMAT_VERSION, ctl))?;
         Ok(dest)
     }
 
@@ -344,43 +301,23 @@ impl CorpusIndex {
         Ok(dest)
     }
 
-    fn write_file(
-        &self,
-        w: &mut BufWriter<File>,
-        tmp: &Path,
-        version: u32,
-        ctl: &Control,
-    ) -> Result<()> {
+    fn write_file(&self, w: &mut BufWriter<File>, tmp: &Path, version: u32, ctl: &Control) -> Result<()> {
         let vocab: Vec<u32> = self.vocab.iter().map(|&c| c as u32).collect();
         let sources = self.sources.join("\n");
         let files = self.files.join("\n");
         let text_bytes: &[u8] = with_text!(self, t => bytemuck::cast_slice(t));
-        let (header_len, num_sections) =
-            layout(version).ok_or_else(|| Error::arg(format!("no index format {version}")))?;
+        let (header_len, num_sections) = layout(version).ok_or_else(|| Error::arg(format!("no index format {version}")))?;
         let origin = match &self.origin {
             Some(o) => o,
             None if version == 1 => &Origin::default(),
             None => {
-                return Err(Error::arg(
-                    "this index was opened from a format-1 file, which has no text: rebuild it to save it",
-                ))
+                return Err(Error::arg("this index was opened from a format-1 file, which has no text: rebuild it to save it"))
             }
         };
         let table: Vec<u64> = origin
             .sources
             .iter()
-            .flat_map(|s| {
-                [
-                    s.enc_start,
-                    s.raw.as_slice().len() as u64,
-                    s.first_line,
-                    s.at_file_start as u64,
-                    0,
-                    0,
-                    0,
-                    0,
-                ]
-            })
+            .flat_map(|s| [s.enc_start, s.raw.as_slice().len() as u64, s.first_line, s.at_file_start as u64, 0, 0, 0, 0])
             .collect();
         let raw: Vec<&[u8]> = origin.sources.iter().map(|s| s.raw.as_slice()).collect();
         // each section is a list of pieces written one after the other
@@ -397,10 +334,7 @@ impl CorpusIndex {
             raw,
         ];
         sections.truncate(num_sections);
-        let lens: Vec<usize> = sections
-            .iter()
-            .map(|s| s.iter().map(|p| p.len()).sum())
-            .collect();
+        let lens: Vec<usize> = sections.iter().map(|s| s.iter().map(|p| p.len()).sum()).collect();
         let total: u64 = lens.iter().map(|&l| l as u64).sum();
         ctl.stage("write", total)?;
         // each checksum covers its section and the zero padding after it
@@ -458,18 +392,12 @@ impl CorpusIndex {
 
     /// Memory-map a saved index. `path` is the index directory (or the index file itself).
     pub fn open(path: &Path, verify: bool, ctl: &Control) -> Result<Self> {
-        let file_path = if path.is_dir() {
-            path.join(INDEX_FILE)
-        } else {
-            path.to_path_buf()
-        };
+        let file_path = if path.is_dir() { path.join(INDEX_FILE) } else { path.to_path_buf() };
         let file = File::open(&file_path).map_err(|e| Error::io(&file_path, e))?;
         let len = file.metadata().map_err(|e| Error::io(&file_path, e))?.len() as usize;
         let bad = |reason: String| Error::corrupt(&file_path, reason);
         if len < 256 {
-            return Err(bad(format!(
-                "file is {len} bytes, shorter than any index header"
-            )));
+            return Err(bad(format!("file is {len} bytes, shorter than any index header")));
         }
         // SAFETY: read-only map of a file we never write in place (saves use rename).
         let map = Arc::new(unsafe { Mmap::map(&file) }.map_err(|e| Error::io(&file_path, e))?);
@@ -483,9 +411,7 @@ impl CorpusIndex {
             )));
         };
         if len < header_len {
-            return Err(bad(format!(
-                "file is {len} bytes, shorter than the {header_len}-byte header"
-            )));
+            return Err(bad(format!("file is {len} bytes, shorter than the {header_len}-byte header")));
         }
         let h = &map[..header_len];
         if xxh3_64(&h[..header_len - 8]) != get_u64(h, header_len - 8) {
@@ -493,13 +419,10 @@ impl CorpusIndex {
         }
         let file_len = get_u64(h, 56) as usize;
         if file_len != len {
-            return Err(bad(format!(
-                "file is {len} bytes, the header says {file_len} (truncated or padded)"
-            )));
+            return Err(bad(format!("file is {len} bytes, the header says {file_len} (truncated or padded)")));
         }
         let width = get_u32(h, 12) as usize;
-        let segmenter =
-            Segmenter::from_code(get_u32(h, 16)).ok_or_else(|| bad("unknown segmenter".into()))?;
+        let segmenter = Segmenter::from_code(get_u32(h, 16)).ok_or_else(|| bad("unknown segmenter".into()))?;
         let n = get_u64(h, 24) as usize;
         let num_chars = get_u64(h, 32);
         let num_segments = get_u64(h, 40);
@@ -514,38 +437,22 @@ impl CorpusIndex {
         let mut sections = Vec::with_capacity(num_sections);
         for i in 0..num_sections {
             let at = 64 + i * 24;
-            let (off, slen, sum) = (
-                get_u64(h, at) as usize,
-                get_u64(h, at + 8) as usize,
-                get_u64(h, at + 16),
-            );
-            if off % ALIGN != 0
-                || off < header_len
-                || off.checked_add(slen).is_none_or(|end| end > len)
-            {
-                return Err(bad(format!(
-                    "section {i} lies outside the file (truncated?)"
-                )));
+            let (off, slen, sum) = (get_u64(h, at) as usize, get_u64(h, at + 8) as usize, get_u64(h, at + 16));
+            if off % ALIGN != 0 || off < header_len || off.checked_add(slen).is_none_or(|end| end > len) {
+                return Err(bad(format!("section {i} lies outside the file (truncated?)")));
             }
             if i < expected.len() && slen != expected[i] {
-                return Err(bad(format!(
-                    "section {i} has {slen} bytes, expected {}",
-                    expected[i]
-                )));
+                return Err(bad(format!("section {i} has {slen} bytes, expected {}", expected[i])));
             }
             sections.push((off, slen, sum));
         }
         if verify {
             let total = sections.iter().map(|s| s.1 as u64).sum();
             ctl.stage("verify", total)?;
-            let bad_section =
-                sections
-                    .par_iter()
-                    .enumerate()
-                    .find_map_any(|(i, &(off, slen, sum))| {
-                        let end = (off + align_up(slen)).min(map.len());
-                        (xxh3_64(&map[off..end]) != sum).then_some(i)
-                    });
+            let bad_section = sections.par_iter().enumerate().find_map_any(|(i, &(off, slen, sum))| {
+                let end = (off + align_up(slen)).min(map.len());
+                (xxh3_64(&map[off..end]) != sum).then_some(i)
+            });
             if let Some(i) = bad_section {
                 return Err(bad(format!("checksum mismatch in section {i}")));
             }
@@ -555,8 +462,7 @@ impl CorpusIndex {
         let mut vocab = Vec::with_capacity(v);
         for c in raw_vocab.chunks_exact(4) {
             let cp = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            let ch =
-                char::from_u32(cp).ok_or_else(|| bad(format!("invalid code point {cp:#x}")))?;
+            let ch = char::from_u32(cp).ok_or_else(|| bad(format!("invalid code point {cp:#x}")))?;
             if vocab.last().is_some_and(|&last| last >= ch) {
                 return Err(bad("vocabulary not sorted".into()));
             }
@@ -590,9 +496,7 @@ impl CorpusIndex {
             let table: Vec<u64> = map[toff..toff + tlen].chunks_exact(8).map(le_u64).collect();
             let (moff, mlen, _) = sections[8];
             if mlen % std::mem::size_of::<Mark>() != 0 {
-                return Err(bad(format!(
-                    "text map has {mlen} bytes, not a whole number of marks"
-                )));
+                return Err(bad(format!("text map has {mlen} bytes, not a whole number of marks")));
             }
             let (roff, rlen, _) = sections[9];
             let mut at = roff;
@@ -603,12 +507,7 @@ impl CorpusIndex {
                     return Err(bad("source table points outside the file".into()));
                 }
                 texts.push(SourceText {
-                    raw: Store::Mapped {
-                        map: map.clone(),
-                        offset: at,
-                        len: raw_len,
-                        _t: PhantomData,
-                    },
+                    raw: Store::Mapped { map: map.clone(), offset: at, len: raw_len, _t: PhantomData },
                     enc_start,
                     first_line: row[2],
                     at_file_start: row[3] != 0,
@@ -616,52 +515,27 @@ impl CorpusIndex {
                 at += raw_len;
             }
             if at != roff + rlen {
-                return Err(bad(
-                    "source table disagrees with the stored text's length".into()
-                ));
+                return Err(bad("source table disagrees with the stored text's length".into()));
             }
             let utf8 = std::sync::OnceLock::new();
             if verify {
                 let _ = utf8.set(true); // the checksums passed: the bytes are the ones written
             }
-            let marks: Store<Mark> = Store::Mapped {
-                map: map.clone(),
-                offset: moff,
-                len: mlen / std::mem::size_of::<Mark>(),
-                _t: PhantomData,
-            };
+            let marks: Store<Mark> =
+                Store::Mapped { map: map.clone(), offset: moff, len: mlen / std::mem::size_of::<Mark>(), _t: PhantomData };
             if marks.as_slice().last().is_some_and(|m| m.pos >= n as u64) {
                 return Err(bad("text map points past the text".into()));
             }
-            (
-                files,
-                Some(Origin {
-                    sources: texts,
-                    marks,
-                    utf8,
-                    buckets: std::sync::OnceLock::new(),
-                }),
-            )
+            (files, Some(Origin { sources: texts, marks, utf8, buckets: std::sync::OnceLock::new() }))
         } else {
             (sources.clone(), None)
         };
-        let mapped =
-            |i: usize, elem: usize| -> (usize, usize) { (sections[i].0, sections[i].1 / elem) };
+        let mapped = |i: usize, elem: usize| -> (usize, usize) { (sections[i].0, sections[i].1 / elem) };
         let (toff, tlen) = mapped(2, width);
         let text = if width == 2 {
-            Text::U16(Store::Mapped {
-                map: map.clone(),
-                offset: toff,
-                len: tlen,
-                _t: PhantomData,
-            })
+            Text::U16(Store::Mapped { map: map.clone(), offset: toff, len: tlen, _t: PhantomData })
         } else {
-            Text::U32(Store::Mapped {
-                map: map.clone(),
-                offset: toff,
-                len: tlen,
-                _t: PhantomData,
-            })
+            Text::U32(Store::Mapped { map: map.clone(), offset: toff, len: tlen, _t: PhantomData })
         };
         let (aoff, alen) = mapped(3, 4);
         let (loff, llen) = mapped(4, 2);
@@ -672,18 +546,8 @@ impl CorpusIndex {
             char_counts,
             buckets,
             text,
-            sa: Store::Mapped {
-                map: map.clone(),
-                offset: aoff,
-                len: alen,
-                _t: PhantomData,
-            },
-            lcp: Store::Mapped {
-                map,
-                offset: loff,
-                len: llen,
-                _t: PhantomData,
-            },
+            sa: Store::Mapped { map: map.clone(), offset: aoff, len: alen, _t: PhantomData },
+            lcp: Store::Mapped { map, offset: loff, len: llen, _t: PhantomData },
             sources,
             files,
             origin,

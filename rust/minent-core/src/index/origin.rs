@@ -79,14 +79,10 @@ impl Origin {
     pub(crate) fn text(&self, k: usize) -> Result<&str> {
         let ok = *self.utf8.get_or_init(|| {
             use rayon::prelude::*;
-            self.sources
-                .par_iter()
-                .all(|s| simdutf8::basic::from_utf8(s.raw.as_slice()).is_ok())
+            self.sources.par_iter().all(|s| simdutf8::basic::from_utf8(s.raw.as_slice()).is_ok())
         });
         if !ok {
-            return Err(Error::arg(
-                "the index's stored text is not UTF-8 (the index file is corrupt)",
-            ));
+            return Err(Error::arg("the index's stored text is not UTF-8 (the index file is corrupt)"));
         }
         // SAFETY: checked just above (or the bytes came from validated sources or passed
         // their checksums, which set the flag to true).
@@ -99,18 +95,12 @@ impl Origin {
 
     /// Place the `len` symbols starting at encoded position `pos` (inside one segment).
     pub(crate) fn place(&self, seg: Segmenter, pos: u64, len: usize) -> Result<Place> {
-        let k = self
-            .sources
-            .partition_point(|s| s.enc_start <= pos)
-            .checked_sub(1)
-            .ok_or_else(Self::corrupt)?;
+        let k = self.sources.partition_point(|s| s.enc_start <= pos).checked_sub(1).ok_or_else(Self::corrupt)?;
         let src = &self.sources[k];
         let text = self.text(k)?;
         let marks = self.marks.as_slice();
         let buckets = self.buckets.get_or_init(|| {
-            let n = marks
-                .last()
-                .map_or(0, |m| (m.pos >> BUCKET_BITS) as usize + 1);
+            let n = marks.last().map_or(0, |m| (m.pos >> BUCKET_BITS) as usize + 1);
             let mut b = Vec::with_capacity(n + 1);
             let mut i = 0usize;
             for k in 0..=n as u64 {
@@ -124,10 +114,7 @@ impl Origin {
         // marks[lo..hi] holds every mark of pos's bucket; the one before pos is in it or is lo - 1
         let b = (pos >> BUCKET_BITS) as usize;
         let lo = buckets.get(b).map_or(marks.len(), |&i| i as usize);
-        let hi = buckets
-            .get(b + 1)
-            .map_or(marks.len(), |&i| i as usize)
-            .max(lo);
+        let hi = buckets.get(b + 1).map_or(marks.len(), |&i| i as usize).max(lo);
         // marks are MARK_EVERY apart but at chunk starts: guess, then step to the first mark after pos
         let mut m = (lo + ((pos - ((b as u64) << BUCKET_BITS)) as usize) / MARK_EVERY).min(hi);
         while m > lo && marks[m - 1].pos > pos {
@@ -137,63 +124,47 @@ impl Origin {
             m += 1;
         }
         // from the mark before `pos` if it lies in this source, else from the source's start
-        let (mut at, raw, mut line, mut col, mut last_sep) =
-            match m.checked_sub(1).map(|i| marks[i]) {
-                Some(mk) if mk.pos >= src.enc_start => {
-                    (mk.pos, mk.raw as usize, mk.line, mk.col, false)
-                }
-                _ => (src.enc_start, 0, 0, 0, true),
-            };
+        let (mut at, raw, mut line, mut col, mut last_sep) = match m.checked_sub(1).map(|i| marks[i]) {
+            Some(mk) if mk.pos >= src.enc_start => (mk.pos, mk.raw as usize, mk.line, mk.col, false),
+            _ => (src.enc_start, 0, 0, 0, true),
+        };
         if raw > text.len() || !text.is_char_boundary(raw) {
             return Err(Self::corrupt());
         }
         let last = pos + len.max(1) as u64 - 1;
         let mut found: Option<Place> = None;
-        walk(
-            text,
-            raw,
-            text.len(),
-            seg,
-            src.at_file_start && raw == 0,
-            |off, c, kind| {
-                let emits = match kind {
-                    Kind::Sym => {
-                        last_sep = false;
-                        true
-                    }
-                    Kind::Sep if !last_sep => {
-                        last_sep = true;
-                        true
-                    }
-                    _ => false,
-                };
-                if emits {
-                    if at == pos {
-                        found = Some(Place {
-                            source: k as u32,
-                            line: src.first_line + line + 1,
-                            col,
-                            start: off,
-                            end: off,
-                        });
-                    }
-                    if at == last {
-                        if let Some(p) = found.as_mut() {
-                            p.end = off + c.len_utf8();
-                        }
-                        return false;
-                    }
-                    at += 1;
+        walk(text, raw, text.len(), seg, src.at_file_start && raw == 0, |off, c, kind| {
+            let emits = match kind {
+                Kind::Sym => {
+                    last_sep = false;
+                    true
                 }
-                if c == '\n' {
-                    line += 1;
-                    col = 0;
-                } else {
-                    col += 1;
+                Kind::Sep if !last_sep => {
+                    last_sep = true;
+                    true
                 }
-                true
-            },
-        );
+                _ => false,
+            };
+            if emits {
+                if at == pos {
+                    found = Some(Place { source: k as u32, line: src.first_line + line + 1, col, start: off, end: off });
+                }
+                if at == last {
+                    if let Some(p) = found.as_mut() {
+                        p.end = off + c.len_utf8();
+                    }
+                    return false;
+                }
+                at += 1;
+            }
+            if c == '\n' {
+                line += 1;
+                col = 0;
+            } else {
+                col += 1;
+            }
+            true
+        });
         match found {
             Some(p) if p.end > p.start => Ok(p),
             _ => Err(Self::corrupt()),
@@ -202,19 +173,9 @@ impl Origin {
 
     /// Up to `width` characters before byte `start` and after byte `end` of source `k`'s
     /// text, within the line (the CR of a CR LF and a file's BOM are not shown).
-    pub(crate) fn context(
-        &self,
-        k: usize,
-        start: usize,
-        end: usize,
-        width: usize,
-    ) -> Result<(&str, &str)> {
+    pub(crate) fn context(&self, k: usize, start: usize, end: usize, width: usize) -> Result<(&str, &str)> {
         let text = self.text(k)?;
-        let lo = if self.sources[k].at_file_start && text.starts_with('\u{feff}') {
-            3
-        } else {
-            0
-        };
+        let lo = if self.sources[k].at_file_start && text.starts_with('\u{feff}') { 3 } else { 0 };
         let mut a = start;
         for (n, (i, c)) in text[..start].char_indices().rev().enumerate() {
             if n == width || c == '\n' || i < lo {

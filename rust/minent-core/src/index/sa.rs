@@ -54,37 +54,18 @@ macro_rules! threaded {
 
 /// Suffix array and PLCP (both as i32, libsais' convention) of a `u16` text.
 pub(crate) fn sa_plcp_u16(text: &[u16], threads: ThreadCount) -> Result<(Vec<i32>, Vec<i32>)> {
-    let res = threaded!(
-        SuffixArrayConstruction::for_text(text).in_owned_buffer32(),
-        threads
-    )
-    .run()
-    .map_err(sais_err)?;
-    let (sa, plcp, _) = threaded!(res.plcp_construction(), threads)
-        .run()
-        .map_err(sais_err)?
-        .into_parts();
+    let res = threaded!(SuffixArrayConstruction::for_text(text).in_owned_buffer32(), threads).run().map_err(sais_err)?;
+    let (sa, plcp, _) = threaded!(res.plcp_construction(), threads).run().map_err(sais_err)?.into_parts();
     Ok((sa, plcp))
 }
 
 /// Suffix array and PLCP of a text over a large alphabet (`ids < alphabet`).
-pub(crate) fn sa_plcp_i32(
-    text: &mut [i32],
-    alphabet: usize,
-    threads: ThreadCount,
-) -> Result<(Vec<i32>, Vec<i32>)> {
-    let construction = threaded!(
-        SuffixArrayConstruction::for_text_mut(text).in_owned_buffer32(),
-        threads
-    );
+pub(crate) fn sa_plcp_i32(text: &mut [i32], alphabet: usize, threads: ThreadCount) -> Result<(Vec<i32>, Vec<i32>)> {
+    let construction = threaded!(SuffixArrayConstruction::for_text_mut(text).in_owned_buffer32(), threads);
     // SAFETY: every symbol is in 0..alphabet, checked by the caller (ids are dense).
-    let construction =
-        unsafe { construction.with_alphabet_size(AlphabetSize::new(alphabet as i32)) };
+    let construction = unsafe { construction.with_alphabet_size(AlphabetSize::new(alphabet as i32)) };
     let res = construction.run().map_err(sais_err)?;
-    let (sa, plcp, _) = threaded!(res.plcp_construction(), threads)
-        .run()
-        .map_err(sais_err)?
-        .into_parts();
+    let (sa, plcp, _) = threaded!(res.plcp_construction(), threads).run().map_err(sais_err)?.into_parts();
     Ok((sa, plcp))
 }
 
@@ -138,11 +119,7 @@ pub fn build_sa_lcp<S: Symbol>(
 fn cap_plcp_at_separators<S: Symbol>(text: &[S], plcp: &mut [i32]) {
     let mut rem: i32 = 0;
     for (i, s) in text.iter().enumerate().rev() {
-        rem = if s.id() == 0 {
-            0
-        } else {
-            rem.saturating_add(1)
-        };
+        rem = if s.id() == 0 { 0 } else { rem.saturating_add(1) };
         if plcp[i] > rem {
             plcp[i] = rem;
         }
@@ -164,11 +141,7 @@ mod tests {
         let mut out = vec![0u16; sa.len()];
         for k in 1..sa.len() {
             let (a, b) = (&t[sa[k - 1] as usize..], &t[sa[k] as usize..]);
-            let l = a
-                .iter()
-                .zip(b)
-                .take_while(|(x, y)| x == y && x.id() != 0)
-                .count();
+            let l = a.iter().zip(b).take_while(|(x, y)| x == y && x.id() != 0).count();
             out[k] = l.min(u16::MAX as usize) as u16;
         }
         out

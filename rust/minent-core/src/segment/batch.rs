@@ -44,12 +44,10 @@ impl TokenTable {
     fn append(&mut self, mut part: TokenTable) {
         let base = self.end.len() as u64;
         let bytes = self.utf8.len() as u64;
-        self.line_at
-            .extend(part.line_at.iter().skip(1).map(|&k| k + base));
+        self.line_at.extend(part.line_at.iter().skip(1).map(|&k| k + base));
         self.end.append(&mut part.end);
         self.id.append(&mut part.id);
-        self.utf8_end
-            .extend(part.utf8_end.iter().map(|&b| b + bytes));
+        self.utf8_end.extend(part.utf8_end.iter().map(|&b| b + bytes));
         self.utf8.append(&mut part.utf8);
     }
 }
@@ -78,10 +76,7 @@ impl Tokenizer {
                 )
                 .collect())
         })?;
-        let mut table = TokenTable {
-            line_at: vec![0],
-            ..Default::default()
-        };
+        let mut table = TokenTable { line_at: vec![0], ..Default::default() };
         for part in parts {
             table.append(part?);
         }
@@ -96,10 +91,7 @@ impl Tokenizer {
         buf: &mut String,
         spans: &mut Vec<std::ops::Range<usize>>,
     ) -> Result<TokenTable> {
-        let mut t = TokenTable {
-            line_at: Vec::with_capacity(block.len() + 1),
-            ..Default::default()
-        };
+        let mut t = TokenTable { line_at: Vec::with_capacity(block.len() + 1), ..Default::default() };
         t.line_at.push(0);
         for line in block {
             let s = line.as_text().as_str_in(buf);
@@ -108,19 +100,11 @@ impl Tokenizer {
             for r in spans.iter() {
                 let piece = &s[r.clone()];
                 let from = chars;
-                chars += if piece.len() == 1 {
-                    1
-                } else {
-                    piece.chars().count()
-                };
-                let end = u32::try_from(chars)
-                    .map_err(|_| Error::arg("a line of more than 4,294,967,295 characters"))?;
+                chars += if piece.len() == 1 { 1 } else { piece.chars().count() };
+                let end = u32::try_from(chars).map_err(|_| Error::arg("a line of more than 4,294,967,295 characters"))?;
                 t.end.push(end);
                 if want.ids {
-                    t.id.push(
-                        self.id_of_token(scratch, from, chars, piece)
-                            .map_or(NO_WORD, |i| i as u32),
-                    );
+                    t.id.push(self.id_of_token(scratch, from, chars, piece).map_or(NO_WORD, |i| i as u32));
                 }
                 if want.utf8 {
                     t.utf8_end.push((t.utf8.len() + r.end) as u64);
@@ -151,57 +135,32 @@ mod tests {
     fn table_matches_tokenize_on_every_representation() {
         let t = tok();
         let lines = ["中国人民，天安门abc 12", "", "人", "\u{1F600}中国x"];
-        let want = Want {
-            ids: true,
-            utf8: true,
-        };
+        let want = Want { ids: true, utf8: true };
         // more lines than a block, so parts are joined
         let many: Vec<&str> = lines.iter().cycle().take(2000).copied().collect();
-        let table = t
-            .tokenize_table(&many, want, Some(2), &Control::new())
-            .unwrap();
+        let table = t.tokenize_table(&many, want, Some(2), &Control::new()).unwrap();
         let mut s = Scratch::default();
         let mut k = 0;
         for (i, line) in many.iter().enumerate() {
             let toks = t.tokenize(line, &mut s);
-            assert_eq!(
-                (table.line_at[i + 1] - table.line_at[i]) as usize,
-                toks.len()
-            );
+            assert_eq!((table.line_at[i + 1] - table.line_at[i]) as usize, toks.len());
             let mut start = 0usize;
             let chars: Vec<char> = line.chars().collect();
             for tk in toks {
                 let end = table.end[k] as usize;
                 assert_eq!(chars[start..end].iter().collect::<String>(), tk);
-                let b0 = if k == 0 {
-                    0
-                } else {
-                    table.utf8_end[k - 1] as usize
-                };
-                assert_eq!(
-                    std::str::from_utf8(&table.utf8[b0..table.utf8_end[k] as usize]).unwrap(),
-                    tk
-                );
-                assert_eq!(
-                    table.id[k],
-                    t.lexicon().id(tk).map_or(NO_WORD, |i| i as u32)
-                );
+                let b0 = if k == 0 { 0 } else { table.utf8_end[k - 1] as usize };
+                assert_eq!(std::str::from_utf8(&table.utf8[b0..table.utf8_end[k] as usize]).unwrap(), tk);
+                assert_eq!(table.id[k], t.lexicon().id(tk).map_or(NO_WORD, |i| i as u32));
                 start = end;
                 k += 1;
             }
         }
         assert_eq!(table.utf8, many.concat().into_bytes());
         // code units read in place give the same table
-        let ucs4: Vec<Vec<u32>> = many
-            .iter()
-            .map(|l| l.chars().map(|c| c as u32).collect())
-            .collect();
+        let ucs4: Vec<Vec<u32>> = many.iter().map(|l| l.chars().map(|c| c as u32).collect()).collect();
         let texts: Vec<Text> = ucs4.iter().map(|u| Text::Ucs4(u)).collect();
-        assert_eq!(
-            t.tokenize_table(&texts, want, Some(1), &Control::new())
-                .unwrap(),
-            table
-        );
+        assert_eq!(t.tokenize_table(&texts, want, Some(1), &Control::new()).unwrap(), table);
     }
 
     #[test]
@@ -209,9 +168,6 @@ mod tests {
         let ctl = Control::new();
         ctl.cancel();
         let lines = vec!["中国"; 10];
-        assert!(matches!(
-            tok().tokenize_table(&lines, Want::default(), None, &ctl),
-            Err(Error::Cancelled)
-        ));
+        assert!(matches!(tok().tokenize_table(&lines, Want::default(), None, &ctl), Err(Error::Cancelled)));
     }
 }

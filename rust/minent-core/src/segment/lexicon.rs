@@ -22,10 +22,7 @@ const END_MARKER: char = '\u{ffff}';
 /// `chars` up to the first U+FFFF: crawdad's walk would read it as the end of a key and
 /// step into a leaf, matching "word + U+FFFF" as the word.
 pub(crate) fn before_end_marker(chars: &[char]) -> &[char] {
-    &chars[..chars
-        .iter()
-        .position(|&c| c == END_MARKER)
-        .unwrap_or(chars.len())]
+    &chars[..chars.iter().position(|&c| c == END_MARKER).unwrap_or(chars.len())]
 }
 
 const BINARY_MAGIC: &[u8; 8] = b"MINENTLX";
@@ -56,9 +53,7 @@ impl Lexicon {
                 return Err(Error::arg("a lexicon word cannot be empty"));
             }
             if w.contains(END_MARKER) {
-                return Err(Error::arg(format!(
-                    "a lexicon word cannot contain U+FFFF (a noncharacter): {w:?}"
-                )));
+                return Err(Error::arg(format!("a lexicon word cannot contain U+FFFF (a noncharacter): {w:?}")));
             }
             last.insert(w.to_string(), c);
         }
@@ -82,31 +77,20 @@ impl Lexicon {
             text.push_str(w);
             offsets.push(text.len() as u32);
             counts.push(*c);
-            total = total
-                .checked_add(*c)
-                .ok_or_else(|| Error::arg("lexicon counts overflow u64"))?;
+            total = total.checked_add(*c).ok_or_else(|| Error::arg("lexicon counts overflow u64"))?;
         }
         let trie = if entries.is_empty() {
             None
         } else {
-            let mut records: Vec<(&str, u32)> = entries
-                .iter()
-                .enumerate()
-                .map(|(id, e)| (e.0.as_str(), id as u32))
-                .collect();
+            let mut records: Vec<(&str, u32)> =
+                entries.iter().enumerate().map(|(id, e)| (e.0.as_str(), id as u32)).collect();
             records.sort_unstable_by(|a, b| a.0.cmp(b.0));
             Some(
                 crawdad::Trie::from_records(records)
                     .map_err(|e| Error::arg(format!("cannot build the lexicon trie: {e}")))?,
             )
         };
-        Ok(Lexicon {
-            text,
-            offsets,
-            counts,
-            total,
-            trie,
-        })
+        Ok(Lexicon { text, offsets, counts, total, trie })
     }
 
     /// Parse a lexicon file's text: `word<TAB>count` lines, or nlp-zero/jieba style
@@ -125,16 +109,11 @@ impl Lexicon {
                 let mut it = line.trim().split(' ').filter(|s| !s.is_empty());
                 (it.next().unwrap_or(""), it.next().unwrap_or(""))
             };
-            let bad = |why: &str| {
-                Error::InvalidArgument(format!("{}:{}: {why}: {raw:?}", origin.display(), i + 1))
-            };
+            let bad = |why: &str| Error::InvalidArgument(format!("{}:{}: {why}: {raw:?}", origin.display(), i + 1));
             if word.is_empty() {
                 return Err(bad("empty word"));
             }
-            let count: u64 = rest
-                .trim()
-                .parse()
-                .map_err(|_| bad("expected `word<TAB>count` with a non-negative integer count"))?;
+            let count: u64 = rest.trim().parse().map_err(|_| bad("expected `word<TAB>count` with a non-negative integer count"))?;
             pairs.push((word, count));
         }
         Self::from_pairs(pairs)
@@ -162,20 +141,14 @@ impl Lexicon {
         if word.contains(END_MARKER) {
             return None; // crawdad reads it as its end marker, which would match the prefix
         }
-        self.trie
-            .as_ref()?
-            .exact_match(word.chars())
-            .map(|v| v as usize)
+        self.trie.as_ref()?.exact_match(word.chars()).map(|v| v as usize)
     }
     pub fn get(&self, word: &str) -> u64 {
         self.id(word).map(|i| self.counts[i]).unwrap_or(0)
     }
     /// Longest word in characters.
     pub fn max_word_chars(&self) -> usize {
-        (0..self.len())
-            .map(|i| self.word(i).chars().count())
-            .max()
-            .unwrap_or(0)
+        (0..self.len()).map(|i| self.word(i).chars().count()).max().unwrap_or(0)
     }
 
     pub(crate) fn trie(&self) -> Option<&crawdad::Trie> {
@@ -199,8 +172,7 @@ impl Lexicon {
         use std::io::Write;
         write_atomic(path, |w, tmp| {
             for id in self.ids_by_count() {
-                writeln!(w, "{}\t{}", self.word(id), self.counts[id])
-                    .map_err(|e| Error::io(tmp, e))?;
+                writeln!(w, "{}\t{}", self.word(id), self.counts[id]).map_err(|e| Error::io(tmp, e))?;
             }
             Ok(())
         })
@@ -217,13 +189,8 @@ impl Lexicon {
     /// this back). Layout: magic, format version, lengths, xxh3-64 of the payload, then
     /// counts, offsets, word text and the serialized crawdad trie. Used as a cache only.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let trie = self
-            .trie
-            .as_ref()
-            .map(|t| t.serialize_to_vec())
-            .unwrap_or_default();
-        let mut payload =
-            Vec::with_capacity(self.counts.len() * 12 + self.text.len() + trie.len() + 8);
+        let trie = self.trie.as_ref().map(|t| t.serialize_to_vec()).unwrap_or_default();
+        let mut payload = Vec::with_capacity(self.counts.len() * 12 + self.text.len() + trie.len() + 8);
         for c in &self.counts {
             payload.extend_from_slice(&c.to_le_bytes());
         }
@@ -247,10 +214,7 @@ impl Lexicon {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |why: &str| Error::arg(format!("not a valid lexicon image: {why}"));
         let u64_at = |at: usize| -> Result<u64> {
-            bytes
-                .get(at..at + 8)
-                .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                .ok_or_else(|| bad("truncated header"))
+            bytes.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).ok_or_else(|| bad("truncated header"))
         };
         if bytes.get(..8) != Some(BINARY_MAGIC.as_slice()) {
             return Err(bad("bad magic"));
@@ -258,36 +222,20 @@ impl Lexicon {
         if bytes.get(8..12) != Some(BINARY_VERSION.to_le_bytes().as_slice()) {
             return Err(bad("other format version"));
         }
-        let (n, text_len, trie_len, sum) = (
-            u64_at(12)? as usize,
-            u64_at(20)? as usize,
-            u64_at(28)? as usize,
-            u64_at(36)?,
-        );
+        let (n, text_len, trie_len, sum) = (u64_at(12)? as usize, u64_at(20)? as usize, u64_at(28)? as usize, u64_at(36)?);
         let payload = &bytes[44.min(bytes.len())..];
-        let expected = n
-            .checked_mul(12)
-            .and_then(|x| x.checked_add(4 + text_len))
-            .and_then(|x| x.checked_add(trie_len));
+        let expected = n.checked_mul(12).and_then(|x| x.checked_add(4 + text_len)).and_then(|x| x.checked_add(trie_len));
         if expected != Some(payload.len()) {
             return Err(bad("lengths do not match"));
         }
         if xxhash_rust::xxh3::xxh3_64(payload) != sum {
             return Err(bad("checksum mismatch"));
         }
-        let counts: Vec<u64> = payload[..8 * n]
-            .chunks_exact(8)
-            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-            .collect();
-        let offsets: Vec<u32> = payload[8 * n..12 * n + 4]
-            .chunks_exact(4)
-            .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
-            .collect();
-        let text = std::str::from_utf8(&payload[12 * n + 4..12 * n + 4 + text_len])
-            .map_err(|_| bad("words not UTF-8"))?;
-        if offsets.windows(2).any(|w| w[0] > w[1])
-            || offsets.last().map(|&o| o as usize) != Some(text_len)
-        {
+        let counts: Vec<u64> = payload[..8 * n].chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))).collect();
+        let offsets: Vec<u32> =
+            payload[8 * n..12 * n + 4].chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4]))).collect();
+        let text = std::str::from_utf8(&payload[12 * n + 4..12 * n + 4 + text_len]).map_err(|_| bad("words not UTF-8"))?;
+        if offsets.windows(2).any(|w| w[0] > w[1]) || offsets.last().map(|&o| o as usize) != Some(text_len) {
             return Err(bad("offsets out of order"));
         }
         if offsets.iter().any(|&o| !text.is_char_boundary(o as usize)) {
@@ -299,17 +247,8 @@ impl Lexicon {
             // the checksum matched, so these are bytes serialize_to_vec wrote
             Some(crawdad::Trie::deserialize_from_slice(&payload[12 * n + 4 + text_len..]).0)
         };
-        let total = counts
-            .iter()
-            .try_fold(0u64, |a, &c| a.checked_add(c))
-            .ok_or_else(|| bad("counts overflow"))?;
-        Ok(Lexicon {
-            text: text.to_string(),
-            offsets,
-            counts,
-            total,
-            trie,
-        })
+        let total = counts.iter().try_fold(0u64, |a, &c| a.checked_add(c)).ok_or_else(|| bad("counts overflow"))?;
+        Ok(Lexicon { text: text.to_string(), offsets, counts, total, trie })
     }
 
     /// Ids ordered by count descending, ties by word (the order of saved files): ids are
@@ -344,20 +283,14 @@ mod tests {
     #[test]
     fn parse_tsv_and_space_formats() {
         let lex = Lexicon::parse("的 100 u\n中国\t7\n\n人民  3\r\n", Path::new("x")).unwrap();
-        assert_eq!(
-            (lex.get("的"), lex.get("中国"), lex.get("人民")),
-            (100, 7, 3)
-        );
+        assert_eq!((lex.get("的"), lex.get("中国"), lex.get("人民")), (100, 7, 3));
         assert!(Lexicon::parse("词\n", Path::new("x")).is_err());
         assert!(Lexicon::parse("词\t-1\n", Path::new("x")).is_err());
         assert!(Lexicon::parse("词 abc\n", Path::new("x")).is_err());
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("lex.tsv");
         lex.save(&p).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&p).unwrap(),
-            "的\t100\n中国\t7\n人民\t3\n"
-        );
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "的\t100\n中国\t7\n人民\t3\n");
         let back = Lexicon::load(&p).unwrap();
         assert_eq!((back.len(), back.total()), (3, 110));
     }
@@ -386,13 +319,7 @@ mod tests {
     fn prefixes_shortest_first() {
         let lex = Lexicon::from_pairs([("中", 1), ("中国", 1), ("中国人", 1), ("国", 1)]).unwrap();
         let chars: Vec<char> = "中国人民".chars().collect();
-        let got: Vec<(String, usize)> = lex
-            .prefixes(&chars)
-            .map(|(id, n)| (lex.word(id).to_string(), n))
-            .collect();
-        assert_eq!(
-            got,
-            vec![("中".into(), 1), ("中国".into(), 2), ("中国人".into(), 3)]
-        );
+        let got: Vec<(String, usize)> = lex.prefixes(&chars).map(|(id, n)| (lex.word(id).to_string(), n)).collect();
+        assert_eq!(got, vec![("中".into(), 1), ("中国".into(), 2), ("中国人".into(), 3)]);
     }
 }

@@ -79,10 +79,7 @@ impl SegTrie {
     /// Lay out `trie` with the score of each word value (`None` = the word is skipped).
     /// `None` if the serialized form is not the layout this code reads (then callers
     /// walk crawdad itself).
-    pub fn from_crawdad(
-        trie: &crawdad::Trie,
-        score_of: impl Fn(u32) -> Option<f64>,
-    ) -> Option<SegTrie> {
+    pub fn from_crawdad(trie: &crawdad::Trie, score_of: impl Fn(u32) -> Option<f64>) -> Option<SegTrie> {
         let bytes = trie.serialize_to_vec();
         let mut rd = Reader(&bytes);
         let table_len = rd.u32()? as usize;
@@ -128,11 +125,7 @@ impl SegTrie {
                 None
             };
             let scored = value.and_then(&score_of);
-            word_ids.push(if scored.is_some() {
-                value.unwrap_or(NO_WORD)
-            } else {
-                NO_WORD
-            });
+            word_ids.push(if scored.is_some() { value.unwrap_or(NO_WORD) } else { NO_WORD });
             let word = match scored {
                 Some(sc) => *score_ids.entry(sc.to_bits()).or_insert_with(|| {
                     scores.push(sc);
@@ -141,16 +134,8 @@ impl SegTrie {
                 None => NO_WORD,
             };
             cells.push(Cell {
-                base: if is_leaf || vacant {
-                    u32::MAX
-                } else {
-                    base & OFFSET_MASK
-                },
-                check: if vacant || i == 0 {
-                    u32::MAX
-                } else {
-                    check & OFFSET_MASK
-                },
+                base: if is_leaf || vacant { u32::MAX } else { base & OFFSET_MASK },
+                check: if vacant || i == 0 { u32::MAX } else { check & OFFSET_MASK },
                 word,
                 children: 0,
             });
@@ -171,15 +156,8 @@ impl SegTrie {
             }
         }
         // pairs: every depth-2 node's path c1 c2 (depth-1 nodes are the root's children)
-        let alphabet = codes
-            .iter()
-            .filter(|&&c| c != NO_CODE)
-            .max()
-            .map_or(1, |&c| c + 1);
-        let pair_bits = alphabet
-            .next_power_of_two()
-            .trailing_zeros()
-            .clamp(3, MAX_PAIR_BITS);
+        let alphabet = codes.iter().filter(|&&c| c != NO_CODE).max().map_or(1, |&c| c + 1);
+        let pair_bits = alphabet.next_power_of_two().trailing_zeros().clamp(3, MAX_PAIR_BITS);
         let mut pairs = vec![0u64; (1usize << (2 * pair_bits)) / 64];
         let root_base = cells[0].base;
         for i in 0..n {
@@ -197,14 +175,7 @@ impl SegTrie {
                 pairs[bit / 64] |= 1 << (bit % 64);
             }
         }
-        Some(SegTrie {
-            codes,
-            cells,
-            scores,
-            pairs,
-            pair_bits,
-            word_ids,
-        })
+        Some(SegTrie { codes, cells, scores, pairs, pair_bits, word_ids })
     }
 
     /// False if no word starts with the characters coded c1 c2 (true when unknown).
@@ -281,9 +252,7 @@ impl SegTrie {
         if !self.may_start(c1, c2) {
             return;
         }
-        let Some(first) = self.cells.get((self.cells[0].base ^ c1) as usize) else {
-            return;
-        };
+        let Some(first) = self.cells.get((self.cells[0].base ^ c1) as usize) else { return };
         if let Some(cell) = self.cells.get((first.base ^ c2) as usize) {
             prefetch(cell);
         }
@@ -311,11 +280,7 @@ mod tests {
         let mut keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         keys.sort_unstable();
         keys.dedup();
-        let records: Vec<(&str, u32)> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i as u32))
-            .collect();
+        let records: Vec<(&str, u32)> = keys.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
         let trie = crawdad::Trie::from_records(records).unwrap();
         // score = value, so the walk's scores name the words it found
         let seg = SegTrie::from_crawdad(&trie, |v| Some(v as f64)).unwrap();
@@ -326,26 +291,14 @@ mod tests {
         for s in 0..chars.len() {
             // crawdad reads its end marker U+FFFF as the edge to a leaf: not a character
             // of any word, so stop the reference walk there
-            let end = chars[s..]
-                .iter()
-                .position(|&c| c == '\u{ffff}')
-                .map_or(chars.len(), |p| s + p);
-            want.push(
-                trie.common_prefix_search(chars[s..end].iter().copied())
-                    .map(|(v, l)| (l, v))
-                    .collect(),
-            );
+            let end = chars[s..].iter().position(|&c| c == '\u{ffff}').map_or(chars.len(), |p| s + p);
+            want.push(trie.common_prefix_search(chars[s..end].iter().copied()).map(|(v, l)| (l, v)).collect());
             let mut mine = Vec::new();
             seg.for_each_prefix(&codes[s..], |l, sc| mine.push((l, sc as u32)));
             got.push(mine);
             // the exact lookup agrees with crawdad's on every substring
             for e in s + 1..=end {
-                assert_eq!(
-                    seg.id_of(&codes[s..e]),
-                    trie.exact_match(chars[s..e].iter().copied()),
-                    "{:?}",
-                    &chars[s..e]
-                );
+                assert_eq!(seg.id_of(&codes[s..e]), trie.exact_match(chars[s..e].iter().copied()), "{:?}", &chars[s..e]);
             }
         }
         (want, got)
@@ -353,20 +306,10 @@ mod tests {
 
     #[test]
     fn same_words_as_crawdad() {
-        let keys: Vec<String> = [
-            "世界",
-            "世界中",
-            "世",
-            "世論調査",
-            "統計調査",
-            "中",
-            "a",
-            "ab",
-            "abc",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let keys: Vec<String> = ["世界", "世界中", "世", "世論調査", "統計調査", "中", "a", "ab", "abc"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let (want, got) = both(&keys, "世界中の統計世論調査abcab\u{ffff}世界");
         assert_eq!(want, got);
         // values are ranks of the sorted keys a ab abc 世 世界 世界中 世論調査 中 統計調査
@@ -387,9 +330,7 @@ mod tests {
         let alphabet: Vec<char> = (0x4e00..0x4e00 + 6000).filter_map(char::from_u32).collect();
         let mut x = 12345u64;
         let mut next = |m: usize| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (x >> 33) as usize % m
         };
         let mut keys: Vec<String> = alphabet.iter().map(|c| c.to_string()).collect();

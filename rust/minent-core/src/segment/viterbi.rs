@@ -24,9 +24,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::index::corpus::{
-    count_lines, is_apostrophe, is_han_char, split_lines, Segmenter, SourceFile,
-};
+use crate::index::corpus::{count_lines, is_apostrophe, is_han_char, split_lines, Segmenter, SourceFile};
 use crate::segment::lexicon::{before_end_marker, Lexicon};
 use crate::segment::segtrie::SegTrie;
 use crate::util::atomic::write_atomic_ctl;
@@ -42,68 +40,18 @@ pub fn is_separator(c: char) -> bool {
 
 /// Unicode decimal digits (category Nd, Unicode 14 as in CPython 3.11), i.e. Python's `\d`.
 const ND_RANGES: &[(u32, u32)] = &[
-    (0x30, 0x39),
-    (0x660, 0x669),
-    (0x6F0, 0x6F9),
-    (0x7C0, 0x7C9),
-    (0x966, 0x96F),
-    (0x9E6, 0x9EF),
-    (0xA66, 0xA6F),
-    (0xAE6, 0xAEF),
-    (0xB66, 0xB6F),
-    (0xBE6, 0xBEF),
-    (0xC66, 0xC6F),
-    (0xCE6, 0xCEF),
-    (0xD66, 0xD6F),
-    (0xDE6, 0xDEF),
-    (0xE50, 0xE59),
-    (0xED0, 0xED9),
-    (0xF20, 0xF29),
-    (0x1040, 0x1049),
-    (0x1090, 0x1099),
-    (0x17E0, 0x17E9),
-    (0x1810, 0x1819),
-    (0x1946, 0x194F),
-    (0x19D0, 0x19D9),
-    (0x1A80, 0x1A89),
-    (0x1A90, 0x1A99),
-    (0x1B50, 0x1B59),
-    (0x1BB0, 0x1BB9),
-    (0x1C40, 0x1C49),
-    (0x1C50, 0x1C59),
-    (0xA620, 0xA629),
-    (0xA8D0, 0xA8D9),
-    (0xA900, 0xA909),
-    (0xA9D0, 0xA9D9),
-    (0xA9F0, 0xA9F9),
-    (0xAA50, 0xAA59),
-    (0xABF0, 0xABF9),
-    (0xFF10, 0xFF19),
-    (0x104A0, 0x104A9),
-    (0x10D30, 0x10D39),
-    (0x11066, 0x1106F),
-    (0x110F0, 0x110F9),
-    (0x11136, 0x1113F),
-    (0x111D0, 0x111D9),
-    (0x112F0, 0x112F9),
-    (0x11450, 0x11459),
-    (0x114D0, 0x114D9),
-    (0x11650, 0x11659),
-    (0x116C0, 0x116C9),
-    (0x11730, 0x11739),
-    (0x118E0, 0x118E9),
-    (0x11950, 0x11959),
-    (0x11C50, 0x11C59),
-    (0x11D50, 0x11D59),
-    (0x11DA0, 0x11DA9),
-    (0x16A60, 0x16A69),
-    (0x16AC0, 0x16AC9),
-    (0x16B50, 0x16B59),
-    (0x1D7CE, 0x1D7FF),
-    (0x1E140, 0x1E149),
-    (0x1E2F0, 0x1E2F9),
-    (0x1E950, 0x1E959),
-    (0x1FBF0, 0x1FBF9),
+    (0x30, 0x39), (0x660, 0x669), (0x6F0, 0x6F9), (0x7C0, 0x7C9), (0x966, 0x96F), (0x9E6, 0x9EF),
+    (0xA66, 0xA6F), (0xAE6, 0xAEF), (0xB66, 0xB6F), (0xBE6, 0xBEF), (0xC66, 0xC6F), (0xCE6, 0xCEF),
+    (0xD66, 0xD6F), (0xDE6, 0xDEF), (0xE50, 0xE59), (0xED0, 0xED9), (0xF20, 0xF29), (0x1040, 0x1049),
+    (0x1090, 0x1099), (0x17E0, 0x17E9), (0x1810, 0x1819), (0x1946, 0x194F), (0x19D0, 0x19D9),
+    (0x1A80, 0x1A89), (0x1A90, 0x1A99), (0x1B50, 0x1B59), (0x1BB0, 0x1BB9), (0x1C40, 0x1C49),
+    (0x1C50, 0x1C59), (0xA620, 0xA629), (0xA8D0, 0xA8D9), (0xA900, 0xA909), (0xA9D0, 0xA9D9),
+    (0xA9F0, 0xA9F9), (0xAA50, 0xAA59), (0xABF0, 0xABF9), (0xFF10, 0xFF19), (0x104A0, 0x104A9),
+    (0x10D30, 0x10D39), (0x11066, 0x1106F), (0x110F0, 0x110F9), (0x11136, 0x1113F), (0x111D0, 0x111D9),
+    (0x112F0, 0x112F9), (0x11450, 0x11459), (0x114D0, 0x114D9), (0x11650, 0x11659), (0x116C0, 0x116C9),
+    (0x11730, 0x11739), (0x118E0, 0x118E9), (0x11950, 0x11959), (0x11C50, 0x11C59), (0x11D50, 0x11D59),
+    (0x11DA0, 0x11DA9), (0x16A60, 0x16A69), (0x16AC0, 0x16AC9), (0x16B50, 0x16B59), (0x1D7CE, 0x1D7FF),
+    (0x1E140, 0x1E149), (0x1E2F0, 0x1E2F9), (0x1E950, 0x1E959), (0x1FBF0, 0x1FBF9),
 ];
 
 #[inline]
@@ -156,11 +104,7 @@ pub struct Tokenizer {
 
 impl std::fmt::Debug for Tokenizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Tokenizer({:?}, null_score {}, combine_alnum {})",
-            self.lexicon, self.null_score, self.combine_alnum
-        )
+        write!(f, "Tokenizer({:?}, null_score {}, combine_alnum {})", self.lexicon, self.null_score, self.combine_alnum)
     }
 }
 
@@ -169,39 +113,22 @@ impl Tokenizer {
     /// segmented (`piece` is its text): looked up along the trie nodes the segmentation
     /// just walked when it can be (crawdad's own walk took twice as long).
     #[inline]
-    pub(crate) fn id_of_token(
-        &self,
-        scratch: &Scratch,
-        from: usize,
-        to: usize,
-        piece: &str,
-    ) -> Option<usize> {
+    pub(crate) fn id_of_token(&self, scratch: &Scratch, from: usize, to: usize, piece: &str) -> Option<usize> {
         match &self.seg {
-            Some(seg) if scratch.codes.len() >= to => {
-                seg.id_of(&scratch.codes[from..to]).map(|i| i as usize)
-            }
+            Some(seg) if scratch.codes.len() >= to => seg.id_of(&scratch.codes[from..to]).map(|i| i as usize),
             _ => self.lexicon.id(piece),
         }
     }
 
     pub fn new(lexicon: Arc<Lexicon>, null_score: f64, combine_alnum: bool) -> Self {
         let log_total = ln_or_sentinel(lexicon.total());
-        let scores = lexicon
-            .counts()
-            .iter()
-            .map(|&c| ln_or_sentinel(c) - log_total)
-            .collect();
+        let scores = lexicon.counts().iter().map(|&c| ln_or_sentinel(c) - log_total).collect();
         Self::assemble(lexicon, scores, null_score, combine_alnum)
     }
 
     /// A tokenizer maximising the sum of arbitrary per-word `scores` (by lexicon id)
     /// instead of unigram log-probabilities, e.g. branching-entropy autonomy scores.
-    pub fn with_scores(
-        lexicon: Arc<Lexicon>,
-        scores: Vec<f64>,
-        null_score: f64,
-        combine_alnum: bool,
-    ) -> Result<Self> {
+    pub fn with_scores(lexicon: Arc<Lexicon>, scores: Vec<f64>, null_score: f64, combine_alnum: bool) -> Result<Self> {
         if scores.len() != lexicon.len() {
             return Err(Error::arg("one score per lexicon word is needed"));
         }
@@ -211,25 +138,12 @@ impl Tokenizer {
         Ok(Self::assemble(lexicon, scores, null_score, combine_alnum))
     }
 
-    fn assemble(
-        lexicon: Arc<Lexicon>,
-        scores: Vec<f64>,
-        null_score: f64,
-        combine_alnum: bool,
-    ) -> Self {
+    fn assemble(lexicon: Arc<Lexicon>, scores: Vec<f64>, null_score: f64, combine_alnum: bool) -> Self {
         let seg = lexicon
             .trie()
             .and_then(|t| SegTrie::from_crawdad(t, |id| scores.get(id as usize).copied()))
             .map(Arc::new);
-        Tokenizer {
-            lexicon,
-            scores,
-            seg,
-            null_score,
-            combine_alnum,
-            atomic_digits: false,
-            symbols: Segmenter::Han,
-        }
+        Tokenizer { lexicon, scores, seg, null_score, combine_alnum, atomic_digits: false, symbols: Segmenter::Han }
     }
 
     /// Segment every line of `paths` and count the tokens made only of the symbols of
@@ -255,10 +169,7 @@ impl Tokenizer {
                     if pairs {
                         for w in spans.windows(2) {
                             let (a, b) = (&line[w[0].clone()], &line[w[1].clone()]);
-                            if w[0].end == w[1].start
-                                && is_word_of(symbols, a)
-                                && is_word_of(symbols, b)
-                            {
+                            if w[0].end == w[1].start && is_word_of(symbols, a) && is_word_of(symbols, b) {
                                 pair.clear();
                                 pair.push_str(a);
                                 pair.push('\n');
@@ -291,25 +202,13 @@ impl Tokenizer {
     }
 
     /// [`tokenize_spans`](Self::tokenize_spans) into a reused vector.
-    pub fn tokenize_spans_into(
-        &self,
-        sent: &str,
-        scratch: &mut Scratch,
-        out: &mut Vec<Range<usize>>,
-    ) {
-        let o = Opts {
-            null_score: self.null_score,
-            combine: self.combine_alnum,
-            atomic_digits: self.atomic_digits,
-            symbols: self.symbols,
-        };
+    pub fn tokenize_spans_into(&self, sent: &str, scratch: &mut Scratch, out: &mut Vec<Range<usize>>) {
+        let o = Opts { null_score: self.null_score, combine: self.combine_alnum, atomic_digits: self.atomic_digits,
+                       symbols: self.symbols };
         match (&self.seg, self.lexicon.trie()) {
             (Some(seg), _) => tokenize_into_opts(sent, Some(&**seg), o, scratch, out),
             (None, Some(trie)) => {
-                let words = TrieWords {
-                    trie,
-                    scores: &self.scores,
-                };
+                let words = TrieWords { trie, scores: &self.scores };
                 tokenize_into_opts(sent, Some(&words), o, scratch, out)
             }
             (None, None) => tokenize_into_opts::<SegTrie>(sent, None, o, scratch, out),
@@ -317,10 +216,7 @@ impl Tokenizer {
     }
 
     pub fn tokenize<'a>(&self, sent: &'a str, scratch: &mut Scratch) -> Vec<&'a str> {
-        self.tokenize_spans(sent, scratch)
-            .into_iter()
-            .map(|r| &sent[r])
-            .collect()
+        self.tokenize_spans(sent, scratch).into_iter().map(|r| &sent[r]).collect()
     }
 }
 
@@ -407,12 +303,7 @@ pub fn tokenize_into<W: Words>(
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
-    let o = Opts {
-        null_score,
-        combine,
-        atomic_digits: false,
-        symbols: Segmenter::Han,
-    };
+    let o = Opts { null_score, combine, atomic_digits: false, symbols: Segmenter::Han };
     tokenize_into_opts(sent, words, o, scratch, out)
 }
 
@@ -442,21 +333,10 @@ pub fn tokenize_into_opts<W: Words>(
     scratch: &mut Scratch,
     out: &mut Vec<Range<usize>>,
 ) {
-    let Opts {
-        null_score,
-        combine,
-        atomic_digits,
-        symbols,
-    } = o;
+    let Opts { null_score, combine, atomic_digits, symbols } = o;
     out.clear();
     // decode the sentence once; pieces are char ranges of it
-    let Scratch {
-        chars,
-        byte_at,
-        codes,
-        score,
-        back,
-    } = scratch;
+    let Scratch { chars, byte_at, codes, score, back } = scratch;
     chars.clear();
     byte_at.clear();
     let mut any_alnum = false;
@@ -472,12 +352,7 @@ pub fn tokenize_into_opts<W: Words>(
     let n = chars.len();
     let mut piece_start = 0;
     let mut piece = |from: usize, to: usize, out: &mut Vec<Range<usize>>| {
-        let s = Sentence {
-            text: sent,
-            chars: &chars[..to],
-            byte_at,
-            codes,
-        };
+        let s = Sentence { text: sent, chars: &chars[..to], byte_at, codes };
         segment_piece(&s, from, words, null_score, atomic_digits, score, back, out);
     };
     for k in 0..n {
@@ -569,8 +444,7 @@ fn segment_piece_atomic<W: Words>(
 ) {
     let chars = &s.chars[from..];
     let n = chars.len();
-    let inside =
-        |k: usize| k > 0 && k < n && is_decimal_digit(chars[k - 1]) && is_decimal_digit(chars[k]);
+    let inside = |k: usize| k > 0 && k < n && is_decimal_digit(chars[k - 1]) && is_decimal_digit(chars[k]);
     for k in 0..n {
         if inside(k) {
             continue;
@@ -604,9 +478,7 @@ fn segment_piece_atomic<W: Words>(
 pub(crate) fn is_word_of(symbols: Segmenter, tok: &str) -> bool {
     match symbols {
         Segmenter::Han => tok.chars().all(is_han_char),
-        Segmenter::Unicode => {
-            tok.chars().all(|c| symbols.is_symbol(c)) && !tok.chars().all(is_apostrophe)
-        }
+        Segmenter::Unicode => tok.chars().all(|c| symbols.is_symbol(c)) && !tok.chars().all(is_apostrophe),
         _ => tok.chars().all(|c| symbols.is_symbol(c)),
     }
 }
@@ -624,23 +496,14 @@ impl Tokenizer {
     /// per input line ("\n" endings; a CR before LF is dropped). The input is memory-mapped
     /// and processed in windows of ~32 MB, each split across threads, so memory stays
     /// bounded whatever the file size; `dst` appears only when complete (atomic rename).
-    pub fn tokenize_file(
-        &self,
-        src: &Path,
-        dst: &Path,
-        num_threads: Option<usize>,
-        ctl: &Control,
-    ) -> Result<FileStats> {
+    pub fn tokenize_file(&self, src: &Path, dst: &Path, num_threads: Option<usize>, ctl: &Control) -> Result<FileStats> {
         in_pool(num_threads, || {
             let file = SourceFile::open(src)?;
             ctl.stage("validate", file.bytes().len() as u64)?;
             let text = file.text()?;
             ctl.stage("segment", text.len() as u64)?;
             write_atomic_ctl(dst, ctl, |w, tmp| {
-                let mut stats = FileStats {
-                    bytes_in: text.len() as u64,
-                    ..Default::default()
-                };
+                let mut stats = FileStats { bytes_in: text.len() as u64, ..Default::default() };
                 let mut write = |outs: Vec<(Vec<u8>, u64)>| -> Result<()> {
                     for (out, lines) in outs {
                         w.write_all(&out).map_err(|e| Error::io(tmp, e))?;
@@ -679,18 +542,12 @@ impl Tokenizer {
     }
 
     /// Token spans of many sentences, in parallel (one scratch buffer per thread).
-    pub fn tokenize_batch<S: AsRef<str> + Sync>(
-        &self,
-        lines: &[S],
-        num_threads: Option<usize>,
-    ) -> Result<Vec<Vec<Range<usize>>>> {
+    pub fn tokenize_batch<S: AsRef<str> + Sync>(&self, lines: &[S], num_threads: Option<usize>) -> Result<Vec<Vec<Range<usize>>>> {
         in_pool(num_threads, || {
             Ok(lines
                 .par_iter()
                 .with_min_len(64)
-                .map_init(Scratch::default, |s, line| {
-                    self.tokenize_spans(line.as_ref(), s)
-                })
+                .map_init(Scratch::default, |s, line| self.tokenize_spans(line.as_ref(), s))
                 .collect())
         })
     }
@@ -699,11 +556,7 @@ impl Tokenizer {
     /// `[\u4e00-\u9fa5 0-9 a-z A-Z]` with `filtering`, else pieces between separators) and
     /// tokenize every non-empty chunk. Returns all tokens flat plus chunk boundaries
     /// (`bounds[k]..bounds[k + 1]` are the tokens of chunk k), in order, in parallel.
-    pub fn tokenize_chunks<'a, S: AsRef<str> + Sync>(
-        &self,
-        lines: &'a [S],
-        filtering: bool,
-    ) -> (Vec<&'a str>, Vec<usize>) {
+    pub fn tokenize_chunks<'a, S: AsRef<str> + Sync>(&self, lines: &'a [S], filtering: bool) -> (Vec<&'a str>, Vec<usize>) {
         let parts: Vec<(Vec<&'a str>, Vec<usize>)> = lines
             .par_chunks(1024)
             .map_init(Scratch::default, |scratch, block| {
@@ -720,11 +573,9 @@ impl Tokenizer {
                     };
                     if filtering {
                         // chunks of symbols only: nlp-zero's [\u4e00-\u9fa5 0-9 a-z A-Z] for Han
-                        line.split(|c: char| !self.symbols.is_symbol(c))
-                            .for_each(&mut emit);
+                        line.split(|c: char| !self.symbols.is_symbol(c)).for_each(&mut emit);
                     } else {
-                        line.split(|c: char| cuts(self.symbols, c))
-                            .for_each(&mut emit);
+                        line.split(|c: char| cuts(self.symbols, c)).for_each(&mut emit);
                     }
                 }
                 (toks, ends)
@@ -754,10 +605,7 @@ impl Tokenizer {
             self.tokenize_spans_into(line, scratch, &mut spans);
             for span in &spans {
                 let (from, len) = (at + span.start, span.len());
-                match src
-                    .get(from..from + BLOCK)
-                    .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())
-                {
+                match src.get(from..from + BLOCK).and_then(|b| <&[u8; BLOCK]>::try_from(b).ok()) {
                     Some(block) if len <= BLOCK => {
                         out.extend_from_slice(block);
                         out.truncate(out.len() - (BLOCK - len));
@@ -794,16 +642,10 @@ fn combine_alnum(sent: &str, tokens: &mut Vec<Range<usize>>) {
     for i in 0..tokens.len() {
         let t = tokens[i].clone();
         let w = &sent[t.clone()];
-        let ends_alnum = w
-            .as_bytes()
-            .last()
-            .is_some_and(|b| b.is_ascii_alphanumeric());
+        let ends_alnum = w.as_bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
         if ends_alnum {
             if combine {
-                if kept > 0
-                    && w.chars()
-                        .all(|c| c.is_ascii_alphabetic() || c == '.' || is_decimal_digit(c))
-                {
+                if kept > 0 && w.chars().all(|c| c.is_ascii_alphabetic() || c == '.' || is_decimal_digit(c)) {
                     tokens[kept - 1].end = t.end;
                     continue;
                 }
@@ -826,11 +668,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn tok(words: &[(&str, u64)]) -> Tokenizer {
-        Tokenizer::new(
-            Arc::new(Lexicon::from_pairs(words.iter().map(|&(w, c)| (w, c))).unwrap()),
-            -100.0,
-            true,
-        )
+        Tokenizer::new(Arc::new(Lexicon::from_pairs(words.iter().map(|&(w, c)| (w, c))).unwrap()), -100.0, true)
     }
 
     #[test]
@@ -855,10 +693,7 @@ mod tests {
         t.atomic_digits = true;
         // no boundary between two digits: the run is one token, a word may go on past it
         assert_eq!(t.tokenize("2000年", &mut s), vec!["2000", "年"]);
-        assert_eq!(
-            t.tokenize("12月x１２３", &mut s),
-            vec!["12月", "x", "１２３"]
-        );
+        assert_eq!(t.tokenize("12月x１２３", &mut s), vec!["12月", "x", "１２３"]);
         assert_eq!(t.tokenize("a1b", &mut s), vec!["a", "1", "b"]);
     }
 
@@ -877,10 +712,7 @@ mod tests {
             format!("{long}\r\n中国"),
             "中".to_string(),
         ] {
-            let want: String = chunk
-                .lines()
-                .map(|l| t.tokenize(l, &mut s).join(" ") + "\n")
-                .collect();
+            let want: String = chunk.lines().map(|l| t.tokenize(l, &mut s).join(" ") + "\n").collect();
             let (got, lines) = t.segment_lines(&chunk, &mut s);
             assert_eq!(String::from_utf8(got).unwrap(), want, "{chunk:?}");
             assert_eq!(lines, chunk.lines().count() as u64);
@@ -891,10 +723,7 @@ mod tests {
     fn end_marker_char_is_not_part_of_a_word() {
         let t = tok(&[("ab", 5), ("c", 2)]);
         let mut s = Scratch::default();
-        assert_eq!(
-            t.tokenize("ab\u{ffff}c", &mut s),
-            vec!["ab", "\u{ffff}", "c"]
-        );
+        assert_eq!(t.tokenize("ab\u{ffff}c", &mut s), vec!["ab", "\u{ffff}", "c"]);
     }
 
     /// Score of a segmentation as nlp-zero accumulates it.

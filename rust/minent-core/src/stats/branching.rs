@@ -40,10 +40,7 @@ pub fn pack_chars(chars: impl IntoIterator<Item = char>) -> u128 {
 
 pub fn unpack_chars(key: u128) -> Vec<char> {
     let n = (key >> 120) as usize;
-    (0..n)
-        .rev()
-        .map(|i| char::from_u32(((key >> (21 * i)) & 0x1F_FFFF) as u32).unwrap_or('\u{fffd}'))
-        .collect()
+    (0..n).rev().map(|i| char::from_u32(((key >> (21 * i)) & 0x1F_FFFF) as u32).unwrap_or('\u{fffd}')).collect()
 }
 
 pub(crate) fn key_len(key: u128) -> usize {
@@ -54,11 +51,7 @@ pub(crate) fn key_len(key: u128) -> usize {
 pub(crate) fn shorten(key: u128, front: bool) -> u128 {
     let n = key_len(key);
     let body = key & ((1u128 << 120) - 1);
-    let body = if front {
-        body & ((1u128 << (21 * (n - 1))) - 1)
-    } else {
-        body >> 21
-    };
+    let body = if front { body & ((1u128 << (21 * (n - 1))) - 1) } else { body >> 21 };
     body | (((n - 1) as u128) << 120)
 }
 
@@ -79,12 +72,7 @@ pub struct BranchRow {
 impl CorpusIndex {
     /// Right branching entropy of every n-gram of 1..=max_n characters seen at least
     /// `min_count` times.
-    pub fn right_branching(
-        &self,
-        max_n: usize,
-        min_count: u64,
-        ctl: &Control,
-    ) -> Result<Vec<BranchRow>> {
+    pub fn right_branching(&self, max_n: usize, min_count: u64, ctl: &Control) -> Result<Vec<BranchRow>> {
         self.right_branching_chunked(max_n, min_count, None, ctl)
     }
 
@@ -98,10 +86,7 @@ impl CorpusIndex {
         ctl: &Control,
     ) -> Result<Vec<BranchRow>> {
         if max_n == 0 || max_n >= MAX_KEY_CHARS {
-            return Err(Error::arg(format!(
-                "max_n must be in 1..={}",
-                MAX_KEY_CHARS - 1
-            )));
+            return Err(Error::arg(format!("max_n must be in 1..={}", MAX_KEY_CHARS - 1)));
         }
         let sa = self.sa.as_slice();
         let lcp = self.lcp.as_slice();
@@ -109,8 +94,7 @@ impl CorpusIndex {
         let first = self.buckets.get(1).copied().unwrap_or(total).min(total);
         ctl.stage("ngrams", (total - first) as u64)?;
         let work = total - first;
-        let chunk = chunk
-            .unwrap_or_else(|| (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22));
+        let chunk = chunk.unwrap_or_else(|| (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22));
         let starts: Vec<usize> = (first..total).step_by(chunk).collect();
         let parts: Vec<Vec<BranchRow>> = with_text!(self, text => {
             starts
@@ -181,16 +165,7 @@ fn branch_scan<S: Symbol>(
 ) -> Vec<BranchRow> {
     let top = max_n + 1; // runs of max_n + 1 only feed their parents
     let acc = vec![(0, 0.0); top + 1];
-    let mut rows = BranchRows {
-        text,
-        sa,
-        vocab,
-        k1,
-        max_n,
-        min_count,
-        acc,
-        out: Vec::new(),
-    };
+    let mut rows = BranchRows { text, sa, vocab, k1, max_n, min_count, acc, out: Vec::new() };
     lcp_intervals(lcp, k0, k1, 1, top, &mut rows);
     rows.out
 }
@@ -232,18 +207,9 @@ impl<S: Symbol> IntervalVisitor for BranchRows<'_, S> {
                 let t = sum_clnc + if b > 0.0 { b * b.ln() } else { 0.0 };
                 let entropy = c.ln() - t / c;
                 let vocab = self.vocab;
-                let chars = gram.iter().map(|x| {
-                    vocab
-                        .get(x.id() as usize - 1)
-                        .copied()
-                        .unwrap_or('\u{fffd}')
-                });
+                let chars = gram.iter().map(|x| vocab.get(x.id() as usize - 1).copied().unwrap_or('\u{fffd}'));
                 let key = pack_chars(chars);
-                self.out.push(BranchRow {
-                    key,
-                    count,
-                    entropy,
-                });
+                self.out.push(BranchRow { key, count, entropy });
             }
         }
         self.acc[n] = (0, 0.0);

@@ -37,9 +37,7 @@ impl KwicOrder {
             "left" => Ok(KwicOrder::Left),
             "right" => Ok(KwicOrder::Right),
             "random" => Ok(KwicOrder::Random(seed)),
-            other => Err(Error::arg(format!(
-                "unknown order {other:?}: expected \"corpus\", \"left\", \"right\" or \"random\""
-            ))),
+            other => Err(Error::arg(format!("unknown order {other:?}: expected \"corpus\", \"left\", \"right\" or \"random\""))),
         }
     }
 }
@@ -84,9 +82,7 @@ impl CorpusIndex {
     /// its length in symbols; with `first`, only the first `first` of them.
     fn hit_positions(&self, s: &str, first: Option<usize>) -> Result<(Vec<u64>, usize)> {
         if s.is_empty() {
-            return Err(Error::arg(
-                "the empty string has no occurrences; give at least one character",
-            ));
+            return Err(Error::arg("the empty string has no occurrences; give at least one character"));
         }
         let Some(pattern) = self.encode_pattern(s) else {
             return Ok((Vec::new(), 0));
@@ -134,28 +130,17 @@ impl CorpusIndex {
     fn check_hits(&self, pos: &[u64], len: usize) -> Result<()> {
         let n = self.text_len() as u64;
         if pos.iter().any(|&p| p + len as u64 > n) {
-            return Err(Error::arg(
-                "the index's suffix array points outside its text (the index file is corrupt)",
-            ));
+            return Err(Error::arg("the index's suffix array points outside its text (the index file is corrupt)"));
         }
         Ok(())
     }
 
-    fn place_all(
-        &self,
-        origin: &Origin,
-        pos: &[u64],
-        len: usize,
-        ctl: &Control,
-    ) -> Result<Vec<Place>> {
+    fn place_all(&self, origin: &Origin, pos: &[u64], len: usize, ctl: &Control) -> Result<Vec<Place>> {
         let blocks: Vec<Vec<Place>> = pos
             .par_chunks(BLOCK)
             .map(|block| {
                 ctl.check()?;
-                block
-                    .iter()
-                    .map(|&p| origin.place(self.segmenter, p, len))
-                    .collect()
+                block.iter().map(|&p| origin.place(self.segmenter, p, len)).collect()
             })
             .collect::<Result<_>>()?;
         Ok(blocks.concat())
@@ -170,21 +155,12 @@ impl CorpusIndex {
 
     /// Keyword-in-context lines of `s`: up to `width` characters on each side within the
     /// line, in the original characters; `limit` lines in `order`.
-    pub fn kwic(
-        &self,
-        s: &str,
-        width: usize,
-        limit: usize,
-        order: KwicOrder,
-        ctl: &Control,
-    ) -> Result<Vec<KwicLine>> {
+    pub fn kwic(&self, s: &str, width: usize, limit: usize, order: KwicOrder, ctl: &Control) -> Result<Vec<KwicLine>> {
         let origin = self.origin()?;
         let (pos, len) = match order {
             KwicOrder::Corpus => self.hit_positions(s, Some(limit))?,
             KwicOrder::Random(_) => self.unsorted_hits(s)?,
-            KwicOrder::Left | KwicOrder::Right => {
-                self.sorted_by_context(s, limit, order == KwicOrder::Left)?
-            }
+            KwicOrder::Left | KwicOrder::Right => self.sorted_by_context(s, limit, order == KwicOrder::Left)?,
         };
         let (pos, keys): (Vec<u64>, Vec<u64>) = match order {
             KwicOrder::Random(seed) => {
@@ -207,14 +183,7 @@ impl CorpusIndex {
                 KwicOrder::Right => self.context_key(pos[i] as usize, len, false),
                 _ => String::new(),
             };
-            Ok(KwicLine {
-                place: *p,
-                left: left.into(),
-                matched: matched.into(),
-                right: right.into(),
-                key: keys[i],
-                sort_key,
-            })
+            Ok(KwicLine { place: *p, left: left.into(), matched: matched.into(), right: right.into(), key: keys[i], sort_key })
         };
         places.par_iter().enumerate().map(line).collect()
     }
@@ -223,9 +192,7 @@ impl CorpusIndex {
     /// outward) or to the right, ties in corpus order; and the length of `s` in symbols.
     fn sorted_by_context(&self, s: &str, limit: usize, left: bool) -> Result<(Vec<u64>, usize)> {
         if s.is_empty() {
-            return Err(Error::arg(
-                "the empty string has no occurrences; give at least one character",
-            ));
+            return Err(Error::arg("the empty string has no occurrences; give at least one character"));
         }
         let Some(pattern) = self.encode_pattern(s) else {
             return Ok((Vec::new(), 0));
@@ -238,9 +205,7 @@ impl CorpusIndex {
         let sa = &self.sa.as_slice()[lo..hi];
         let n = self.text_len();
         if sa.iter().any(|&p| p as usize + len > n) {
-            return Err(Error::arg(
-                "the index's suffix array points outside its text (the index file is corrupt)",
-            ));
+            return Err(Error::arg("the index's suffix array points outside its text (the index file is corrupt)"));
         }
         let pos = with_text!(self, text => {
             let by_key = |a: &u64, b: &u64| {
@@ -248,8 +213,10 @@ impl CorpusIndex {
                 let key = if left { cmp_left(text, a, b) } else { cmp_right(text, a + len, b + len) };
                 key.then(a.cmp(&b))
             };
-            let mut pos: Vec<u64> = if left || limit >= sa.len() {
+            let mut pos: Vec<u64> = if limit >= sa.len() {
                 sa.iter().map(|&p| p as u64).collect()
+            } else if left {
+                first_by_left_key(text, sa, limit)
             } else {
                 // the interval is in right-key order already: every hit before the group of
                 // the limit-th one's key K, and the earliest of that group, found as the
@@ -341,18 +308,8 @@ impl CorpusIndex {
                     },
                 )
         })?;
-        let counts = counts
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(_, &n)| n > 0)
-            .map(|(id, &n)| (self.vocab[id - 1], n))
-            .collect();
-        Ok(Collocates {
-            hits: pos.len() as u64,
-            slots,
-            counts,
-        })
+        let counts = counts.iter().enumerate().skip(1).filter(|(_, &n)| n > 0).map(|(id, &n)| (self.vocab[id - 1], n)).collect();
+        Ok(Collocates { hits: pos.len() as u64, slots, counts })
     }
 }
 
@@ -360,15 +317,46 @@ impl CorpusIndex {
 fn cmp_right<S: Symbol>(text: &[S], a: usize, b: usize) -> std::cmp::Ordering {
     let (x, y) = (&text[a.min(text.len())..], &text[b.min(text.len())..]);
     for i in 0.. {
-        let (p, q) = (
-            x.get(i).map_or(0, |s| s.id()),
-            y.get(i).map_or(0, |s| s.id()),
-        );
+        let (p, q) = (x.get(i).map_or(0, |s| s.id()), y.get(i).map_or(0, |s| s.id()));
         if p != q || p == 0 {
             return p.cmp(&q);
         }
     }
     unreachable!()
+}
+
+/// The `limit` (< sa.len()) hits first by the left key, ties by position, unsorted: every
+/// hit's first symbols to the left packed into a u64 (one read each), the `limit` smallest
+/// packed keys selected as integers, and only the hits that tie with the last of them on
+/// an incomplete packed key compared symbol by symbol.
+fn first_by_left_key<S: Symbol>(text: &[S], sa: &[u32], limit: usize) -> Vec<u64> {
+    let bits = 8 * S::WIDTH as usize;
+    let pack = |p: usize| -> u64 {
+        let mut key = 0u64;
+        let mut ended = false;
+        for i in 1..=64 / bits {
+            let s = if ended || i > p { 0 } else { text[p - i].id() };
+            ended |= s == 0;
+            key = key << bits | s as u64;
+        }
+        key
+    };
+    // a packed key holding no 0 is incomplete: the segment goes on to the left
+    let incomplete = |key: u64| (0..64 / bits).all(|k| (key >> (k * bits)) & ((1u64 << bits) - 1) != 0);
+    let mut keyed: Vec<(u64, u64)> = sa.par_iter().map(|&p| (pack(p as usize), p as u64)).collect();
+    keyed.select_nth_unstable(limit - 1);
+    let last = keyed[limit - 1].0;
+    let mut out: Vec<u64> = keyed[..limit].iter().filter(|k| k.0 < last).map(|k| k.1).collect();
+    let mut tied: Vec<u64> = keyed.iter().filter(|k| k.0 == last).map(|k| k.1).collect();
+    let need = limit - out.len();
+    if incomplete(last) {
+        tied.sort_unstable_by(|&a, &b| cmp_left(text, a as usize, b as usize).then(a.cmp(&b)));
+        tied.truncate(need);
+    } else {
+        smallest(&mut tied, need);
+    }
+    out.extend(tied);
+    out
 }
 
 /// Compare the segments that precede positions `a` and `b`, read backwards.
@@ -424,10 +412,7 @@ mod tests {
     /// ... with the left (reversed) and right segment keys of each hit.
     fn naive(text: &str, seg: Segmenter, pat: &str) -> Vec<Hit> {
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        let chars: Vec<(usize, char)> = text[bom..]
-            .char_indices()
-            .map(|(i, c)| (i + bom, c))
-            .collect();
+        let chars: Vec<(usize, char)> = text[bom..].char_indices().map(|(i, c)| (i + bom, c)).collect();
         let mut segs: Vec<Vec<(u64, u64, usize, char)>> = vec![Vec::new()];
         let (mut line, mut col) = (1u64, 0u64);
         for (k, &(off, c)) in chars.iter().enumerate() {
@@ -442,10 +427,7 @@ mod tests {
                     _ => Some(true),
                 },
                 Segmenter::Unicode => Some(
-                    is_word_char(c)
-                        || (is_apostrophe(c)
-                            && prev.is_some_and(is_word_char)
-                            && next.is_some_and(is_word_char)),
+                    is_word_char(c) || (is_apostrophe(c) && prev.is_some_and(is_word_char) && next.is_some_and(is_word_char)),
                 ),
                 Segmenter::All => match c {
                     '\n' => Some(false),
@@ -473,14 +455,7 @@ mod tests {
                     let last = w[w.len() - 1];
                     let left = s[..j].iter().rev().map(|x| x.3).collect();
                     let right = s[j + pat.len()..].iter().map(|x| x.3).collect();
-                    out.push((
-                        w[0].0,
-                        w[0].1,
-                        w[0].2,
-                        last.2 + last.3.len_utf8(),
-                        left,
-                        right,
-                    ));
+                    out.push((w[0].0, w[0].1, w[0].2, last.2 + last.3.len_utf8(), left, right));
                 }
             }
         }
@@ -489,32 +464,17 @@ mod tests {
 
     fn naive_context(text: &str, start: usize, end: usize, width: usize) -> (String, String) {
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        let before: Vec<char> = text[bom..start]
-            .chars()
-            .rev()
-            .take_while(|&c| c != '\n')
-            .take(width)
-            .collect();
+        let before: Vec<char> = text[bom..start].chars().rev().take_while(|&c| c != '\n').take(width).collect();
         let line_rest = text[end..].split('\n').next().unwrap_or("");
-        let line_rest = if text[end..].len() > line_rest.len() {
-            line_rest.strip_suffix('\r').unwrap_or(line_rest)
-        } else {
-            line_rest
-        };
-        (
-            before.into_iter().rev().collect(),
-            line_rest.chars().take(width).collect(),
-        )
+        let line_rest =
+            if text[end..].len() > line_rest.len() { line_rest.strip_suffix('\r').unwrap_or(line_rest) } else { line_rest };
+        (before.into_iter().rev().collect(), line_rest.chars().take(width).collect())
     }
 
     fn texts() -> impl Strategy<Value = Vec<String>> {
-        let alphabet = prop::sample::select(vec![
-            "a", "b", "中", "国", " ", "\n", "\r\n", "\r", "'", ".", "é", "\u{feff}", "𠀀", "\t",
-        ]);
-        prop::collection::vec(
-            prop::collection::vec(alphabet, 0..160).prop_map(|v| v.concat()),
-            1..4,
-        )
+        let alphabet =
+            prop::sample::select(vec!["a", "b", "中", "国", " ", "\n", "\r\n", "\r", "'", ".", "é", "\u{feff}", "𠀀", "\t"]);
+        prop::collection::vec(prop::collection::vec(alphabet, 0..160).prop_map(|v| v.concat()), 1..4)
     }
 
     proptest! {

@@ -67,8 +67,7 @@ pub(crate) fn lcp_intervals<V: IntervalVisitor>(
         // runs longer than l start here: inside the chunk always; past its end only when
         // following, and only inside a run of length l still open in this scan (each new
         // run of length n then has its parent of length n - 1, so all of them open)
-        let opens =
-            from <= hi && (k < k1 || (V::FOLLOW_PAST_END && l >= lo && open[l - lo].is_some()));
+        let opens = from <= hi && (k < k1 || (V::FOLLOW_PAST_END && l >= lo && open[l - lo].is_some()));
         if opens {
             for slot in &mut open[from - lo..] {
                 *slot = Some(k);
@@ -115,14 +114,7 @@ mod tests {
     /// run of length n − 1 it reports. Sorted by end, then longest first.
     type Reported = Vec<(usize, usize, usize, bool)>;
 
-    fn brute_force(
-        lcp: &[u16],
-        k0: usize,
-        k1: usize,
-        lo: usize,
-        hi: usize,
-        follow: bool,
-    ) -> Reported {
+    fn brute_force(lcp: &[u16], k0: usize, k1: usize, lo: usize, hi: usize, follow: bool) -> Reported {
         let total = lcp.len();
         let l = |k: usize| if k == 0 { 0 } else { lcp[k] as usize };
         let mut reported: Vec<Vec<(usize, usize)>> = Vec::new(); // per n - lo
@@ -134,13 +126,8 @@ mod tests {
                     continue;
                 }
                 let e = (s + 1..total).find(|&k| l(k) < n).unwrap_or(total);
-                let parent = if n > lo {
-                    reported[n - lo - 1]
-                        .iter()
-                        .find(|&&(ps, pe)| ps <= s && s < pe)
-                } else {
-                    None
-                };
+                let parent =
+                    if n > lo { reported[n - lo - 1].iter().find(|&&(ps, pe)| ps <= s && s < pe) } else { None };
                 let take = (k0 <= s && s < k1) || (follow && s >= k1 && parent.is_some());
                 if take {
                     mine.push((s, e));
@@ -153,13 +140,7 @@ mod tests {
         out
     }
 
-    fn scan<const FOLLOW: bool>(
-        lcp: &[u16],
-        k0: usize,
-        k1: usize,
-        lo: usize,
-        hi: usize,
-    ) -> Reported {
+    fn scan<const FOLLOW: bool>(lcp: &[u16], k0: usize, k1: usize, lo: usize, hi: usize) -> Reported {
         let mut rec = Record::<FOLLOW>(Vec::new());
         lcp_intervals(lcp, k0, k1, lo, hi, &mut rec);
         rec.0
@@ -203,20 +184,14 @@ mod tests {
             for n in 1..=max_n.min(s.len()) {
                 for i in 0..=s.len() - n {
                     let g: String = s[i..i + n].iter().collect();
-                    *ext.entry(g)
-                        .or_default()
-                        .entry(s.get(i + n).copied())
-                        .or_insert(0) += 1;
+                    *ext.entry(g).or_default().entry(s.get(i + n).copied()).or_insert(0) += 1;
                 }
             }
         }
         ext.into_iter()
             .map(|(g, m)| {
                 let t = m.values().sum::<u64>() as f64;
-                let h = -m
-                    .values()
-                    .map(|&c| (c as f64 / t) * (c as f64 / t).ln())
-                    .sum::<f64>();
+                let h = -m.values().map(|&c| (c as f64 / t) * (c as f64 / t).ln()).sum::<f64>();
                 (g, (t as u64, h))
             })
             .collect()

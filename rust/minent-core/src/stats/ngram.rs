@@ -44,10 +44,7 @@ impl NgramTable {
     }
     pub fn get(&self, row: usize) -> (&str, u64) {
         let (a, b) = (self.offsets[row] as usize, self.offsets[row + 1] as usize);
-        (
-            std::str::from_utf8(&self.data[a..b]).unwrap_or(""),
-            self.counts[row],
-        )
+        (std::str::from_utf8(&self.data[a..b]).unwrap_or(""), self.counts[row])
     }
     fn push(&mut self, chars: impl Iterator<Item = char>, count: u64, lex_key: u64) {
         if self.offsets.is_empty() {
@@ -55,23 +52,18 @@ impl NgramTable {
         }
         let mut buf = [0u8; 4];
         for c in chars {
-            self.data
-                .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            self.data.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }
         self.offsets.push(self.data.len() as i64);
         self.counts.push(count);
         self.lex_keys.push(lex_key);
     }
     fn concat(parts: Vec<NgramTable>) -> NgramTable {
-        let mut out = NgramTable {
-            offsets: vec![0],
-            ..Default::default()
-        };
+        let mut out = NgramTable { offsets: vec![0], ..Default::default() };
         for p in parts {
             let base = out.data.len() as i64;
             out.data.extend_from_slice(&p.data);
-            out.offsets
-                .extend(p.offsets.iter().skip(1).map(|o| o + base));
+            out.offsets.extend(p.offsets.iter().skip(1).map(|o| o + base));
             out.counts.extend_from_slice(&p.counts);
             out.lex_keys.extend_from_slice(&p.lex_keys);
         }
@@ -79,10 +71,7 @@ impl NgramTable {
     }
     /// Rows reordered by `perm`.
     fn permuted(&self, perm: &[u32]) -> NgramTable {
-        let mut out = NgramTable {
-            offsets: Vec::with_capacity(perm.len() + 1),
-            ..Default::default()
-        };
+        let mut out = NgramTable { offsets: Vec::with_capacity(perm.len() + 1), ..Default::default() };
         out.offsets.push(0);
         out.data.reserve(self.data.len());
         out.counts.reserve(perm.len());
@@ -112,9 +101,7 @@ impl NgramOrder {
         match name {
             "count" => Ok(NgramOrder::Count),
             "ngram" => Ok(NgramOrder::Ngram),
-            other => Err(Error::arg(format!(
-                "order must be \"count\" or \"ngram\", not {other:?}"
-            ))),
+            other => Err(Error::arg(format!("order must be \"count\" or \"ngram\", not {other:?}"))),
         }
     }
 }
@@ -133,14 +120,10 @@ impl CorpusIndex {
         ctl: &Control,
     ) -> Result<NgramTable> {
         if min_n == 0 || min_n > max_n {
-            return Err(Error::arg(format!(
-                "need 1 <= min_n <= max_n, got ({min_n}, {max_n})"
-            )));
+            return Err(Error::arg(format!("need 1 <= min_n <= max_n, got ({min_n}, {max_n})")));
         }
         if max_n > MAX_N {
-            return Err(Error::arg(format!(
-                "n-grams longer than {MAX_N} characters are not supported"
-            )));
+            return Err(Error::arg(format!("n-grams longer than {MAX_N} characters are not supported")));
         }
         if min_count == 0 {
             return Err(Error::arg("min_count must be at least 1"));
@@ -152,9 +135,9 @@ impl CorpusIndex {
             let lex = &table.lex_keys;
             match order {
                 NgramOrder::Ngram => perm.par_sort_unstable_by_key(|&r| lex[r as usize]),
-                NgramOrder::Count => perm.par_sort_unstable_by_key(|&r| {
-                    (std::cmp::Reverse(table.counts[r as usize]), lex[r as usize])
-                }),
+                NgramOrder::Count => {
+                    perm.par_sort_unstable_by_key(|&r| (std::cmp::Reverse(table.counts[r as usize]), lex[r as usize]))
+                }
             }
             ctl.check()?;
             Ok(table.permuted(&perm))
@@ -178,8 +161,7 @@ impl CorpusIndex {
         let first = self.buckets.get(1).copied().unwrap_or(total).min(total);
         let work = total - first;
         ctl.stage("ngrams", work as u64)?;
-        let chunk = chunk
-            .unwrap_or_else(|| (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22));
+        let chunk = chunk.unwrap_or_else(|| (work / (rayon::current_num_threads() * 8)).clamp(1 << 16, 1 << 22));
         let starts: Vec<usize> = (first..total).step_by(chunk.max(1)).collect();
         let parts: Vec<NgramTable> = with_text!(self, text => {
             starts
@@ -209,13 +191,7 @@ fn scan<S: Symbol>(
     max_n: usize,
     min_count: u64,
 ) -> NgramTable {
-    let mut rows = NgramRows {
-        text,
-        sa,
-        vocab,
-        min_count,
-        out: NgramTable::default(),
-    };
+    let mut rows = NgramRows { text, sa, vocab, min_count, out: NgramTable::default() };
     lcp_intervals(lcp, k0, k1, min_n, max_n, &mut rows);
     let mut out = rows.out;
     if out.offsets.is_empty() {
@@ -244,25 +220,14 @@ impl<S: Symbol> IntervalVisitor for NgramRows<'_, S> {
             return;
         }
         let pos = self.sa[start] as usize;
-        let Some(gram) = self.text.get(pos..pos + n) else {
-            return;
-        };
+        let Some(gram) = self.text.get(pos..pos + n) else { return };
         // a single occurrence may run into a separator; runs of >= 2 cannot (capped LCP)
         if count == 1 && gram.iter().any(|s| s.id() == 0) {
             return;
         }
         let key = ((start as u64) << 16) | n as u64;
         let vocab = self.vocab;
-        self.out.push(
-            gram.iter().map(|s| {
-                vocab
-                    .get(s.id() as usize - 1)
-                    .copied()
-                    .unwrap_or('\u{fffd}')
-            }),
-            count,
-            key,
-        );
+        self.out.push(gram.iter().map(|s| vocab.get(s.id() as usize - 1).copied().unwrap_or('\u{fffd}')), count, key);
     }
 }
 
@@ -276,10 +241,7 @@ pub fn partition_of(data: &[u8], offsets: &[i64], partitions: u32) -> Result<Vec
     let bad = || Error::arg("offsets must be non-decreasing and inside the data");
     let mut out = Vec::with_capacity(offsets.len().saturating_sub(1));
     for w in offsets.windows(2) {
-        let (a, b) = (
-            usize::try_from(w[0]).map_err(|_| bad())?,
-            usize::try_from(w[1]).map_err(|_| bad())?,
-        );
+        let (a, b) = (usize::try_from(w[0]).map_err(|_| bad())?, usize::try_from(w[1]).map_err(|_| bad())?);
         let s = data.get(a..b).ok_or_else(bad)?;
         out.push((xxhash_rust::xxh3::xxh3_64(s) % partitions as u64) as u32);
     }

@@ -24,36 +24,19 @@ impl Side {
         match name {
             "left" => Ok(Side::Left),
             "right" => Ok(Side::Right),
-            other => Err(Error::arg(format!(
-                "side must be \"left\" or \"right\", not {other:?}"
-            ))),
+            other => Err(Error::arg(format!("side must be \"left\" or \"right\", not {other:?}"))),
         }
     }
 }
 
 /// First k in [lo, hi) whose symbol at `depth` is ≥ `sym` (a missing symbol sorts lowest).
 #[inline]
-fn lower<S: Symbol>(
-    text: &[S],
-    sa: &[u32],
-    mut lo: usize,
-    mut hi: usize,
-    depth: usize,
-    sym: u32,
-    strict: bool,
-) -> usize {
+fn lower<S: Symbol>(text: &[S], sa: &[u32], mut lo: usize, mut hi: usize, depth: usize, sym: u32, strict: bool) -> usize {
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
         let at = sa.get(mid).map(|&p| p as usize + depth);
-        let s = at
-            .and_then(|i| text.get(i))
-            .map(|s| s.id() as i64)
-            .unwrap_or(-1);
-        let go_right = if strict {
-            s <= sym as i64
-        } else {
-            s < sym as i64
-        };
+        let s = at.and_then(|i| text.get(i)).map(|s| s.id() as i64).unwrap_or(-1);
+        let go_right = if strict { s <= sym as i64 } else { s < sym as i64 };
         if go_right {
             lo = mid + 1;
         } else {
@@ -93,10 +76,7 @@ impl CorpusIndex {
         let Some(&first) = pattern.first() else {
             return (0, 0);
         };
-        let (Some(&lo), Some(&hi)) = (
-            self.buckets.get(first as usize),
-            self.buckets.get(first as usize + 1),
-        ) else {
+        let (Some(&lo), Some(&hi)) = (self.buckets.get(first as usize), self.buckets.get(first as usize + 1)) else {
             return (0, 0);
         };
         let sa = self.sa.as_slice();
@@ -116,9 +96,7 @@ impl CorpusIndex {
 
     fn check_pattern(s: &str) -> Result<()> {
         if s.is_empty() {
-            Err(Error::arg(
-                "the empty string has no count; give at least one character",
-            ))
+            Err(Error::arg("the empty string has no count; give at least one character"))
         } else {
             Ok(())
         }
@@ -209,11 +187,7 @@ impl CorpusIndex {
 
     /// Entropy (nats) of the neighbour distribution of `s` on `side`; 0 when it has none.
     pub fn branching_entropy(&self, s: &str, side: Side) -> Result<f64> {
-        let counts: Vec<u64> = self
-            .neighbors(s, side)?
-            .into_iter()
-            .map(|(_, c)| c)
-            .collect();
+        let counts: Vec<u64> = self.neighbors(s, side)?.into_iter().map(|(_, c)| c).collect();
         Ok(entropy(&counts))
     }
 

@@ -42,10 +42,7 @@ impl Chunks {
     fn ranges(&self, n: usize) -> Vec<std::ops::Range<usize>> {
         let len = self.len();
         let step = len.div_ceil(n.max(1)).max(256);
-        (0..len)
-            .step_by(step)
-            .map(|a| a..(a + step).min(len))
-            .collect()
+        (0..len).step_by(step).map(|a| a..(a + step).min(len)).collect()
     }
 }
 
@@ -103,9 +100,7 @@ impl TemplateFinder {
             return Err(Error::arg("window must be at least 1"));
         }
         if !(min_proba >= 0.0) || !min_proba.is_finite() || !min_pmi.is_finite() {
-            return Err(Error::arg(
-                "min_proba must be finite and >= 0, min_pmi finite",
-            ));
+            return Err(Error::arg("min_proba must be finite and >= 0, min_pmi finite"));
         }
         if max_paths == 0 {
             return Err(Error::arg("max_paths must be at least 1"));
@@ -136,47 +131,26 @@ impl TemplateFinder {
         h.digest()
     }
 
-    fn chunks_of<S: AsRef<str> + Sync>(
-        &mut self,
-        tok: &Tokenizer,
-        lines: &[S],
-        filtering: bool,
-    ) -> Chunks {
+    fn chunks_of<S: AsRef<str> + Sync>(&mut self, tok: &Tokenizer, lines: &[S], filtering: bool) -> Chunks {
         let (tokens, bounds) = tok.tokenize_chunks(lines, filtering);
         self.intern_flat(&tokens, bounds)
     }
 
     /// Chunk, tokenize (with `tok`, in parallel) and count `lines`.
-    pub fn train_text<S: AsRef<str> + Sync>(
-        &mut self,
-        tok: &std::sync::Arc<Tokenizer>,
-        lines: &[S],
-        filtering: bool,
-        ctl: &Control,
-    ) -> Result<()> {
+    pub fn train_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let chunks = self.chunks_of(tok, lines, filtering);
         ctl.check()?;
         self.train(&chunks, ctl)?;
         let cached: usize = self.token_cache.values().map(|c| c.1.ids.len()).sum();
         if cached + chunks.ids.len() <= CACHE_IDS {
-            self.token_cache
-                .insert(Self::text_key(tok, lines, filtering), (tok.clone(), chunks));
+            self.token_cache.insert(Self::text_key(tok, lines, filtering), (tok.clone(), chunks));
         }
         Ok(())
     }
 
     /// Templates of `lines`, reusing the tokenization of an identical `train_text` batch.
-    pub fn find_text<S: AsRef<str> + Sync>(
-        &mut self,
-        tok: &std::sync::Arc<Tokenizer>,
-        lines: &[S],
-        filtering: bool,
-        ctl: &Control,
-    ) -> Result<()> {
-        let chunks = match self
-            .token_cache
-            .remove(&Self::text_key(tok, lines, filtering))
-        {
+    pub fn find_text<S: AsRef<str> + Sync>(&mut self, tok: &std::sync::Arc<Tokenizer>, lines: &[S], filtering: bool, ctl: &Control) -> Result<()> {
+        let chunks = match self.token_cache.remove(&Self::text_key(tok, lines, filtering)) {
             Some((_, c)) => c,
             None => self.chunks_of(tok, lines, filtering),
         };
@@ -186,10 +160,7 @@ impl TemplateFinder {
 
     /// Intern flat tokens with chunk boundaries (see `Tokenizer::tokenize_chunks`).
     pub fn intern_flat(&mut self, tokens: &[&str], bounds: Vec<usize>) -> Chunks {
-        Chunks {
-            ids: tokens.iter().map(|w| self.vocab.id(w)).collect(),
-            bounds,
-        }
+        Chunks { ids: tokens.iter().map(|w| self.vocab.id(w)).collect(), bounds }
     }
 
     /// Count words and ordered skip-grams at distance 1..=window within each chunk.
@@ -217,9 +188,7 @@ impl TemplateFinder {
                 }
                 (w, s)
             })
-            .reduce(Counts::default, |(a, b), (c, d)| {
-                (add_counts(a, c), add_counts(b, d))
-            });
+            .reduce(Counts::default, |(a, b), (c, d)| (add_counts(a, c), add_counts(b, d)));
         ctl.check()?;
         self.words = add_counts(std::mem::take(&mut self.words), w);
         self.skip_grams = add_counts(std::mem::take(&mut self.skip_grams), s);
@@ -322,22 +291,13 @@ impl TemplateFinder {
         let found = std::mem::take(&mut self.found);
         let log_min = log_f(self.min_proba);
         let lt = ln_or_sentinel(found.entries.iter().map(|e| e.1).sum());
-        found
-            .entries
-            .into_iter()
-            .filter(|(_, n)| ln_or_sentinel(*n) - lt > log_min)
-            .collect()
+        found.entries.into_iter().filter(|(_, n)| ln_or_sentinel(*n) - lt > log_min).collect()
     }
 }
 
 /// DFS over maximal paths from `v` (nlp-zero `_all_paths` order); `emit` returns false to
 /// stop. Iterative, so a chunk of any length cannot overflow the stack.
-pub(super) fn walk(
-    v: usize,
-    out: &[Vec<usize>],
-    path: &mut Vec<usize>,
-    emit: &mut impl FnMut(&[usize]) -> bool,
-) -> bool {
+pub(super) fn walk(v: usize, out: &[Vec<usize>], path: &mut Vec<usize>, emit: &mut impl FnMut(&[usize]) -> bool) -> bool {
     path.clear();
     path.push(v);
     // (node, index of its next out-edge to follow)
@@ -384,3 +344,4 @@ fn template_of(ws: &[u32], p: &[usize], t: &mut Vec<u32>) {
         push(t, HOLE);
     }
 }
+

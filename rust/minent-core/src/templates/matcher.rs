@@ -30,10 +30,7 @@ pub struct TemplateTrie {
 
 impl Default for TemplateTrie {
     fn default() -> Self {
-        TemplateTrie {
-            nodes: vec![Node::default()],
-            total: 0,
-        }
+        TemplateTrie { nodes: vec![Node::default()], total: 0 }
     }
 }
 
@@ -77,15 +74,7 @@ impl Matches {
     /// As (span, [(positions, count)]) lists.
     pub fn to_lists(&self) -> Vec<((u32, u32), SpanMatches)> {
         (0..self.spans.len())
-            .map(|k| {
-                (
-                    self.spans[k],
-                    self.lists[k]
-                        .iter()
-                        .map(|m| (self.positions(m).to_vec(), m.count))
-                        .collect(),
-                )
-            })
+            .map(|k| (self.spans[k], self.lists[k].iter().map(|m| (self.positions(m).to_vec(), m.count)).collect()))
             .collect()
     }
 }
@@ -118,8 +107,7 @@ impl TemplateTrie {
 
     /// All matches in `sent` (word ids, `HOLE` for a word no template has).
     pub fn search(&self, sent: &[u32], mode: MatchMode) -> Matches {
-        self.search_ctl(sent, mode, &Control::new())
-            .unwrap_or_default()
+        self.search_ctl(sent, mode, &Control::new()).unwrap_or_default()
     }
 
     /// [`search`](Self::search), cancelled (`ctl`) between start positions.
@@ -149,11 +137,7 @@ impl TemplateTrie {
             }
             let at = out.positions.len() as u32;
             out.positions.extend_from_slice(m);
-            out.lists[si].push(Match {
-                at,
-                len: m.len() as u32,
-                count,
-            });
+            out.lists[si].push(Match { at, len: m.len() as u32, count });
         };
         let mut matching = Vec::new();
         for s in 0..sent.len() {
@@ -211,3 +195,4 @@ impl TemplateTrie {
 }
 
 use MatchMode as Mode;
+

@@ -93,20 +93,11 @@ mod tests {
         trie.set(&[HOLE, 1], 10).unwrap();
         trie.set(&[3, 6], 5).unwrap();
         let compat = trie.search(&[0, 1, 2], Mode::Compat).to_lists();
-        assert_eq!(
-            compat,
-            vec![((0, 2), vec![(vec![1], 10)]), ((0, 3), vec![(vec![1], 10)])]
-        );
+        assert_eq!(compat, vec![((0, 2), vec![(vec![1], 10)]), ((0, 3), vec![(vec![1], 10)])]);
         let intended = trie.search(&[0, 1, 2], Mode::Intended).to_lists();
         assert_eq!(intended, vec![((0, 2), vec![(vec![1], 10)])]);
         let compat = trie.search(&[4, 3, 5, 6], Mode::Compat).to_lists();
-        assert_eq!(
-            compat,
-            vec![
-                ((0, 4), vec![(vec![1, 3], 5)]),
-                ((1, 4), vec![(vec![1, 3], 5)])
-            ]
-        );
+        assert_eq!(compat, vec![((0, 4), vec![(vec![1, 3], 5)]), ((1, 4), vec![(vec![1, 3], 5)])]);
         assert!(trie.search(&[4, 3, 5, 6], Mode::Intended).is_empty());
         assert_eq!(round4(-1.97716269), -1.9772);
         // agrees with exact decimal rounding (Python's round) on many values
@@ -121,3 +112,4 @@ mod tests {
         }
     }
 }
+

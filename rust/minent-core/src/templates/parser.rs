@@ -2,9 +2,9 @@
 //! memoised on spans.
 
 use super::matcher::{Match, Matches};
-use crate::segment::viterbi::ln_or_sentinel;
 use crate::util::control::Control;
 use crate::util::error::Result;
+use crate::segment::viterbi::ln_or_sentinel;
 
 /// A parse: literal positions of the main template and the parses of its gaps.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,18 +33,11 @@ pub(super) fn round4(x: f64) -> f64 {
 /// each span's best score and chosen match are computed once, the tree is built at the end.
 pub fn parse(n: usize, matches: &Matches, total: u64, null_score: f64) -> (Parse, f64) {
     // parse_ctl fails only when its Control is cancelled, and nothing can cancel this one
-    parse_ctl(n, matches, total, null_score, &Control::new())
-        .expect("a fresh Control is never cancelled")
+    parse_ctl(n, matches, total, null_score, &Control::new()).expect("a fresh Control is never cancelled")
 }
 
 /// [`parse`], cancelled (`ctl`): each span's evaluation checks it.
-pub fn parse_ctl(
-    n: usize,
-    matches: &Matches,
-    total: u64,
-    null_score: f64,
-    ctl: &Control,
-) -> Result<(Parse, f64)> {
+pub fn parse_ctl(n: usize, matches: &Matches, total: u64, null_score: f64, ctl: &Control) -> Result<(Parse, f64)> {
     // dense tables over spans (s, e), 0 <= s < e <= n: a sentence of n words has
     // n (n + 1) / 2 spans, and hashing each lookup took a fifth of the parse
     let mut by_span = vec![NONE; n * (n + 1)];
@@ -54,19 +47,8 @@ pub fn parse_ctl(
         }
     }
     let mut memo = vec![None; n * (n + 1)];
-    let ctx = ParseCtx {
-        n,
-        matches,
-        by_span: &by_span,
-        log_total: ln_or_sentinel(total),
-        null_score,
-        ctl,
-    };
-    let (score, _) = if n == 0 {
-        (-ctx.null_score, None)
-    } else {
-        ctx.best(0, n as u32, &mut memo)
-    };
+    let ctx = ParseCtx { n, matches, by_span: &by_span, log_total: ln_or_sentinel(total), null_score, ctl };
+    let (score, _) = if n == 0 { (-ctx.null_score, None) } else { ctx.best(0, n as u32, &mut memo) };
     ctl.check()?;
     Ok((ctx.tree(0, n as u32, &memo), score))
 }
@@ -91,14 +73,9 @@ struct ParseCtx<'a> {
 
 /// The gaps (blocks) between a match's literal positions inside [s, e).
 fn gaps(s: u32, e: u32, positions: &[u32]) -> impl Iterator<Item = (u32, u32)> + '_ {
-    let marks = std::iter::once(s as i64 - 1)
-        .chain(positions.iter().map(|&p| p as i64))
-        .chain(std::iter::once(e as i64));
+    let marks = std::iter::once(s as i64 - 1).chain(positions.iter().map(|&p| p as i64)).chain(std::iter::once(e as i64));
     let ends = marks.clone().skip(1);
-    marks
-        .zip(ends)
-        .filter(|(a, b)| a + 1 < *b)
-        .map(|(a, b)| ((a + 1) as u32, b as u32))
+    marks.zip(ends).filter(|(a, b)| a + 1 < *b).map(|(a, b)| ((a + 1) as u32, b as u32))
 }
 
 impl ParseCtx<'_> {
@@ -133,31 +110,20 @@ impl ParseCtx<'_> {
                     chosen = Some((key, i, score));
                 }
             }
-            chosen
-                .map(|(_, i, sc)| (sc, Some(i as u32)))
-                .unwrap_or((0.0, None))
+            chosen.map(|(_, i, sc)| (sc, Some(i as u32))).unwrap_or((0.0, None))
         };
         memo[span_index(self.n, s, e)] = Some(result);
         result
     }
 
     fn tree(&self, s: u32, e: u32, memo: &Memo) -> Parse {
-        let chosen = memo
-            .get(span_index(self.n, s, e))
-            .copied()
-            .flatten()
-            .and_then(|r| r.1);
+        let chosen = memo.get(span_index(self.n, s, e)).copied().flatten().and_then(|r| r.1);
         match chosen.map(|i| self.matches.positions(&self.list(s, e)[i as usize])) {
             Some(positions) => Parse {
                 positions: positions.to_vec(),
-                modules: gaps(s, e, positions)
-                    .map(|(a, b)| self.tree(a, b, memo))
-                    .collect(),
+                modules: gaps(s, e, positions).map(|(a, b)| self.tree(a, b, memo)).collect(),
             },
-            None => Parse {
-                positions: (s..e).collect(),
-                modules: Vec::new(),
-            },
+            None => Parse { positions: (s..e).collect(), modules: Vec::new() },
         }
     }
 }

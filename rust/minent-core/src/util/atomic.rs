@@ -31,9 +31,7 @@ pub fn flush_and_start_writeback(w: &mut BufWriter<File>) -> std::io::Result<()>
         // SAFETY: a valid open descriptor; the call only schedules writeback of its pages.
         // Its result is ignored: it is a hint (a sandbox may forbid it), and write errors
         // surface at the fsync that always follows.
-        let _ = unsafe {
-            libc::sync_file_range(w.get_ref().as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE)
-        };
+        let _ = unsafe { libc::sync_file_range(w.get_ref().as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
     }
     Ok(())
 }
@@ -52,9 +50,7 @@ fn hold_replaced(tmp: &File, dest: &Path) -> Option<File> {
     use std::os::unix::fs::OpenOptionsExt;
     // SAFETY: statfs is plain old data; fstatfs fills it for a valid descriptor.
     let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstatfs(tmp.as_raw_fd(), &mut st) } != 0
-        || !LOCAL_FS.contains(&(st.f_type as i64))
-    {
+    if unsafe { libc::fstatfs(tmp.as_raw_fd(), &mut st) } != 0 || !LOCAL_FS.contains(&(st.f_type as i64)) {
         return None;
     }
     let f = fs::OpenOptions::new()
@@ -62,9 +58,7 @@ fn hold_replaced(tmp: &File, dest: &Path) -> Option<File> {
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(dest)
         .ok()?;
-    f.metadata()
-        .is_ok_and(|m| m.is_file() && m.len() > 1 << 20)
-        .then_some(f)
+    f.metadata().is_ok_and(|m| m.is_file() && m.len() > 1 << 20).then_some(f)
 }
 
 /// Where an output goes: replaced atomically, or written in place as a stream.
@@ -81,10 +75,7 @@ fn destination(dest: &Path) -> Result<Destination> {
     use std::os::unix::fs::FileTypeExt;
     if dest.as_os_str() == "-" {
         use std::os::fd::AsFd;
-        let fd = std::io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| Error::io("<stdout>", e))?;
+        let fd = std::io::stdout().as_fd().try_clone_to_owned().map_err(|e| Error::io("<stdout>", e))?;
         return Ok(Destination::Stream(File::from(fd)));
     }
     let kind = match fs::metadata(dest) {
@@ -92,17 +83,12 @@ fn destination(dest: &Path) -> Result<Destination> {
         Err(_) => return Ok(Destination::Replace),
     };
     if kind.is_char_device() || kind.is_fifo() {
-        let f = fs::OpenOptions::new()
-            .write(true)
-            .open(dest)
-            .map_err(|e| Error::io(dest, e))?;
+        let f = fs::OpenOptions::new().write(true).open(dest).map_err(|e| Error::io(dest, e))?;
         return Ok(Destination::Stream(f));
     }
     if kind.is_socket() {
         let s = std::os::unix::net::UnixStream::connect(dest).map_err(|e| Error::io(dest, e))?;
-        return Ok(Destination::Stream(File::from(std::os::fd::OwnedFd::from(
-            s,
-        ))));
+        return Ok(Destination::Stream(File::from(std::os::fd::OwnedFd::from(s))));
     }
     if kind.is_block_device() {
         return Err(Error::arg(format!(
@@ -121,25 +107,17 @@ fn write_stream<T>(
     ctl: Option<&Control>,
     write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>,
 ) -> Result<T> {
-    let name: &Path = if dest.as_os_str() == "-" {
-        Path::new("<stdout>")
-    } else {
-        dest
-    };
+    let name: &Path = if dest.as_os_str() == "-" { Path::new("<stdout>") } else { dest };
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let value = write(&mut w, name)?;
-    w.into_inner()
-        .map_err(|e| Error::io(name, e.into_error()))?;
+    w.into_inner().map_err(|e| Error::io(name, e.into_error()))?;
     if let Some(ctl) = ctl {
         ctl.commit()?;
     }
     Ok(value)
 }
 
-pub fn write_atomic<T>(
-    dest: &Path,
-    write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>,
-) -> Result<T> {
+pub fn write_atomic<T>(dest: &Path, write: impl FnOnce(&mut BufWriter<File>, &Path) -> Result<T>) -> Result<T> {
     write_atomic_gated(dest, None, write)
 }
 
@@ -165,10 +143,7 @@ fn write_atomic_gated<T>(
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -178,9 +153,7 @@ fn write_atomic_gated<T>(
         let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         let value = write(&mut w, &tmp)?;
-        let file = w
-            .into_inner()
-            .map_err(|e| Error::io(&tmp, e.into_error()))?;
+        let file = w.into_inner().map_err(|e| Error::io(&tmp, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&tmp, e))?;
         // The file being replaced is freed when its last handle closes: inside the rename
         // if none is open, which for a large file (its cached pages are released) takes
@@ -195,9 +168,7 @@ fn write_atomic_gated<T>(
         #[cfg(target_os = "linux")]
         if let Some(f) = replaced {
             // if no thread can be started, the closure (and the handle) is dropped here
-            let _ = std::thread::Builder::new()
-                .name("minent-close".into())
-                .spawn(move || drop(f));
+            let _ = std::thread::Builder::new().name("minent-close".into()).spawn(move || drop(f));
         }
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
@@ -217,11 +188,7 @@ mod tests {
 
     fn leftovers(dir: &Path) -> Vec<String> {
         fs::read_dir(dir)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default()
     }
 
@@ -241,10 +208,7 @@ mod tests {
         assert_eq!(leftovers(dir.path()), vec!["out.txt".to_string()]);
 
         let ctl = Control::new();
-        write_atomic_ctl(&dest, &ctl, |w, tmp| {
-            w.write_all(b"new").map_err(|e| Error::io(tmp, e))
-        })
-        .unwrap();
+        write_atomic_ctl(&dest, &ctl, |w, tmp| w.write_all(b"new").map_err(|e| Error::io(tmp, e))).unwrap();
         assert_eq!(fs::read_to_string(&dest).unwrap(), "new");
         assert!(!ctl.cancel()); // committed: too late to cancel
     }
@@ -302,13 +266,7 @@ mod tests {
         let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
         // SAFETY: a valid C string; the call only creates a node in a temporary directory
         let r = unsafe { libc::mknod(c.as_ptr(), kind | 0o600, libc::makedev(major, minor)) };
-        assert_eq!(
-            r,
-            0,
-            "mknod {}: {} (the tests run as root)",
-            path.display(),
-            std::io::Error::last_os_error()
-        );
+        assert_eq!(r, 0, "mknod {}: {} (the tests run as root)", path.display(), std::io::Error::last_os_error());
     }
 
     #[test]
@@ -317,21 +275,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let null = dir.path().join("null");
         mknod(&null, libc::S_IFCHR, 1, 3);
-        let n = write_atomic(&null, |w, p| {
-            w.write_all(&[b'x'; 3 << 20])
-                .map_err(|e| Error::io(p, e))
-                .map(|_| 7)
-        })
-        .unwrap();
+        let n = write_atomic(&null, |w, p| w.write_all(&[b'x'; 3 << 20]).map_err(|e| Error::io(p, e)).map(|_| 7)).unwrap();
         assert_eq!(n, 7);
         assert!(fs::metadata(&null).unwrap().file_type().is_char_device());
         // a full device: the error is the call's, and the node is still a device
         let full = dir.path().join("full");
         mknod(&full, libc::S_IFCHR, 1, 7);
         let ctl = Control::new();
-        let r = write_atomic_ctl(&full, &ctl, |w, p| {
-            w.write_all(&[b'x'; 3 << 20]).map_err(|e| Error::io(p, e))
-        });
+        let r = write_atomic_ctl(&full, &ctl, |w, p| w.write_all(&[b'x'; 3 << 20]).map_err(|e| Error::io(p, e)));
         match r {
             Err(Error::Io { path, source }) => {
                 assert_eq!(path, full);
@@ -343,10 +294,7 @@ mod tests {
         // a block device is refused, untouched
         let blk = dir.path().join("blk");
         mknod(&blk, libc::S_IFBLK, 7, 200);
-        assert!(matches!(
-            write_atomic(&blk, |_, _| Ok(())),
-            Err(Error::InvalidArgument(_))
-        ));
+        assert!(matches!(write_atomic(&blk, |_, _| Ok(())), Err(Error::InvalidArgument(_))));
         assert!(fs::metadata(&blk).unwrap().file_type().is_block_device());
         let mut names = leftovers(dir.path());
         names.sort();
@@ -369,11 +317,7 @@ mod tests {
                 got
             })
         };
-        write_atomic(&fifo, |w, p| {
-            w.write_all(b"through the pipe")
-                .map_err(|e| Error::io(p, e))
-        })
-        .unwrap();
+        write_atomic(&fifo, |w, p| w.write_all(b"through the pipe").map_err(|e| Error::io(p, e))).unwrap();
         assert_eq!(reader.join().unwrap(), b"through the pipe");
         use std::os::unix::fs::FileTypeExt;
         assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
@@ -385,20 +329,14 @@ mod tests {
             listener.accept().unwrap().0.read_to_end(&mut got).unwrap();
             got
         });
-        write_atomic(&sock, |w, p| {
-            w.write_all(b"over the socket").map_err(|e| Error::io(p, e))
-        })
-        .unwrap();
+        write_atomic(&sock, |w, p| w.write_all(b"over the socket").map_err(|e| Error::io(p, e))).unwrap();
         assert_eq!(server.join().unwrap(), b"over the socket");
         // a symlink to a regular file is replaced by the new file, the target kept
         let target = dir.path().join("target");
         fs::write(&target, "old").unwrap();
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        write_atomic(&link, |w, p| {
-            w.write_all(b"new").map_err(|e| Error::io(p, e))
-        })
-        .unwrap();
+        write_atomic(&link, |w, p| w.write_all(b"new").map_err(|e| Error::io(p, e))).unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().is_file());
         assert_eq!(fs::read_to_string(&link).unwrap(), "new");
         assert_eq!(fs::read_to_string(&target).unwrap(), "old");

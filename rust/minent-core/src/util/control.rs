@@ -53,10 +53,7 @@ impl Control {
     /// Ask the work to stop. `true`: it will stop without publishing anything; `false`:
     /// it had already committed its output and will complete.
     pub fn cancel(&self) -> bool {
-        match self
-            .state
-            .compare_exchange(RUNNING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
-        {
+        match self.state.compare_exchange(RUNNING, CANCELLED, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => true,
             Err(state) => state == CANCELLED,
         }
@@ -69,10 +66,7 @@ impl Control {
     /// The point of no return before publishing output: `Err(Cancelled)` if the work was
     /// cancelled; afterwards [`cancel`](Self::cancel) can no longer stop it.
     pub fn commit(&self) -> Result<()> {
-        match self
-            .state
-            .compare_exchange(RUNNING, COMMITTED, Ordering::AcqRel, Ordering::Acquire)
-        {
+        match self.state.compare_exchange(RUNNING, COMMITTED, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) | Err(COMMITTED) => Ok(()),
             Err(_) => Err(Error::Cancelled),
         }

@@ -26,16 +26,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
     pub(crate) fn corrupt(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
-        Error::CorruptIndex {
-            path: path.into(),
-            reason: reason.into(),
-        }
+        Error::CorruptIndex { path: path.into(), reason: reason.into() }
     }
     pub(crate) fn arg(msg: impl Into<String>) -> Self {
         Error::InvalidArgument(msg.into())

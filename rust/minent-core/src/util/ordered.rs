@@ -152,10 +152,7 @@ impl KeyTexts {
 }
 
 /// `a + b` for count maps (the larger map absorbs the smaller one).
-pub fn add_counts<K: std::hash::Hash + Eq>(
-    a: HashMap<K, u64>,
-    b: HashMap<K, u64>,
-) -> HashMap<K, u64> {
+pub fn add_counts<K: std::hash::Hash + Eq>(a: HashMap<K, u64>, b: HashMap<K, u64>) -> HashMap<K, u64> {
     let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     for (k, v) in small {
         *big.entry(k).or_insert(0) += v;

@@ -114,11 +114,7 @@ mod tests {
         let s = "天地 ab é人\u{1F600}";
         let chars: Vec<char> = s.chars().collect();
         let ucs4: Vec<u32> = chars.iter().map(|&c| c as u32).collect();
-        let bmp: Vec<u16> = s
-            .chars()
-            .filter(|&c| (c as u32) < 0x1_0000)
-            .map(|c| c as u16)
-            .collect();
+        let bmp: Vec<u16> = s.chars().filter(|&c| (c as u32) < 0x1_0000).map(|c| c as u16).collect();
         let latin: Vec<u8> = "ab é".chars().map(|c| c as u8).collect();
         struct Collect;
         impl CharVisitor for Collect {
@@ -131,30 +127,13 @@ mod tests {
         let utf8 = read(Text::Utf8(s));
         assert_eq!(utf8, chars);
         assert_eq!(read(Text::Ucs4(&ucs4)), chars);
-        assert_eq!(
-            read(Text::Ucs2(&bmp)).into_iter().collect::<String>(),
-            "天地 ab é人"
-        );
-        assert_eq!(
-            read(Text::Latin1(&latin)).into_iter().collect::<String>(),
-            "ab é"
-        );
+        assert_eq!(read(Text::Ucs2(&bmp)).into_iter().collect::<String>(), "天地 ab é人");
+        assert_eq!(read(Text::Latin1(&latin)).into_iter().collect::<String>(), "ab é");
         // every length of UTF-8 encoding, and the highest code point
-        let all: Vec<u32> = [
-            'a',
-            '\u{7F}',
-            '\u{80}',
-            'é',
-            '\u{7FF}',
-            '\u{800}',
-            '天',
-            '\u{FFFF}',
-            '\u{10000}',
-            '\u{10FFFF}',
-        ]
-        .iter()
-        .map(|&c| c as u32)
-        .collect();
+        let all: Vec<u32> = ['a', '\u{7F}', '\u{80}', 'é', '\u{7FF}', '\u{800}', '天', '\u{FFFF}', '\u{10000}', '\u{10FFFF}']
+            .iter()
+            .map(|&c| c as u32)
+            .collect();
         let want: Vec<char> = all.iter().map(|&u| char::from_u32(u).unwrap()).collect();
         assert_eq!(read(Text::Ucs4(&all)), want);
     }

@@ -54,17 +54,12 @@ pub(super) fn short_key(chars: &[u32]) -> Option<u64> {
 
 /// The chars of a [`short_key`].
 fn short_chars(k: u64) -> impl Iterator<Item = char> {
-    (0..4)
-        .map(move |i| (k >> (16 * i)) as u32 & 0xFFFF)
-        .take_while(|&c| c != 0)
-        .map(unit_char)
+    (0..4).map(move |i| (k >> (16 * i)) as u32 & 0xFFFF).take_while(|&c| c != 0).map(unit_char)
 }
 
 /// A long piece's hash (the tables use the low bits).
 fn long_hash(chars: &[u32]) -> u64 {
-    let h = chars.iter().fold(0x243F_6A88_85A3_08D3u64, |h, &c| {
-        (h ^ c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    });
+    let h = chars.iter().fold(0x243F_6A88_85A3_08D3u64, |h, &c| (h ^ c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let h = (h ^ (h >> 32)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
     h ^ (h >> 32)
 }
@@ -106,19 +101,9 @@ impl BlockPieces {
         // about 2.6 chars a piece, 5 % of them long
         let each = chars.min(flush_at) / SHARDS;
         let runs = (0..SHARDS)
-            .map(|_| Run {
-                short: Vec::with_capacity(each * 2 / 5),
-                chars: Vec::with_capacity(each / 8),
-                long: Vec::new(),
-            })
+            .map(|_| Run { short: Vec::with_capacity(each * 2 / 5), chars: Vec::with_capacity(each / 8), long: Vec::new() })
             .collect();
-        BlockPieces {
-            runs,
-            tables: Vec::new(),
-            buffered: 0,
-            flush_at,
-            len: 0,
-        }
+        BlockPieces { runs, tables: Vec::new(), buffered: 0, flush_at, len: 0 }
     }
 
     /// One occurrence of the piece `chars` (not empty).
@@ -162,14 +147,7 @@ impl Run {
     /// Count the run's pieces into `shard`, their positions offset by `base`.
     fn count_into(&self, shard: &mut Shard, base: u64) {
         for &(k, at) in &self.short {
-            shard
-                .short
-                .entry(k)
-                .or_insert(Counted {
-                    count: 0,
-                    first: base + at,
-                })
-                .count += 1;
+            shard.short.entry(k).or_insert(Counted { count: 0, first: base + at }).count += 1;
         }
         let mut start = 0;
         for &(h, end, at) in &self.long {
@@ -240,16 +218,9 @@ impl LongTable {
         let i = self.entries.len() as u32;
         let start = self.arena.len();
         self.arena.extend_from_slice(key);
-        self.entries.push(Entry {
-            hash: h,
-            start,
-            end: self.arena.len(),
-            count: n,
-            first: at,
-        });
+        self.entries.push(Entry { hash: h, start, end: self.arena.len(), count: n, first: at });
         let entries = &self.entries;
-        self.table
-            .insert_unique(h, i, |&j| entries[j as usize].hash);
+        self.table.insert_unique(h, i, |&j| entries[j as usize].hash);
     }
 }
 
@@ -285,40 +256,28 @@ impl CutCounts {
         if self.shards.is_empty() {
             self.shards = vec![Shard::default(); SHARDS];
         }
-        self.shards
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(s, shard)| {
-                // distinct pieces are a fraction of the occurrences
-                let (short, n, chars) = blocks.iter().fold((0, 0, 0), |(k, n, t), b| {
-                    let r = &b.runs[s];
-                    (k + r.short.len(), n + r.long.len(), t + r.chars.len())
-                });
-                shard.short.reserve(short / 8);
-                shard.long.reserve(n / 4, chars / 4);
-                for (b, &base) in blocks.iter().zip(&bases) {
-                    // a block's flushed pieces all occurred before its buffered ones, so each
-                    // key first arrives here with its first position
-                    if let Some(table) = b.tables.get(s) {
-                        for (&k, e) in &table.short {
-                            shard
-                                .short
-                                .entry(k)
-                                .or_insert(Counted {
-                                    count: 0,
-                                    first: base + e.first,
-                                })
-                                .count += e.count;
-                        }
-                        for (i, e) in table.long.entries.iter().enumerate() {
-                            shard
-                                .long
-                                .add(table.long.key(i), e.hash, e.count, base + e.first);
-                        }
-                    }
-                    b.runs[s].count_into(shard, base);
-                }
+        self.shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
+            // distinct pieces are a fraction of the occurrences
+            let (short, n, chars) = blocks.iter().fold((0, 0, 0), |(k, n, t), b| {
+                let r = &b.runs[s];
+                (k + r.short.len(), n + r.long.len(), t + r.chars.len())
             });
+            shard.short.reserve(short / 8);
+            shard.long.reserve(n / 4, chars / 4);
+            for (b, &base) in blocks.iter().zip(&bases) {
+                // a block's flushed pieces all occurred before its buffered ones, so each
+                // key first arrives here with its first position
+                if let Some(table) = b.tables.get(s) {
+                    for (&k, e) in &table.short {
+                        shard.short.entry(k).or_insert(Counted { count: 0, first: base + e.first }).count += e.count;
+                    }
+                    for (i, e) in table.long.entries.iter().enumerate() {
+                        shard.long.add(table.long.key(i), e.hash, e.count, base + e.first);
+                    }
+                }
+                b.runs[s].count_into(shard, base);
+            }
+        });
     }
 
     /// Σ counts: the number of pieces cut.
@@ -336,9 +295,7 @@ impl CutCounts {
             .enumerate()
             .flat_map_iter(|(s, shard)| {
                 let keep = &keep;
-                let short = (shard.short.iter())
-                    .filter(move |(_, e)| keep(e.count))
-                    .map(|(&k, e)| (e.first, e.count, Piece::Short(k)));
+                let short = (shard.short.iter()).filter(move |(_, e)| keep(e.count)).map(|(&k, e)| (e.first, e.count, Piece::Short(k)));
                 let long = (shard.long.entries.iter().enumerate())
                     .filter(move |(_, e)| keep(e.count))
                     .map(move |(i, e)| (e.first, e.count, Piece::Long(s as u32, i as u32)));
@@ -359,13 +316,9 @@ impl CutCounts {
                         let start = text.len();
                         match piece {
                             Piece::Short(k) => text.extend(short_chars(k)),
-                            Piece::Long(s, i) => text.extend(
-                                self.shards[s as usize]
-                                    .long
-                                    .key(i as usize)
-                                    .iter()
-                                    .map(|&c| unit_char(c)),
-                            ),
+                            Piece::Long(s, i) => {
+                                text.extend(self.shards[s as usize].long.key(i as usize).iter().map(|&c| unit_char(c)))
+                            }
                         }
                         keys.push((text.len(), OrderedCounts::hash_of(&text[start..]), n));
                     }
@@ -463,10 +416,7 @@ mod tests {
                 _ => format!("p{}", (i * 7919) % 3001),
             })
             .collect();
-        assert!(
-            pieces.iter().any(|p| p.chars().count() == 4)
-                && pieces.iter().any(|p| p.chars().count() == 5)
-        );
+        assert!(pieces.iter().any(|p| p.chars().count() == 4) && pieces.iter().any(|p| p.chars().count() == 5));
         let mut expect = OrderedCounts::default();
         for p in &pieces {
             expect.add(p, 1);
@@ -479,8 +429,7 @@ mod tests {
                 .enumerate()
                 .map(|(k, block)| {
                     // blocks that flush every ~300 chars, and blocks that never do
-                    let mut b =
-                        BlockPieces::flushing_at(0, if k % 2 == 0 { 300 } else { usize::MAX });
+                    let mut b = BlockPieces::flushing_at(0, if k % 2 == 0 { 300 } else { usize::MAX });
                     for p in block {
                         let chars: Vec<u32> = p.chars().map(|c| c as u32).collect();
                         b.add(&chars);
@@ -495,12 +444,7 @@ mod tests {
         let want: Vec<(String, u64)> = expect.into_entries_where(|n| n > 2);
         assert!(want.len() > 1000);
         let of = ShortIds::of(&got);
-        assert!(
-            short.0.len() > 500 && short.0.len() < got.len(),
-            "{} of {}",
-            short.0.len(),
-            got.len()
-        );
+        assert!(short.0.len() > 500 && short.0.len() < got.len(), "{} of {}", short.0.len(), got.len());
         assert_eq!(short.0, of.0);
         assert_eq!(got.into_entries(), want);
     }

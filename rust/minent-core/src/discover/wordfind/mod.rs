@@ -40,11 +40,11 @@ use crate::util::ordered::add_counts;
 use crate::util::text::{AsText, CharVisitor};
 
 pub use crate::util::ordered::{KeyTexts, OrderedCounts};
+pub use pairs::PairCounts;
 use cut::{BlockPieces, CutCounts, ShortIds};
 use pairs::PairBlock;
-pub use pairs::PairCounts;
-use redundancy::remove_redundant;
 pub use redundancy::FoundWords;
+use redundancy::remove_redundant;
 
 /// nlp-zero's `log` for a float threshold: −100 for 0.
 fn log_f(x: f64) -> f64 {
@@ -65,10 +65,7 @@ impl LnTable {
     }
     #[inline]
     fn ln(&self, n: u64) -> f64 {
-        self.0
-            .get(n as usize)
-            .copied()
-            .unwrap_or_else(|| ln_or_sentinel(n))
+        self.0.get(n as usize).copied().unwrap_or_else(|| ln_or_sentinel(n))
     }
 }
 
@@ -95,14 +92,10 @@ pub struct WordFinder {
 impl WordFinder {
     pub fn new(min_proba: f64, min_pmi: f64) -> Result<Self> {
         if !(min_proba >= 0.0) || !min_proba.is_finite() {
-            return Err(Error::arg(format!(
-                "min_proba must be a finite number >= 0, got {min_proba}"
-            )));
+            return Err(Error::arg(format!("min_proba must be a finite number >= 0, got {min_proba}")));
         }
         if !min_pmi.is_finite() {
-            return Err(Error::arg(format!(
-                "min_pmi must be a finite number, got {min_pmi}"
-            )));
+            return Err(Error::arg(format!("min_pmi must be a finite number, got {min_pmi}")));
         }
         Ok(WordFinder {
             min_proba,
@@ -116,12 +109,7 @@ impl WordFinder {
 
     /// Count characters and adjacent pairs of `sents` (incremental). Cancelled (`ctl`)
     /// between blocks of sentences, the counts unchanged.
-    pub fn train<S: AsText + Sync>(
-        &mut self,
-        sents: &[S],
-        filtering: bool,
-        ctl: &Control,
-    ) -> Result<()> {
+    pub fn train<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let blocks: Vec<(HashMap<char, u64>, PairBlock)> = sents
             .par_chunks(block_len(sents.len()))
             .map(|block| {
@@ -135,12 +123,7 @@ impl WordFinder {
                 let bytes: usize = block.iter().map(|s| s.as_text().utf8_len_estimate()).sum();
                 let mut pairs = PairBlock::with_capacity(bytes / 3);
                 for sent in block {
-                    sent.as_text().visit(TrainChars {
-                        dense: &mut dense,
-                        wide: &mut wide,
-                        pairs: &mut pairs,
-                        filtering,
-                    });
+                    sent.as_text().visit(TrainChars { dense: &mut dense, wide: &mut wide, pairs: &mut pairs, filtering });
                 }
                 for (cp, &n) in dense.iter().enumerate() {
                     if n > 0 {
@@ -180,12 +163,7 @@ impl WordFinder {
                 }
             }
         }
-        let lc = |c: char| {
-            lc_bmp
-                .get(c as usize)
-                .copied()
-                .unwrap_or_else(|| lc_wide.get(&c).copied().unwrap_or(absent))
-        };
+        let lc = |c: char| lc_bmp.get(c as usize).copied().unwrap_or_else(|| lc_wide.get(&c).copied().unwrap_or(absent));
         let ln = LnTable::new();
         let frequent = |n: u64| ln.ln(n) - ltp > log_min;
         let min_pmi = self.min_pmi;
@@ -228,12 +206,7 @@ impl WordFinder {
     }
 
     /// Second step: the rough cut of `sents` (call once per batch, in corpus order).
-    pub fn cut<S: AsText + Sync>(
-        &mut self,
-        sents: &[S],
-        filtering: bool,
-        ctl: &Control,
-    ) -> Result<()> {
+    pub fn cut<S: AsText + Sync>(&mut self, sents: &[S], filtering: bool, ctl: &Control) -> Result<()> {
         let strong = &self.strong;
         let blocks: Vec<BlockPieces> = sents
             .par_chunks(block_len(sents.len()))
@@ -245,12 +218,7 @@ impl WordFinder {
                 let mut local = BlockPieces::with_capacity(bytes / 3);
                 let mut piece = Vec::new();
                 for sent in block {
-                    sent.as_text().visit(CutChars {
-                        strong,
-                        pieces: &mut local,
-                        piece: &mut piece,
-                        filtering,
-                    });
+                    sent.as_text().visit(CutChars { strong, pieces: &mut local, piece: &mut piece, filtering });
                 }
                 local
             })
@@ -308,10 +276,7 @@ struct StrongPairs {
 impl StrongPairs {
     /// Room for `n` pairs of BMP chars.
     fn with_capacity(n: usize) -> Self {
-        StrongPairs {
-            bmp: HashSet::with_capacity_and_hasher(n, Default::default()),
-            wide: HashSet::default(),
-        }
+        StrongPairs { bmp: HashSet::with_capacity_and_hasher(n, Default::default()), wide: HashSet::default() }
     }
 
     /// Add the pair packed `a << 32 | b`.
@@ -449,10 +414,8 @@ mod tests {
     #[test]
     fn strong_pairs_answer_as_a_plain_set() {
         let chars = ['天', '地', 'a', 'é', '\u{FFFF}', '😀', '\u{10FFFF}'];
-        let plain: HashSet<u64> = (0..30u64)
-            .map(|i| pack(chars[(i * 5 % 7) as usize], chars[(i * 3 % 7) as usize]))
-            .filter(|ab| ab % 3 != 0)
-            .collect();
+        let plain: HashSet<u64> =
+            (0..30u64).map(|i| pack(chars[(i * 5 % 7) as usize], chars[(i * 3 % 7) as usize])).filter(|ab| ab % 3 != 0).collect();
         let mut strong = StrongPairs::default();
         for &ab in &plain {
             strong.insert(ab);
@@ -460,11 +423,7 @@ mod tests {
         assert!(!strong.bmp.is_empty() && !strong.wide.is_empty());
         for a in chars {
             for b in chars {
-                assert_eq!(
-                    strong.contains(a, b),
-                    plain.contains(&pack(a, b)),
-                    "{a} {b}"
-                );
+                assert_eq!(strong.contains(a, b), plain.contains(&pack(a, b)), "{a} {b}");
             }
         }
     }
@@ -473,28 +432,12 @@ mod tests {
     fn the_cut_equals_a_plain_cut_in_every_representation() {
         // a small language of repeated "words", with punctuation, Latin-1, Latin letters
         // and a char beyond the BMP; 3000 sentences make several blocks
-        let vocab = [
-            "天地",
-            "人和",
-            "中国",
-            "大小",
-            "的",
-            "了",
-            "是非",
-            "abc",
-            "，",
-            "。",
-            "山水画",
-            "é",
-            "😀😀",
-        ];
+        let vocab = ["天地", "人和", "中国", "大小", "的", "了", "是非", "abc", "，", "。", "山水画", "é", "😀😀"];
         let latin = ["abc", "é", "x y", "abé", "\u{0}b"];
         let sents: Vec<String> = (0..3000u32)
             .map(|i| {
                 let words: &[&str] = if i % 11 == 0 { &latin } else { &vocab };
-                (0..(i % 17 + 3))
-                    .map(|k| words[((i * 31 + k * 7) ^ (i >> 3)) as usize % words.len()])
-                    .collect()
+                (0..(i % 17 + 3)).map(|k| words[((i * 31 + k * 7) ^ (i >> 3)) as usize % words.len()]).collect()
             })
             .collect();
         let units: Vec<Units> = sents.iter().map(|s| narrowest(s)).collect();
@@ -506,47 +449,26 @@ mod tests {
                 Units::Ucs4(v) => Text::Ucs4(v),
             })
             .collect();
-        let wide: Vec<Vec<u32>> = sents
-            .iter()
-            .map(|s| s.chars().map(|c| c as u32).collect())
-            .collect();
+        let wide: Vec<Vec<u32>> = sents.iter().map(|s| s.chars().map(|c| c as u32).collect()).collect();
         let wide: Vec<Text> = wide.iter().map(|v| Text::Ucs4(v)).collect();
-        assert!(
-            units.iter().any(|u| matches!(u, Units::Latin1(_)))
-                && units.iter().any(|u| matches!(u, Units::Ucs2(_)))
-        );
+        assert!(units.iter().any(|u| matches!(u, Units::Latin1(_))) && units.iter().any(|u| matches!(u, Units::Ucs2(_))));
         for filtering in [true, false] {
             let mut wf = WordFinder::new(1e-4, 1.0).unwrap();
             wf.train(&stored, filtering, &Control::new()).unwrap();
             wf.begin_find(false);
             let want = plain_cut(&sents, &wf.strong, filtering);
-            assert!(
-                want.len() > 20 && want.iter().any(|(w, _)| w.chars().count() > 4),
-                "{want:?}"
-            );
+            assert!(want.len() > 20 && want.iter().any(|(w, _)| w.chars().count() > 4), "{want:?}");
             let third = sents.len() / 3;
             let mut cut_with = |f: &dyn Fn(&mut WordFinder, std::ops::Range<usize>)| {
                 wf.begin_find(false);
                 // in two calls, as batches come
                 f(&mut wf, 0..third);
                 f(&mut wf, third..sents.len());
-                std::mem::take(&mut wf.cut)
-                    .ordered(|_| true)
-                    .0
-                    .into_entries()
+                std::mem::take(&mut wf.cut).ordered(|_| true).0.into_entries()
             };
-            assert_eq!(
-                cut_with(&|w, r| w.cut(&sents[r], filtering, &Control::new()).unwrap()),
-                want
-            );
-            assert_eq!(
-                cut_with(&|w, r| w.cut(&stored[r], filtering, &Control::new()).unwrap()),
-                want
-            );
-            assert_eq!(
-                cut_with(&|w, r| w.cut(&wide[r], filtering, &Control::new()).unwrap()),
-                want
-            );
+            assert_eq!(cut_with(&|w, r| w.cut(&sents[r], filtering, &Control::new()).unwrap()), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&stored[r], filtering, &Control::new()).unwrap()), want);
+            assert_eq!(cut_with(&|w, r| w.cut(&wide[r], filtering, &Control::new()).unwrap()), want);
         }
     }
 }

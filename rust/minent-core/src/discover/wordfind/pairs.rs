@@ -31,9 +31,7 @@ pub struct PairCounts {
 
 impl Default for PairCounts {
     fn default() -> Self {
-        PairCounts {
-            shards: vec![HashMap::default(); SHARDS],
-        }
+        PairCounts { shards: vec![HashMap::default(); SHARDS] }
     }
 }
 
@@ -49,11 +47,7 @@ impl PairBlock {
     /// Buffers sized for about `pairs` occurrences.
     pub fn with_capacity(pairs: usize) -> Self {
         let each = (pairs.min(FLUSH_AT) / SHARDS) * 9 / 8;
-        PairBlock {
-            buffers: (0..SHARDS).map(|_| Vec::with_capacity(each)).collect(),
-            tables: Vec::new(),
-            buffered: 0,
-        }
+        PairBlock { buffers: (0..SHARDS).map(|_| Vec::with_capacity(each)).collect(), tables: Vec::new(), buffered: 0 }
     }
 
     #[inline]
@@ -82,27 +76,21 @@ impl PairBlock {
 impl PairCounts {
     /// Add the pairs of `blocks` (each shard counted on its own thread).
     pub fn absorb(&mut self, blocks: &[PairBlock]) {
-        self.shards
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(s, table)| {
-                let incoming: usize = blocks
-                    .iter()
-                    .map(|b| b.buffers[s].len() + b.tables.get(s).map_or(0, |t| t.len()))
-                    .sum();
-                // distinct pairs are a fraction of the occurrences; the table grows if needed
-                table.reserve(incoming / 4);
-                for b in blocks {
-                    if let Some(t) = b.tables.get(s) {
-                        for (&k, &n) in t {
-                            *table.entry(k).or_insert(0) += n;
-                        }
-                    }
-                    for &k in &b.buffers[s] {
-                        *table.entry(k).or_insert(0) += 1;
+        self.shards.par_iter_mut().enumerate().for_each(|(s, table)| {
+            let incoming: usize = blocks.iter().map(|b| b.buffers[s].len() + b.tables.get(s).map_or(0, |t| t.len())).sum();
+            // distinct pairs are a fraction of the occurrences; the table grows if needed
+            table.reserve(incoming / 4);
+            for b in blocks {
+                if let Some(t) = b.tables.get(s) {
+                    for (&k, &n) in t {
+                        *table.entry(k).or_insert(0) += n;
                     }
                 }
-            });
+                for &k in &b.buffers[s] {
+                    *table.entry(k).or_insert(0) += 1;
+                }
+            }
+        });
     }
 
     pub fn len(&self) -> usize {
@@ -114,17 +102,12 @@ impl PairCounts {
     }
 
     pub fn total(&self) -> u64 {
-        self.shards
-            .par_iter()
-            .map(|t| t.values().sum::<u64>())
-            .sum()
+        self.shards.par_iter().map(|t| t.values().sum::<u64>()).sum()
     }
 
     /// (packed pair, count) for every pair, shard by shard.
     pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.shards
-            .iter()
-            .flat_map(|t| t.iter().map(|(&k, &n)| (k, n)))
+        self.shards.iter().flat_map(|t| t.iter().map(|(&k, &n)| (k, n)))
     }
 
     /// Each shard's pairs, for work done per shard in parallel.
@@ -133,9 +116,7 @@ impl PairCounts {
     }
 
     pub fn retain(&mut self, keep: impl Fn(u64) -> bool + Sync) {
-        self.shards
-            .par_iter_mut()
-            .for_each(|t| t.retain(|_, n| keep(*n)));
+        self.shards.par_iter_mut().for_each(|t| t.retain(|_, n| keep(*n)));
     }
 }
 
@@ -145,9 +126,7 @@ mod tests {
 
     #[test]
     fn counts_equal_a_plain_table_across_blocks_and_flushes() {
-        let keys: Vec<u64> = (0..50_000u64)
-            .map(|i| (i * 7919) % 1013 | ((i % 3) << 32))
-            .collect();
+        let keys: Vec<u64> = (0..50_000u64).map(|i| (i * 7919) % 1013 | ((i % 3) << 32)).collect();
         let mut expect: HashMap<u64, u64> = HashMap::default();
         for &k in &keys {
             *expect.entry(k).or_insert(0) += 2;
@@ -176,9 +155,6 @@ mod tests {
             assert_eq!(expect.get(&k), Some(&n), "pair {k:#x}");
         }
         counts.retain(|n| n > 100);
-        assert!(
-            counts.iter().all(|(_, n)| n > 100)
-                && counts.len() == expect.values().filter(|&&n| n > 100).count()
-        );
+        assert!(counts.iter().all(|(_, n)| n > 100) && counts.len() == expect.values().filter(|&&n| n > 100).count());
     }
 }

@@ -5,9 +5,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::cut::{short_key, ShortIds};
-use crate::segment::viterbi::{
-    is_separator, ln_or_sentinel, tokenize_into, Scratch, Sentence, Words,
-};
+use crate::segment::viterbi::{is_separator, ln_or_sentinel, tokenize_into, Scratch, Sentence, Words};
 use crate::util::control::Control;
 use crate::util::error::Result;
 use crate::util::ordered::OrderedCounts;
@@ -37,9 +35,7 @@ impl LoopLexicon {
     fn new(out: OrderedCounts) -> Self {
         let live: Vec<u64> = out.counts().collect();
         let ln_live = live.iter().map(|&c| ln_or_sentinel(c)).collect();
-        let lengths: Vec<u32> = (0..out.len() as u32)
-            .map(|i| out.key(i).chars().count() as u32)
-            .collect();
+        let lengths: Vec<u32> = (0..out.len() as u32).map(|i| out.key(i).chars().count() as u32).collect();
         let mut live_by_len = vec![0u32; lengths.iter().max().map_or(0, |&m| m as usize) + 1];
         for (&l, &c) in lengths.iter().zip(&live) {
             if c > 0 {
@@ -48,16 +44,7 @@ impl LoopLexicon {
         }
         let removed = vec![false; out.len()];
         let total = live.iter().sum();
-        let mut lex = LoopLexicon {
-            out,
-            removed,
-            live,
-            ln_live,
-            total,
-            lengths,
-            live_by_len,
-            max_chars: 0,
-        };
+        let mut lex = LoopLexicon { out, removed, live, ln_live, total, lengths, live_by_len, max_chars: 0 };
         lex.refresh_max();
         lex
     }
@@ -126,9 +113,7 @@ impl Words for LiveWords<'_> {
     fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
         let last = s.chars.len().min(start + self.lex.max_chars);
         for end in start + 1..=last {
-            let c = self
-                .lex
-                .live_count(&s.text[s.byte_at[start]..s.byte_at[end]]);
+            let c = self.lex.live_count(&s.text[s.byte_at[start]..s.byte_at[end]]);
             if c > 0 {
                 f(end - start, ln_or_sentinel(c) - self.log_total);
             }
@@ -173,11 +158,7 @@ fn substring_words(keys: &OrderedCounts, short: &ShortIds, w: &str, out: &mut Ve
                 None => keys.id(&w[at[start]..at[end]]),
             };
             if let Some(id) = id {
-                out.push(Sub {
-                    start: start as u32,
-                    len: (end - start) as u32,
-                    id,
-                });
+                out.push(Sub { start: start as u32, len: (end - start) as u32, id });
             }
         }
     }
@@ -202,15 +183,7 @@ const NO_ID: u32 = u32::MAX;
 
 impl SubViterbi {
     /// The pieces of `w` (`len` chars) as (byte range, word id) into `out` (cleared first).
-    fn split(
-        &mut self,
-        w: &str,
-        len: usize,
-        subs: &[Sub],
-        lex: &LoopLexicon,
-        log_total: f64,
-        out: &mut Vec<(Range<usize>, u32)>,
-    ) {
+    fn split(&mut self, w: &str, len: usize, subs: &[Sub], lex: &LoopLexicon, log_total: f64, out: &mut Vec<(Range<usize>, u32)>) {
         let (score, back, back_id) = (&mut self.score, &mut self.back, &mut self.back_id);
         score.clear();
         score.resize(len + 1, f64::NEG_INFINITY);
@@ -264,11 +237,7 @@ impl SubViterbi {
 /// nothing reaches) on those lists with the current counts. Candidates containing
 /// separators or ASCII letters and digits, very long ones, and everything after a new
 /// key appeared, take the slow path: the full tokenizer over hashed substrings.
-pub(super) fn remove_redundant(
-    words: OrderedCounts,
-    short: &ShortIds,
-    ctl: &Control,
-) -> Result<FoundWords> {
+pub(super) fn remove_redundant(words: OrderedCounts, short: &ShortIds, ctl: &Control) -> Result<FoundWords> {
     redundancy_loop(words, short, ctl, true)
 }
 
@@ -296,9 +265,7 @@ impl FoundWords {
     /// (id, word, count) in order: the id is the word's number among the candidates (see
     /// [`Candidates::texts`](super::Candidates::texts)).
     pub fn iter_ids(&self) -> impl ExactSizeIterator<Item = (u32, &str, u64)> + '_ {
-        self.kept
-            .iter()
-            .map(|&i| (i, self.table.key(i), self.table.count(i)))
+        self.kept.iter().map(|&i| (i, self.table.key(i), self.table.count(i)))
     }
 
     pub fn to_vec(&self) -> Vec<(String, u64)> {
@@ -307,12 +274,7 @@ impl FoundWords {
 }
 
 /// [`remove_redundant`]; `fast: false` sends every candidate the slow path (for tests).
-fn redundancy_loop(
-    words: OrderedCounts,
-    short: &ShortIds,
-    ctl: &Control,
-    fast: bool,
-) -> Result<FoundWords> {
+fn redundancy_loop(words: OrderedCounts, short: &ShortIds, ctl: &Control, fast: bool) -> Result<FoundWords> {
     let mut lex = LoopLexicon::new(words);
     let mut order: Vec<usize> = (0..lex.out.len()).filter(|&i| lex.lengths[i] > 1).collect(); // (the cut has no empty pieces)
     order.sort_by_key(|&i| std::cmp::Reverse(lex.lengths[i])); // stable: ties in dict order
@@ -355,36 +317,17 @@ fn redundancy_loop(
             lex.total -= num;
             // split w with the remaining lexicon: pieces as byte ranges of w (and word ids)
             match plan.filter(|_| fast && !late_keys) {
-                Some((from, to)) => viterbi.split(
-                    &w,
-                    len,
-                    &subs[from as usize..to as usize],
-                    &lex,
-                    big_l,
-                    &mut pieces,
-                ),
+                Some((from, to)) => {
+                    viterbi.split(&w, len, &subs[from as usize..to as usize], &lex, big_l, &mut pieces)
+                }
                 None => {
-                    tokenize_into(
-                        &w,
-                        Some(&LiveWords {
-                            lex: &lex,
-                            log_total: big_l,
-                        }),
-                        -100.0,
-                        true,
-                        &mut scratch,
-                        &mut spans,
-                    );
+                    tokenize_into(&w, Some(&LiveWords { lex: &lex, log_total: big_l }), -100.0, true, &mut scratch, &mut spans);
                     pieces.clear();
                     pieces.extend(spans.iter().map(|r| (r.clone(), NO_ID)));
                 }
             }
             for (r, pid) in &pieces {
-                let ln_c = if *pid == NO_ID {
-                    ln_or_sentinel(lex.live_count(&w[r.clone()]))
-                } else {
-                    lex.ln_live[*pid as usize]
-                };
+                let ln_c = if *pid == NO_ID { ln_or_sentinel(lex.live_count(&w[r.clone()])) } else { lex.ln_live[*pid as usize] };
                 pmi -= ln_c - big_l;
             }
             if pmi < (len - 1) as f64 {
@@ -399,9 +342,7 @@ fn redundancy_loop(
         }
     }
     let LoopLexicon { out, removed, .. } = lex;
-    let kept = (0..out.len() as u32)
-        .filter(|&i| !removed[i as usize])
-        .collect();
+    let kept = (0..out.len() as u32).filter(|&i| !removed[i as usize]).collect();
     Ok(FoundWords { table: out, kept })
 }
 
@@ -435,26 +376,17 @@ mod tests {
         // later, 丙甲乙 must see it: 丙 + 甲 + 乙, pmi −4.6, removed (were 甲 unknown, its
         // −100 edge would make it 丙 + 甲乙, pmi 3.8, kept).
         let long: String = "乙".repeat(200) + "甲";
-        let words: Vec<(String, u64)> = [
-            (long.as_str(), 5000),
-            ("丙甲乙", 2),
-            ("甲乙", 1),
-            ("乙", 1_000_000),
-            ("丙", 100_000),
-        ]
-        .iter()
-        .map(|&(w, n)| (w.to_string(), n))
-        .collect();
+        let words: Vec<(String, u64)> =
+            [(long.as_str(), 5000), ("丙甲乙", 2), ("甲乙", 1), ("乙", 1_000_000), ("丙", 100_000)]
+                .iter()
+                .map(|&(w, n)| (w.to_string(), n))
+                .collect();
         let (fast, slow) = both(&words);
         assert_eq!(fast, slow);
-        let got: std::collections::HashMap<&str, u64> =
-            fast.iter().map(|(w, n)| (w.as_str(), *n)).collect();
+        let got: std::collections::HashMap<&str, u64> = fast.iter().map(|(w, n)| (w.as_str(), *n)).collect();
         // 甲乙 (1) is then split too
         assert_eq!(got.len(), 3, "{got:?}");
-        assert_eq!(
-            (got["丙"], got["甲"], got["乙"]),
-            (100_000 + 2, 5000 + 2 + 1, 1_000_000 + 200 * 5000 + 2 + 1)
-        );
+        assert_eq!((got["丙"], got["甲"], got["乙"]), (100_000 + 2, 5000 + 2 + 1, 1_000_000 + 200 * 5000 + 2 + 1));
     }
 
     proptest! {
