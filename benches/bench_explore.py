@@ -17,6 +17,9 @@ those of the novels times the repetitions, so "宝玉" has 448k hits at 1 GB.
   requests each (kwic in three orders with paging, next, count, locate, collocates,
   sentence views), all at once; latency per request as the client sees it (client
   overhead included), p50/p99 per endpoint and overall, errors counted (any non-200).
+  Two mixes: 13 fixed words and 3 sentences (repeats, answered from the app's cache), and
+  strings and sentences cut from random places of the novels (few repeats); then one
+  client alone with the second mix (no queueing).
 
     python benches/bench_explore.py [--repeats 20] [--clients 20] [--per-client 500]
 """
@@ -210,6 +213,7 @@ def main() -> None:
     args = ap.parse_args()
     api = api_bench(args.repeats)
     loads = [load_bench(args.clients, args.per_client, mix) for mix in ("words", "corpus")]
+    loads.append(load_bench(1, args.per_client, "corpus"))  # one request at a time: no queueing
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "api_1GB": api,
               "serve_100MB": loads}
     OUT.mkdir(parents=True, exist_ok=True)
