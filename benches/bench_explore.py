@@ -18,8 +18,9 @@ those of the novels times the repetitions, so "宝玉" has 448k hits at 1 GB.
   sentence views), all at once; latency per request as the client sees it (client
   overhead included), p50/p99 per endpoint and overall, errors counted (any non-200).
   Two mixes: 13 fixed words and 3 sentences (repeats, answered from the app's cache), and
-  strings and sentences cut from random places of the novels (few repeats); then one
-  client alone with the second mix (no queueing).
+  strings and sentences cut from random places of the novels (few repeats); the second
+  mix again with ``--workers 2`` (two server processes, peak RSS the larger one's); then
+  one client alone with the second mix (no queueing). Server peak RSS: VmHWM.
 
     python benches/bench_explore.py [--repeats 20] [--clients 20] [--per-client 500]
 """
@@ -155,6 +156,18 @@ def ensure_index(size: str) -> Path:
     return idx
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmHWM"))) / 1024
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,11 +182,11 @@ def api_bench(repeats: int) -> dict:
     return json.loads(r.stdout)
 
 
-def load_bench(clients: int, per_client: int, mix: str = "words") -> dict:
+def load_bench(clients: int, per_client: int, mix: str = "words", workers: int = 1) -> dict:
     idx = ensure_index("100MB")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "minent_fast", "serve", str(idx), "--port", str(port)],
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, "-m", "minent_fast", "serve", str(idx), "--port", str(port),
+                               "--workers", str(workers)], stderr=subprocess.DEVNULL)
     try:
         import httpx
         deadline = time.monotonic() + 120
@@ -189,8 +202,7 @@ def load_bench(clients: int, per_client: int, mix: str = "words") -> dict:
         r = subprocess.run([sys.executable, "-c", LOAD_JOB, f"http://127.0.0.1:{port}", str(clients), str(per_client),
                             mix, json.dumps([str(p) for p in bench_index.NOVELS])],
                            capture_output=True, text=True, check=True)
-        rss = Path(f"/proc/{server.pid}/status").read_text()
-        peak = int(next(ln.split()[1] for ln in rss.splitlines() if ln.startswith("VmHWM"))) / 1024
+        peak = max(_peak_rss_mb(pid) for pid in [server.pid] + _children(server.pid))
     finally:
         server.terminate()
         server.wait(30)
@@ -201,7 +213,7 @@ def load_bench(clients: int, per_client: int, mix: str = "words") -> dict:
     every = [x for v in by.values() for x in v]
     rows = {p: {"n": len(v), "p50_ms": pct(v, 50), "p99_ms": pct(v, 99)} for p, v in sorted(by.items())}
     rows["all"] = {"n": len(every), "p50_ms": pct(every, 50), "p99_ms": pct(every, 99)}
-    return {"mix": mix, "clients": clients, "per_client": per_client, "wall_s": res["wall_s"], "errors": res["errors"],
+    return {"mix": mix, "workers": workers, "clients": clients, "per_client": per_client, "wall_s": res["wall_s"], "errors": res["errors"],
             "requests_per_s": len(every) / res["wall_s"], "server_peak_rss_mb": peak, "endpoints": rows}
 
 
@@ -213,6 +225,7 @@ def main() -> None:
     args = ap.parse_args()
     api = api_bench(args.repeats)
     loads = [load_bench(args.clients, args.per_client, mix) for mix in ("words", "corpus")]
+    loads.append(load_bench(args.clients, args.per_client, "corpus", workers=2))  # labelled: --workers 2
     loads.append(load_bench(1, args.per_client, "corpus"))  # one request at a time: no queueing
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "api_1GB": api,
               "serve_100MB": loads}
@@ -227,6 +240,8 @@ def main() -> None:
     for load in loads:
         what = ("13 words, 3 sentences (repeats: mostly answered from the app's cache)" if load["mix"] == "words"
                 else "strings of 1-4 characters and sentences of 6-16 drawn from the novels (few repeats)")
+        if load["workers"] > 1:
+            what += f", `--workers {load['workers']}`"
         print(f"\n## Web app, 100 MB index, {what}: {load['clients']} clients × {load['per_client']} requests, "
               f"{load['wall_s']:.1f} s, {load['requests_per_s']:.0f} requests/s, {load['errors']} errors, "
               f"server peak RSS {load['server_peak_rss_mb']:.0f} MB\n")

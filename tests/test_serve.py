@@ -199,11 +199,13 @@ def test_the_app_reads_no_file_per_request(client, monkeypatch):
 
 
 # ---------------------------------------------------------------------- CLI
-def test_cli_serve_binds_loopback_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cli_serve_binds_loopback_and_stops_on_ctrl_c(tmp_path, workers):
     idx_dir = tmp_path / "idx"
     mf.CorpusIndex.build(mf.sample_path(), path=idx_dir)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "minent_fast", "serve", str(idx_dir), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "minent_fast", "serve", str(idx_dir), "--port", str(port),
+                             "--workers", str(workers)],
                             stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:

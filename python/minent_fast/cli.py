@@ -240,16 +240,22 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from .serve import load_app, run_app
+        from .serve import load_app, run_app, run_workers
     except ImportError as e:
         raise ImportError(f"the explorer needs FastAPI and uvicorn: pip install 'minent_fast[serve]' ({e})") from None
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be between 0 and 65535, got {args.port}")
+    if not 1 <= args.workers <= 64:
+        raise ValueError(f"--workers must be between 1 and 64, got {args.workers}")
     app = load_app(args.index, lexicon=args.lexicon, templates=args.templates)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"minent-fast: warning: serving on {args.host}: other machines can reach it", file=sys.stderr)
     print(f"minent-fast: serving {args.index} on http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
-    run_app(app, host=args.host, port=args.port)
+    if args.workers > 1:
+        del app  # each worker opens its own
+        run_workers(args.workers, args.index, args.lexicon, args.templates, host=args.host, port=args.port)
+    else:
+        run_app(app, host=args.host, port=args.port)
     return 0
 
 
@@ -388,6 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--templates", default=None, help="templates TSV: the sentence view parses with them")
     sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     sv.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    sv.add_argument("--workers", type=int, default=1, help="server processes over the same memory-mapped index "
+                    "(default 1)")
     sv.set_defaults(func=cmd_serve)
 
     sg = sub.add_parser("segment", help="segment a UTF-8 file line by line (unigram Viterbi, nlp-zero semantics)")

@@ -8,6 +8,6 @@ in memory: no request reaches the filesystem. Every query is bounded in length, 
 time; a bad one gets a 4xx JSON error.
 """
 
-from .app import DEFAULT_HOST, DEFAULT_PORT, load_app, make_app, run_app, serve
+from .app import DEFAULT_HOST, DEFAULT_PORT, load_app, make_app, run_app, run_workers, serve
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "load_app", "make_app", "run_app", "serve"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "load_app", "make_app", "run_app", "run_workers", "serve"]

@@ -358,17 +358,41 @@ def load_app(index_path: str, lexicon: Optional[str] = None, templates: Optional
     return make_app(index, lex, tmpl)
 
 
+UVICORN = {"http": "h11", "loop": "asyncio", "h11_max_incomplete_event_size": 16 << 20}
+# h11 with room for long request lines, so an over-long query reaches the app and gets its
+# JSON 422 instead of the server's plain-text 400
+WORKER_ENV = "MINENT_FAST_SERVE_ARGS"
+
+
 def run_app(app: Any, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning") -> None:
     """Serve ``app`` with uvicorn until interrupted."""
     import uvicorn
 
-    # h11 with room for long request lines, so an over-long query reaches the app and gets
-    # its JSON 422 instead of the server's plain-text 400
-    uvicorn.run(app, host=host, port=port, log_level=log_level, http="h11", loop="asyncio",
-                h11_max_incomplete_event_size=16 << 20)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **UVICORN)
+
+
+def worker_app() -> Any:
+    """The app of one worker process of :func:`run_workers` (a uvicorn factory)."""
+    return load_app(**json.loads(os.environ[WORKER_ENV]))
+
+
+def run_workers(workers: int, index_path: str, lexicon: Optional[str] = None, templates: Optional[str] = None,
+                host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "warning") -> None:
+    """Serve with ``workers`` processes, each with its own app over the same index (the
+    index is memory-mapped: its pages are shared; each keeps its own answers and tables)."""
+    import uvicorn
+
+    os.environ[WORKER_ENV] = json.dumps({"index_path": index_path, "lexicon": lexicon, "templates": templates})
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, host=host, port=port, log_level=log_level,
+                **UVICORN)
 
 
 def serve(index_path: str, lexicon: Optional[str] = None, templates: Optional[str] = None,
-          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1) -> None:
     """Open the index (and lexicon, templates) and serve the explorer until interrupted."""
-    run_app(load_app(index_path, lexicon, templates), host, port)
+    app = load_app(index_path, lexicon, templates)  # a bad path fails here, once
+    if workers > 1:
+        del app
+        run_workers(workers, index_path, lexicon, templates, host, port)
+    else:
+        run_app(app, host, port)

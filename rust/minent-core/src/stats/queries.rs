@@ -130,7 +130,7 @@ impl CorpusIndex {
         let m = p.len();
         let counts: HashMap<u32, u64> = match side {
             // the interval is sorted by the symbol after the pattern: each next character's
-            // occurrences are one run, found by a binary search from its first (a frequent
+            // occurrences are one run, found by galloping from its first (a frequent
             // string's thousands of distinct followers, not its millions of occurrences)
             Side::Right => with_text!(self, text => {
                 let sa = self.sa.as_slice();
@@ -262,4 +262,44 @@ pub fn entropy(counts: &[u64]) -> f64 {
             p * p.ln()
         })
         .sum::<f64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::{Control, Segmenter};
+
+    #[test]
+    fn right_neighbours_by_galloping_match_a_naive_count() {
+        // long runs of the same follower (galloping past each)
+        let mut text = String::new();
+        let mut x = 7u64;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            text.push(['a', 'b', 'c', 'd', '中'][(x >> 60) as usize % 5]);
+            if (x >> 40) % 97 == 0 {
+                text.push('\n');
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+        let idx = CorpusIndex::build(&[path], Segmenter::Han, Some(2), &Control::new()).unwrap();
+        for s in ["a", "ab", "中", "ca", "dd"] {
+            let mut want: HashMap<char, u64> = HashMap::new();
+            for line in text.split('\n') {
+                let chars: Vec<char> = line.chars().collect();
+                let pat: Vec<char> = s.chars().collect();
+                for i in 0..chars.len().saturating_sub(pat.len()) {
+                    if chars[i..i + pat.len()] == pat[..] {
+                        *want.entry(chars[i + pat.len()]).or_insert(0) += 1;
+                    }
+                }
+            }
+            let got: HashMap<char, u64> = idx.neighbors(s, Side::Right).unwrap().into_iter().collect();
+            assert_eq!(got, want, "{s}");
+        }
+    }
 }
