@@ -19,6 +19,9 @@ pub(crate) struct PyCorpusIndex {
     inner: Arc<CorpusIndex>,
 }
 
+/// `collocates`' answer: (hits, window slots, characters, their counts).
+type CollocateRows<'py> = (u64, u64, Vec<String>, Bound<'py, PyArray1<u64>>);
+
 impl PyCorpusIndex {
     /// Run a query over the hits of `s`: with the GIL released, and through the
     /// cancellable worker when there are many hits (a walk per hit).
@@ -213,12 +216,7 @@ impl PyCorpusIndex {
     }
 
     /// (hits, window slots, characters, uint64 counts) around the occurrences of `s`.
-    fn collocates<'py>(
-        &self,
-        py: Python<'py>,
-        s: &str,
-        window: usize,
-    ) -> PyResult<(u64, u64, Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    fn collocates<'py>(&self, py: Python<'py>, s: &str, window: usize) -> PyResult<CollocateRows<'py>> {
         let inner = self.inner.clone();
         let c = self.maybe_heavy(py, s, move |s, ctl| inner.collocates(s, window, ctl))?;
         let (chars, counts): (Vec<String>, Vec<u64>) = c.counts.into_iter().map(|(ch, n)| (ch.to_string(), n)).unzip();

@@ -316,13 +316,15 @@ impl CorpusIndex {
 /// Compare the segments that follow positions `a` and `b` (up to their separators).
 fn cmp_right<S: Symbol>(text: &[S], a: usize, b: usize) -> std::cmp::Ordering {
     let (x, y) = (&text[a.min(text.len())..], &text[b.min(text.len())..]);
-    for i in 0.. {
+    // past the end of the text reads as a separator, so this ends
+    let mut i = 0;
+    loop {
         let (p, q) = (x.get(i).map_or(0, |s| s.id()), y.get(i).map_or(0, |s| s.id()));
         if p != q || p == 0 {
             return p.cmp(&q);
         }
+        i += 1;
     }
-    unreachable!()
 }
 
 /// The `limit` (< sa.len()) hits first by the left key, ties by position, unsorted: every
@@ -361,14 +363,16 @@ fn first_by_left_key<S: Symbol>(text: &[S], sa: &[u32], limit: usize) -> Vec<u64
 
 /// Compare the segments that precede positions `a` and `b`, read backwards.
 fn cmp_left<S: Symbol>(text: &[S], a: usize, b: usize) -> std::cmp::Ordering {
-    for i in 1.. {
+    // before the start of the text reads as a separator, so this ends
+    let mut i = 1;
+    loop {
         let p = if i <= a { text[a - i].id() } else { 0 };
         let q = if i <= b { text[b - i].id() } else { 0 };
         if p != q || p == 0 {
             return p.cmp(&q);
         }
+        i += 1;
     }
-    unreachable!()
 }
 
 /// Keep the `limit` smallest entries, sorted.
