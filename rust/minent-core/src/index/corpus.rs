@@ -597,35 +597,65 @@ fn encode_chunk<S: Symbol>(
     let mut symbols: Vec<S> = Vec::with_capacity((b - a) / 2);
     let mut marks = Vec::with_capacity((b - a) / MARK_EVERY / 2);
     // at a text's start a run of separators never makes a 0 (the text before ends with one)
-    let mut last_sep = text_start;
-    let (mut line, mut col) = (0u64, 0u64);
+    let mut cur = Cursor::new(text_start);
     walk(text, a, b, seg, file_start && text_start, |off, c, kind| {
-        let emits = match kind {
-            Kind::Sym => {
-                last_sep = false;
-                Some(S::from_id(id_of[c as usize]))
-            }
-            Kind::Sep if !last_sep => {
-                last_sep = true;
-                Some(S::from_id(0))
-            }
-            _ => None,
-        };
-        if let Some(sym) = emits {
+        if cur.emits(kind) {
             if symbols.len() % MARK_EVERY == 0 {
-                marks.push(Mark { pos: symbols.len() as u64, raw: off as u64, line, col });
+                marks.push(Mark { pos: symbols.len() as u64, raw: off as u64, line: cur.line, col: cur.col });
             }
-            symbols.push(sym);
+            symbols.push(S::from_id(if kind == Kind::Sym { id_of[c as usize] } else { 0 }));
         }
-        if c == '\n' {
-            line += 1;
-            col = 0;
-        } else {
-            col += 1;
-        }
+        cur.advance(c);
         true
     });
-    EncodedChunk { symbols, marks, lines: line, tail_col: col }
+    EncodedChunk { symbols, marks, lines: cur.line, tail_col: cur.col }
+}
+
+/// The encoder's rules as it walks a text: which characters make an encoded position (a
+/// symbol, or the first boundary after a symbol) and the line and column reached. Shared
+/// by [`encode`] and the walk back from a mark ([`crate::index::origin`]), which must
+/// count exactly alike.
+pub(crate) struct Cursor {
+    /// The last position made was a separator (or none yet at a text's start).
+    last_sep: bool,
+    /// Lines and column (characters since the last newline) before the next character.
+    pub line: u64,
+    pub col: u64,
+}
+
+impl Cursor {
+    /// A cursor at a text's start (`at_start`: a boundary there makes no separator) or
+    /// at a position the encoder made.
+    pub(crate) fn new(at_start: bool) -> Self {
+        Cursor { last_sep: at_start, line: 0, col: 0 }
+    }
+
+    /// Whether a character of `kind` makes the next encoded position.
+    #[inline]
+    pub(crate) fn emits(&mut self, kind: Kind) -> bool {
+        match kind {
+            Kind::Sym => {
+                self.last_sep = false;
+                true
+            }
+            Kind::Sep if !self.last_sep => {
+                self.last_sep = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Move past character `c`.
+    #[inline]
+    pub(crate) fn advance(&mut self, c: char) {
+        if c == '\n' {
+            self.line += 1;
+            self.col = 0;
+        } else {
+            self.col += 1;
+        }
+    }
 }
 
 #[cfg(test)]

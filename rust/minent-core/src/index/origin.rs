@@ -12,7 +12,7 @@
 
 use std::sync::OnceLock;
 
-use crate::index::corpus::{walk, Kind, Segmenter};
+use crate::index::corpus::{walk, Cursor, Segmenter};
 use crate::index::Store;
 use crate::util::error::{Error, Result};
 
@@ -124,9 +124,13 @@ impl Origin {
             m += 1;
         }
         // from the mark before `pos` if it lies in this source, else from the source's start
-        let (mut at, raw, mut line, mut col, mut last_sep) = match m.checked_sub(1).map(|i| marks[i]) {
-            Some(mk) if mk.pos >= src.enc_start => (mk.pos, mk.raw as usize, mk.line, mk.col, false),
-            _ => (src.enc_start, 0, 0, 0, true),
+        let (mut at, raw, mut cur) = match m.checked_sub(1).map(|i| marks[i]) {
+            Some(mk) if mk.pos >= src.enc_start => {
+                let mut cur = Cursor::new(false);
+                (cur.line, cur.col) = (mk.line, mk.col);
+                (mk.pos, mk.raw as usize, cur)
+            }
+            _ => (src.enc_start, 0, Cursor::new(true)),
         };
         if raw > text.len() || !text.is_char_boundary(raw) {
             return Err(Self::corrupt());
@@ -134,20 +138,10 @@ impl Origin {
         let last = pos + len.max(1) as u64 - 1;
         let mut found: Option<Place> = None;
         walk(text, raw, text.len(), seg, src.at_file_start && raw == 0, |off, c, kind| {
-            let emits = match kind {
-                Kind::Sym => {
-                    last_sep = false;
-                    true
-                }
-                Kind::Sep if !last_sep => {
-                    last_sep = true;
-                    true
-                }
-                _ => false,
-            };
-            if emits {
+            if cur.emits(kind) {
                 if at == pos {
-                    found = Some(Place { source: k as u32, line: src.first_line + line + 1, col, start: off, end: off });
+                    let line = src.first_line + cur.line + 1;
+                    found = Some(Place { source: k as u32, line, col: cur.col, start: off, end: off });
                 }
                 if at == last {
                     if let Some(p) = found.as_mut() {
@@ -157,12 +151,7 @@ impl Origin {
                 }
                 at += 1;
             }
-            if c == '\n' {
-                line += 1;
-                col = 0;
-            } else {
-                col += 1;
-            }
+            cur.advance(c);
             true
         });
         match found {
