@@ -55,6 +55,13 @@ pub struct KwicLine {
     pub sort_key: String,
 }
 
+/// The occurrences of a pattern: its suffix-array interval `lo..lo + sa.len()`.
+struct Hits<'a> {
+    lo: usize,
+    sa: &'a [u32],
+    pattern: Vec<u32>,
+}
+
 /// Hits are placed in blocks of this many between cancellation checks.
 const BLOCK: usize = 512;
 
@@ -78,17 +85,25 @@ impl CorpusIndex {
         })
     }
 
+    /// The suffix-array interval of the occurrences of `s` (None when a character of `s`
+    /// never occurs). One that points past the text belongs to a corrupt file opened
+    /// without verification: an error, never an out-of-range read.
+    fn hits(&self, s: &str) -> Result<Option<Hits<'_>>> {
+        Self::check_pattern(s)?;
+        let Some(pattern) = self.encode_pattern(s) else { return Ok(None) };
+        let (lo, hi) = self.interval(&pattern);
+        let sa = &self.sa.as_slice()[lo..hi];
+        let n = self.text_len();
+        if sa.iter().any(|&p| p as usize + pattern.len() > n) {
+            return Err(Error::arg("the index's suffix array points outside its text (the index file is corrupt)"));
+        }
+        Ok(Some(Hits { lo, sa, pattern }))
+    }
+
     /// Encoded start positions of every occurrence of `s`, ascending (corpus order), and
     /// its length in symbols; with `first`, only the first `first` of them.
     fn hit_positions(&self, s: &str, first: Option<usize>) -> Result<(Vec<u64>, usize)> {
-        if s.is_empty() {
-            return Err(Error::arg("the empty string has no occurrences; give at least one character"));
-        }
-        let Some(pattern) = self.encode_pattern(s) else {
-            return Ok((Vec::new(), 0));
-        };
-        let (lo, hi) = self.interval(&pattern);
-        let sa = &self.sa.as_slice()[lo..hi];
+        let Some(Hits { sa, pattern, .. }) = self.hits(s)? else { return Ok((Vec::new(), 0)) };
         let pos = match first {
             Some(k) if k < sa.len() => {
                 // the k smallest of each block, then of those
@@ -109,30 +124,13 @@ impl CorpusIndex {
                 pos
             }
         };
-        self.check_hits(&pos, pattern.len())?;
         Ok((pos, pattern.len()))
     }
 
     /// Encoded start positions of every occurrence of `s` in suffix-array order.
     fn unsorted_hits(&self, s: &str) -> Result<(Vec<u64>, usize)> {
-        if s.is_empty() {
-            return Err(Error::arg("the empty string has no occurrences; give at least one character"));
-        }
-        let Some(pattern) = self.encode_pattern(s) else { return Ok((Vec::new(), 0)) };
-        let (lo, hi) = self.interval(&pattern);
-        let pos: Vec<u64> = self.sa.as_slice()[lo..hi].iter().map(|&p| p as u64).collect();
-        self.check_hits(&pos, pattern.len())?;
-        Ok((pos, pattern.len()))
-    }
-
-    /// A suffix array that points past the text belongs to a corrupt file opened
-    /// without verification: an error, never an out-of-range read.
-    fn check_hits(&self, pos: &[u64], len: usize) -> Result<()> {
-        let n = self.text_len() as u64;
-        if pos.iter().any(|&p| p + len as u64 > n) {
-            return Err(Error::arg("the index's suffix array points outside its text (the index file is corrupt)"));
-        }
-        Ok(())
+        let Some(Hits { sa, pattern, .. }) = self.hits(s)? else { return Ok((Vec::new(), 0)) };
+        Ok((sa.iter().map(|&p| p as u64).collect(), pattern.len()))
     }
 
     fn place_all(&self, origin: &Origin, pos: &[u64], len: usize, ctl: &Control) -> Result<Vec<Place>> {
@@ -191,21 +189,10 @@ impl CorpusIndex {
     /// The first `limit` hits of `s` by the symbols of their segment to the left (read
     /// outward) or to the right, ties in corpus order; and the length of `s` in symbols.
     fn sorted_by_context(&self, s: &str, limit: usize, left: bool) -> Result<(Vec<u64>, usize)> {
-        if s.is_empty() {
-            return Err(Error::arg("the empty string has no occurrences; give at least one character"));
-        }
-        let Some(pattern) = self.encode_pattern(s) else {
-            return Ok((Vec::new(), 0));
-        };
+        let Some(Hits { lo, sa, pattern }) = self.hits(s)? else { return Ok((Vec::new(), 0)) };
         let len = pattern.len();
         if limit == 0 {
             return Ok((Vec::new(), len));
-        }
-        let (lo, hi) = self.interval(&pattern);
-        let sa = &self.sa.as_slice()[lo..hi];
-        let n = self.text_len();
-        if sa.iter().any(|&p| p as usize + len > n) {
-            return Err(Error::arg("the index's suffix array points outside its text (the index file is corrupt)"));
         }
         let pos = with_text!(self, text => {
             let by_key = |a: &u64, b: &u64| {
@@ -233,14 +220,7 @@ impl CorpusIndex {
                 pos.extend(tied);
                 pos
             };
-            if limit < pos.len() {
-                if limit == 0 {
-                    pos.clear();
-                } else {
-                    pos.select_nth_unstable_by(limit - 1, by_key);
-                    pos.truncate(limit);
-                }
-            }
+            // at most `limit` hits by now: put them in order
             pos.sort_unstable_by(by_key);
             pos
         });
@@ -250,7 +230,8 @@ impl CorpusIndex {
     /// The symbols of the segment before `p` read backwards (`left`) or after the `len`
     /// symbols at `p`, as text: the key that `kwic` sorts by.
     fn context_key(&self, p: usize, len: usize, left: bool) -> String {
-        let name = |id: u32| self.vocab[id as usize - 1];
+        // (a symbol past the vocabulary only in a corrupt file opened without verification)
+        let name = |id: u32| self.vocab.get(id as usize - 1).copied().unwrap_or('\u{fffd}');
         with_text!(self, text => {
             if left {
                 text[..p].iter().rev().take_while(|s| s.id() != 0).map(|s| name(s.id())).collect()
@@ -291,8 +272,11 @@ impl CorpusIndex {
                             let end = (p + len + window).min(text.len());
                             let right = text[p + len..end].iter().take_while(|s| s.id() != 0);
                             for sym in left.chain(right) {
-                                acc[sym.id() as usize] += 1;
-                                slots += 1;
+                                // (an id past the vocabulary: a corrupt file opened without verification)
+                                if let Some(a) = acc.get_mut(sym.id() as usize) {
+                                    *a += 1;
+                                    slots += 1;
+                                }
                             }
                         }
                         Ok((acc, slots))

@@ -94,7 +94,7 @@ impl CorpusIndex {
         (lo, hi.max(lo))
     }
 
-    fn check_pattern(s: &str) -> Result<()> {
+    pub(crate) fn check_pattern(s: &str) -> Result<()> {
         if s.is_empty() {
             Err(Error::arg("the empty string has no count; give at least one character"))
         } else {
