@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 import minent_fast as mf
@@ -51,25 +51,35 @@ def server():
         yield base
 
 
+def texts(driver, css: str) -> list[str]:
+    """The text of every element matching css, read in one script call: the page re-renders
+    its tables when an answer arrives, so reading row by row through element handles can
+    meet a row that was replaced in between (StaleElementReferenceException)."""
+    return driver.execute_script("return Array.from(document.querySelectorAll(arguments[0]), e => e.innerText)", css)
+
+
+def waiter(driver) -> WebDriverWait:
+    return WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def console_errors(driver) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
 
 
 def test_search_kwic_chart_sentence_and_tree(browser, server):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    wait = WebDriverWait(browser, 20)
+    wait = waiter(browser)
     browser.get(server + "/")
     wait.until(lambda d: "characters" in d.find_element(By.ID, "info").text)
     box = browser.find_element(By.ID, "q")
     box.send_keys("宝玉")
     browser.find_element(By.ID, "go").click()
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#kwic tbody tr")) == 25)
-    rows = browser.find_elements(By.CSS_SELECTOR, "#kwic tbody tr")
-    assert all(r.find_element(By.CSS_SELECTOR, "td.match").text == "宝玉" for r in rows)
+    wait.until(lambda d: len(texts(d, "#kwic tbody tr")) == 25)
+    assert texts(browser, "#kwic tbody tr td.match") == ["宝玉"] * 25
     assert browser.find_element(By.ID, "count").text.startswith(f"{mf.CorpusIndex.build(mf.sample_path()).count('宝玉'):,}")
-    first_page = [r.text for r in rows]
+    first_page = texts(browser, "#kwic tbody tr")
     browser.find_element(By.ID, "next").click()
-    wait.until(lambda d: [r.text for r in d.find_elements(By.CSS_SELECTOR, "#kwic tbody tr")] != first_page)
+    wait.until(lambda d: len(texts(d, "#kwic tbody tr")) == 25 and texts(d, "#kwic tbody tr") != first_page)
     assert "page 2" in browser.find_element(By.ID, "page").text
     browser.save_screenshot(str(SHOTS / "kwic.png"))
 
@@ -82,8 +92,8 @@ def test_search_kwic_chart_sentence_and_tree(browser, server):
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#colloc tbody tr")) > 0)
 
     browser.find_element(By.CSS_SELECTOR, '.tab[data-tab="kwic"]').click()
-    match = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#kwic tbody tr td.match")))
-    match.click()
+    # switching back re-renders the KWIC rows: click the first match, again if it was replaced
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#kwic tbody tr td.match").click() or True)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#profile svg polyline.h_right"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#tree svg rect"))
     assert "宝玉" in browser.find_element(By.ID, "sentence").get_attribute("value")
@@ -95,7 +105,7 @@ def test_search_kwic_chart_sentence_and_tree(browser, server):
 
 def test_a_bad_query_shows_an_error_not_a_console_error(browser, server):
     browser.get(server + "/")
-    wait = WebDriverWait(browser, 20)
+    wait = waiter(browser)
     wait.until(lambda d: "characters" in d.find_element(By.ID, "info").text)
     browser.find_element(By.ID, "width").clear()
     browser.find_element(By.ID, "width").send_keys("20")
