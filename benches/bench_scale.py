@@ -11,6 +11,14 @@ also each worker process's ru_maxrss (read with client.run at the end) and their
 upper bound of the cluster's concurrent peak).
 
     python benches/bench_scale.py [--sizes 1GB 4GB] [--shard-mb 256] [--partitions 16]
+        [--synth 100MB 1GB 4GB] [--memory 6G]
+
+Word discovery at scale (issue 23), ``--synth``: text from ../shared/tools/synth_corpus.py
+(seed 1), whose distinct n-grams keep growing with its size as real text's do (its
+docstring compares it with 3.9 M characters of real text); ``minent-fast discover FILE
+--memory M`` in one process, and ``distributed.discover_words`` on a 2-worker
+LocalCluster, each in a fresh subprocess: wall time, MB/s and the peak RSS of every
+process (the job's ru_maxrss; with a cluster, each worker's too).
 """
 
 from __future__ import annotations
@@ -83,6 +91,69 @@ def run(mode: str, src: Path, shard_mb: int, partitions: int, discover: bool = F
     return res
 
 
+SYNTH = Path(__file__).resolve().parents[2] / "shared" / "tools" / "synth_corpus.py"
+SYNTH_SIZES = {"100MB": 100, "1GB": 1000, "4GB": 4000}
+
+DISCOVER_JOB = """
+import json, resource, sys, time
+mode, src, memory = sys.argv[1], sys.argv[2], sys.argv[3]
+import minent_fast as mf
+from minent_fast import distributed
+res = {}
+t0 = time.perf_counter()
+if mode == "cluster":
+    client = distributed.connect(n_workers=2, threads_per_worker=1)
+    lex = distributed.discover_words(src, client=client, memory_budget=memory)
+    res["worker_rss_mb"] = sorted(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024).values())
+    client.close(); client.cluster.close()
+else:
+    lex = mf.discover_words(src, memory_budget=memory)
+res["discover_s"] = time.perf_counter() - t0
+res["words"] = len(lex)
+res["driver_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(res))
+"""
+
+
+def synth_corpus(size: str) -> Path:
+    path = OUT / f"synth_{size}.txt"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        subprocess.run([sys.executable, str(SYNTH), str(tmp), str(SYNTH_SIZES[size]), "--seed", "1"], check=True)
+        tmp.rename(path)
+    return path
+
+
+def run_discover(mode: str, src: Path, memory: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", DISCOVER_JOB, mode, str(src), memory], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"discover {mode} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def synth_table(sizes: list[str], modes: list[str], memory: str) -> list[str]:
+    md = ["", f"Word discovery on synthetic text (synth_corpus.py, seed 1), `memory_budget={memory!r}`, "
+              "defaults otherwise:", "",
+          "| input | mode | wall (s) | MB/s | words | peak RSS (MB) |", "|---|---|---|---|---|---|"]
+    results = {}
+    for size in sizes:
+        src = synth_corpus(size)
+        mb = src.stat().st_size / 1e6
+        for mode in modes:
+            r = run_discover(mode, src, memory)
+            results[f"synth_{size}/{mode}"] = r
+            rss = f"{r['driver_rss_mb']:.0f}"
+            if "worker_rss_mb" in r:
+                rss = f"driver {rss}, workers {', '.join(f'{x:.0f}' for x in r['worker_rss_mb'])}"
+            label = "one process (2 threads)" if mode == "local" else "LocalCluster 2 workers × 1 thread (tagging pass)"
+            md.append(f"| {size} ({mb:.0f} MB) | {label} | {r['discover_s']:.0f} | {mb / r['discover_s']:.2f} | "
+                      f"{r['words']:,} | {rss} |")
+            print(md[-1], flush=True)
+    (OUT / "scale_synth.json").write_text(json.dumps(results, indent=1))
+    return md
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", default=["1GB", "4GB"])
@@ -90,6 +161,9 @@ def main() -> int:
     ap.add_argument("--partitions", type=int, default=16)
     ap.add_argument("--modes", nargs="*", default=["local", "cluster"])
     ap.add_argument("--discover", action="store_true", help="also discover_words over the shards (one process)")
+    ap.add_argument("--synth", nargs="*", default=["100MB", "1GB", "4GB"], choices=sorted(SYNTH_SIZES),
+                    help="word discovery on synthetic text of these sizes (none: skip)")
+    ap.add_argument("--memory", default="6G", help="discover_words' memory budget in the synthetic runs")
     args = ap.parse_args()
     md = ["| input | mode | shards | build (s) | build MB/s | ngrams 1–4, min 2 (s) | rows | peak RSS (MB) |",
           "|---|---|---|---|---|---|---|---|"]
@@ -115,6 +189,8 @@ def main() -> int:
     (OUT / "scale.json").write_text(json.dumps(results, indent=1))
     if len(disc) > 5:
         md += disc
+    if args.synth:
+        md += synth_table(args.synth, args.modes, args.memory)
     (OUT / "scale.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     return 0

@@ -144,6 +144,10 @@ class Tokenizer:
 
 @final
 class BoundaryTagger:
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> BoundaryTagger: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
     @staticmethod
     def train(
         sources: Sequence[str],
@@ -213,6 +217,23 @@ def autonomy(
     num_threads: Optional[int] = None,
     progress: _Progress = None,
 ) -> tuple[list[str], npt.NDArray[np.float64]]: ...
+
+class AutonomyTable:
+    def __init__(self, words: Sequence[str], scores: Sequence[float]) -> None: ...
+    def __len__(self) -> int: ...
+    def items(self) -> tuple[list[str], npt.NDArray[np.float64]]: ...
+    def tokenizer(self, max_len: int, bonus: float, *, combine_alnum: bool = True,
+                  atomic_digits: bool = False) -> Tokenizer: ...
+
+def autonomy_table(
+    sources: Sequence[str],
+    *,
+    segmenter: str = "han",
+    max_len: int = 3,
+    min_count: int = 1,
+    num_threads: Optional[int] = None,
+    progress: _Progress = None,
+) -> AutonomyTable: ...
 
 def partition_of(
     data: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64], partitions: int

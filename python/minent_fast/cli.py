@@ -186,7 +186,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         lex = discover_words(args.sources, max_len=args.max_len, length_bonus=args.length_bonus,
                              iterations=args.iterations, min_count=args.min_count, prune=not args.no_prune,
                              symbols=args.symbols, merge=args.merge, known=args.known, union=args.union,
-                             self_train=not args.no_self_train,
+                             self_train=not args.no_self_train, memory_budget=args.memory,
                              num_threads=args.threads, progress=_progress(args))
     dt = time.perf_counter() - t0
     fmt = args.format
@@ -363,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="[minent] keep the words that do not pay for their own spelling (no MDL pruning)")
     ds.add_argument("--min-proba", type=float, default=1e-6, help="[nlpzero] frequency threshold")
     ds.add_argument("--min-pmi", type=float, default=1.0, help="[nlpzero] PMI threshold (nats)")
+    ds.add_argument("--memory", default=None, metavar="SIZE",
+                    help="[minent] memory budget, e.g. 6G (default: a quarter of the machine's RAM); past it the "
+                         "branching entropies come from every k-th line (docs/scaling.md)")
     ds.add_argument("--threads", type=int, default=None)
     ds.add_argument("-q", "--quiet", action="store_true")
     ds.set_defaults(func=cmd_discover)

@@ -33,6 +33,7 @@ All logs are natural (nats) unless a name says bits.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import tempfile
@@ -47,6 +48,9 @@ from .._io import local_sources
 from .._progress import ProgressArg, make_progress
 from ..index.corpus import CorpusIndex, _check_threads, _source_list
 from ..segment.lexicon import Lexicon
+from .budget import autonomy_fraction, default_memory, parse_memory
+
+_log = logging.getLogger("minent_fast")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -235,8 +239,10 @@ def discover_words(
     known: Any = None,
     union: bool = False,
     self_train: bool = True,
+    memory_budget: Union[int, str, None] = None,
     num_threads: Optional[int] = None,
     progress: ProgressArg = None,
+    _count_all: Optional[Callable[[Any, list[str]], tuple[list[str], Any]]] = None,
 ) -> Lexicon:
     """Discover the words of a corpus without supervision; returns a :class:`Lexicon`.
 
@@ -260,6 +266,13 @@ def discover_words(
     gluing) or ``"all"`` (every non-space character, one segment per line: phonemic
     transcriptions, DNA). Segment text with ``Tokenizer(lexicon)`` (for ``"unicode"`` and
     ``"all"``, ``combine_alnum=False``).
+
+    ``memory_budget``: bytes (or a size such as ``"6G"``) the run may use; None: a quarter
+    of the machine's memory (:func:`~minent_fast.discovery.budget.default_memory`). Only
+    the branching entropies grow with the corpus: they come from the whole corpus when
+    their estimated peak fits, else from every k-th line, the largest such sample that
+    does (docs/scaling.md). A sharded index is read through its sources the same way, so
+    it gives the lexicon of one file of the same text.
     """
     sharded = _sharded_index(sources)
     given = sharded.sources if sharded is not None else _source_list(sources)
@@ -294,6 +307,7 @@ def discover_words(
     glue = symbols == "han"  # ASCII gluing is nlp-zero's, for Chinese text only
     if max_len is not None:
         _check_int("max_len", max_len, 1, 4)
+    budget = parse_memory(memory_budget) if memory_budget is not None else default_memory()
     cb, close = make_progress(progress)
     try:
         # stdin, pipes and compressed files: one temporary copy, read by every pass below
@@ -303,31 +317,23 @@ def discover_words(
                 max_len = 3 if symbols == "han" else default_max_len(paths)
             # self-training grid: the initial word length one longer too (where allowed)
             top_len = min(max_len + 1, 4) if self_train else max_len
-            if sharded is not None:
-                auto = autonomy_from_index(sharded, top_len, num_threads=threads)
-            else:
-                auto = autonomy_scores(paths, top_len, symbols=symbols, num_threads=threads, progress=cb)
-            if not auto:
+            # the branching entropies: from the whole corpus when the budget allows (exact),
+            # else from every k-th line (discovery/budget.py)
+            share = autonomy_fraction(paths, budget, top_len, symbols, threads)
+            if share < 1.0:
+                _log.info("memory budget %d MiB: autonomy from %.1f %% of the lines", budget >> 20, 100 * share)
+            size = sum(os.path.getsize(p) for p in paths)
+            with _sample(paths, math.ceil(share * size)) if share < 1.0 else contextlib.nullcontext(paths) as on_auto:
+                auto = _core.autonomy_table(on_auto, segmenter=symbols, max_len=top_len, min_count=1,
+                                            num_threads=threads, progress=cb)
+            if len(auto) == 0:
                 return Lexicon({})
-
-            candidates: dict[int, tuple[list[str], list[int], list[float], Any]] = {}
 
             def initial(ml: int, bonus: float, on: list[str]) -> tuple[dict[str, int], dict[str, float]]:
                 """The counts of the segmentation by autonomy (plus ``bonus`` a character of
                 a group) and the character model of the pruning."""
-                # the candidates' trie is built once per max_len and rescored per bonus
-                if ml not in candidates:
-                    words = [w for w in auto if len(w) <= ml]
-                    lens = [len(w) for w in words]
-                    base = [n * auto[w] for w, n in zip(words, lens)]
-                    candidates[ml] = (words, lens, base, None)
-                words, lens, base, tok0 = candidates[ml]
-                scores = [s + n * bonus if n > 1 else s for s, n in zip(base, lens)]
-                if tok0 is None:
-                    tok = _core.Tokenizer.with_scores(words, scores, combine_alnum=glue, atomic_digits=True)
-                    candidates[ml] = (words, lens, base, tok)
-                else:
-                    tok = tok0.rescored(words, scores)
+                # the candidates' trie is built once per max_len and rescored per bonus (in Rust)
+                tok = auto.tokenizer(ml, bonus, combine_alnum=glue, atomic_digits=True)
                 w, c = tok.count_tokens(on, num_threads=threads, progress=cb, symbols=symbols)
                 # the character model of the pruning: from every token, the long runs included
                 # (a character may occur only inside one of them; every later segmentation has
@@ -376,7 +382,11 @@ def discover_words(
                         return Lexicon({})
                     tagger = _core.BoundaryTagger.train(sample, tokenizers, symbols, epochs=_SELF_TRAIN_EPOCHS,
                                                         num_threads=threads, progress=cb)
-                w, c = tagger.count_tokens(paths, num_threads=threads, progress=cb)
+                # the one pass over the whole corpus (minent_fast.distributed: as tasks)
+                if _count_all is not None:
+                    w, c = _count_all(tagger, paths)
+                else:
+                    w, c = tagger.count_tokens(paths, num_threads=threads, progress=cb)
                 counts = _token_counts(w, c)
                 logp = _char_logp(counts) if prune else {}
             if known_words is not None:
@@ -471,22 +481,30 @@ _SELF_TRAIN_EPOCHS = 5
 @contextlib.contextmanager
 def _sample(paths: list[str], budget: int) -> Iterator[list[str]]:
     """The corpus itself when it holds at most ``budget`` bytes, else a temporary file of
-    every k-th line (k = ⌈size / budget⌉, deterministic, spread over the whole corpus)."""
+    every k-th line (k = ⌈size / budget⌉, deterministic, spread over the whole corpus),
+    removed when the block ends, however it ends. A full disk is an OSError naming the
+    directory."""
     size = sum(os.path.getsize(p) for p in paths)
     if size <= budget:
         yield paths
         return
-    k = -(-size // budget)
+    k = -(-size // max(budget, 1))
     fd, tmp = tempfile.mkstemp(prefix="minent-sample-", suffix=".txt")
     try:
-        with os.fdopen(fd, "wb") as out:
-            n = 0
-            for p in paths:
-                with open(p, "rb") as f:
-                    for line in f:
-                        if n % k == 0:
-                            out.write(line if line.endswith(b"\n") else line + b"\n")
-                        n += 1
+        try:
+            with os.fdopen(fd, "wb") as out:
+                n = 0
+                for p in paths:
+                    with open(p, "rb") as f:
+                        for line in f:
+                            if n % k == 0:
+                                out.write(line if line.endswith(b"\n") else line + b"\n")
+                            n += 1
+        except OSError as e:
+            if e.filename is not None:  # a source that cannot be read names itself
+                raise
+            raise OSError(e.errno, f"{e.strerror}: writing a sample of the corpus in {os.path.dirname(tmp)} "
+                                   f"(set TMPDIR to a directory with room)", tmp) from e
         yield [tmp]
     finally:
         os.unlink(tmp)

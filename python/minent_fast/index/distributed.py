@@ -22,7 +22,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 from . import shards
 from .shards import PathLike, ShardedIndex
 
-__all__ = ["connect", "build_shards", "ngram_tables"]
+__all__ = ["connect", "build_shards", "ngram_tables", "discover_words"]
 
 
 def _client_type() -> Any:
@@ -64,3 +64,53 @@ def ngram_tables(index: PathLike, path: PathLike, n: Union[int, Sequence[int]], 
     """:func:`minent_fast.ngram_tables` with the map and reduce steps as tasks on ``client``."""
     _check_client(client)
     return shards.ngram_tables(index, path, n, min_count, client=client, retries=retries, **kwargs)
+
+
+def count_piece(tagger: Any, piece: tuple[str, int, int], num_threads: Optional[int] = None) -> dict[str, int]:
+    """The word counts of one byte range of a file, tagged (a task: reads, never writes but
+    a temporary copy of the range, removed when it ends)."""
+    import os
+    import tempfile
+
+    path, start, end = piece
+    fd, tmp = tempfile.mkstemp(prefix="minent-piece-", suffix=".txt")
+    try:
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as f:
+            f.seek(start)
+            left = end - start
+            while left > 0:
+                block = f.read(min(left, 16 << 20))
+                if not block:
+                    raise OSError(f"{path} is shorter than when it was planned ({start}..{end})")
+                out.write(block)
+                left -= len(block)
+        words, counts = tagger.count_tokens([tmp], num_threads=num_threads)
+        return dict(zip(words, counts.tolist()))
+    finally:
+        os.unlink(tmp)
+
+
+def discover_words(sources: Union[PathLike, Iterable[PathLike]], *, client: Any, shard_bytes: int = 256 << 20,
+                   retries: int = 2, **kwargs: Any) -> Any:
+    """:func:`minent_fast.discover_words` with its pass over the whole corpus (tagging every
+    line and counting the words) as tasks on ``client``, one per ``shard_bytes`` of text
+    cut at line ends. The statistics and the self-training run here, within
+    ``memory_budget``; a task holds one range's word counts. The lexicon is the
+    single-process one: no line crosses a range, and the ranges' counts are summed."""
+    import numpy as np
+
+    from ..discovery.words import discover_words as _discover
+
+    _check_client(client)
+
+    def count_all(tagger: Any, paths: list[str]) -> tuple[list[str], Any]:
+        pieces = [piece for shard in shards.plan_shards(paths, shard_bytes) for piece in shard if piece[2] > piece[1]]
+        remote = client.scatter(tagger, broadcast=True)
+        parts = shards._run(count_piece, [(remote, p) for p in pieces], client, retries)
+        total: dict[str, int] = {}
+        for part in parts:  # in corpus order, so each word keeps its first occurrence's place
+            for w, c in part.items():
+                total[w] = total.get(w, 0) + c
+        return list(total), np.fromiter(total.values(), dtype=np.uint64, count=len(total))
+
+    return _discover(sources, _count_all=count_all, **kwargs)

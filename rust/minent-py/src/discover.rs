@@ -353,6 +353,23 @@ pub(crate) struct PyBoundaryTagger {
 
 #[pymethods]
 impl PyBoundaryTagger {
+    /// The tagger as bytes ([`Self::from_bytes`] reads them back): how it goes to a
+    /// worker process (pickle uses it).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
+        pyo3::types::PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        Ok(PyBoundaryTagger { inner: Arc::new(core_err(py, core::BoundaryTagger::from_bytes(data))?) })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, pyo3::types::PyBytes>,))> {
+        let py = slf.py();
+        let ctor = slf.get_type().getattr("from_bytes")?;
+        Ok((ctor, (slf.get().to_bytes(py),)))
+    }
+
     #[staticmethod]
     #[pyo3(signature = (sources, tokenizers, symbols, epochs = 5, num_threads = None, progress = None))]
     fn train(
@@ -402,4 +419,93 @@ impl PyBoundaryTagger {
     fn disputed_gaps(&self) -> u64 {
         self.inner.disputed_gaps
     }
+}
+
+/// The nVBE autonomy of every candidate n-gram, held in Rust: word discovery segments by
+/// it (tokenizers that look the candidates up by hash, one per longest length and bonus).
+/// Holding it here rather than as a dict of str keeps a corpus's tens of millions of
+/// candidates at about 40 bytes each (the dict and the candidates' trie cost about 200,
+/// and building that trie took minutes).
+#[pyclass(frozen, name = "AutonomyTable", module = "minent_fast._core")]
+pub(crate) struct PyAutonomyTable {
+    /// packed code points → autonomy
+    table: Arc<rustc_hash::FxHashMap<u128, f64>>,
+}
+
+#[pymethods]
+impl PyAutonomyTable {
+    /// A table from words (1 to 5 characters) and their autonomy.
+    #[new]
+    fn new(words: Vec<String>, scores: Vec<f64>) -> PyResult<Self> {
+        if words.len() != scores.len() {
+            return Err(PyValueError::new_err("words and scores differ in length"));
+        }
+        if scores.iter().any(|s| !s.is_finite()) {
+            return Err(PyValueError::new_err("autonomy scores must be finite"));
+        }
+        let mut rows = Vec::with_capacity(words.len());
+        for (w, a) in words.iter().zip(scores) {
+            let n = w.chars().count();
+            if n == 0 || n > core::stats::branching::MAX_KEY_CHARS {
+                return Err(PyValueError::new_err(format!("{w:?}: candidates have 1 to 5 characters")));
+            }
+            rows.push((core::stats::branching::pack_chars(w.chars()), a));
+        }
+        Ok(Self::from_rows(rows))
+    }
+
+    fn __len__(&self) -> usize {
+        self.table.len()
+    }
+
+    /// (words, float64 autonomy) by length, then code points (the order of `autonomy`).
+    fn items<'py>(&self, py: Python<'py>) -> (Vec<String>, Bound<'py, PyArray1<f64>>) {
+        let mut keys: Vec<(u128, f64)> = self.table.iter().map(|(&k, &a)| (k, a)).collect();
+        keys.sort_unstable_by_key(|r| r.0);
+        let rows = keys.into_iter().map(|(k, a)| (core::stats::branching::unpack_chars(k).into_iter().collect(), a));
+        word_column(py, rows.collect())
+    }
+
+    /// The tokenizer maximising Σ len(w)·autonomy(w) + len(w)·bonus·[len(w) > 1] over the
+    /// candidates of at most `max_len` characters: the segmentation of
+    /// `Tokenizer.with_scores` over those words and scores, without building a trie.
+    #[pyo3(signature = (max_len, bonus, *, combine_alnum = true, atomic_digits = false))]
+    fn tokenizer(&self, py: Python<'_>, max_len: usize, bonus: f64, combine_alnum: bool, atomic_digits: bool)
+                 -> PyResult<crate::segment::PyTokenizer> {
+        if !bonus.is_finite() {
+            return Err(PyValueError::new_err("bonus must be finite"));
+        }
+        if max_len == 0 || max_len > core::stats::branching::MAX_KEY_CHARS {
+            return Err(PyValueError::new_err("max_len must be 1 to 5"));
+        }
+        let words = core::segment::viterbi::NgramWords { autonomy: self.table.clone(), max_len, bonus };
+        let mut tok = core_err(py, core::Tokenizer::with_ngram_words(words, -100.0, combine_alnum))?;
+        tok.atomic_digits = atomic_digits;
+        Ok(crate::segment::PyTokenizer::wrap(tok))
+    }
+}
+
+impl PyAutonomyTable {
+    fn from_rows(rows: Vec<(u128, f64)>) -> Self {
+        PyAutonomyTable { table: core::segment::viterbi::NgramWords::table(&rows) }
+    }
+}
+
+/// [`autonomy`] as an [`PyAutonomyTable`]: the candidates never become Python objects.
+#[pyfunction]
+#[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, num_threads = None, progress = None))]
+pub(crate) fn autonomy_table(
+    py: Python<'_>,
+    sources: Vec<PathBuf>,
+    segmenter: &str,
+    max_len: usize,
+    min_count: u64,
+    num_threads: Option<usize>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<PyAutonomyTable> {
+    let seg = core_err(py, Segmenter::parse(segmenter))?;
+    let rows = run_heavy(py, progress.as_ref(), move |ctl| {
+        core::discover::autonomy_keys(&sources, seg, max_len, min_count, num_threads, ctl)
+    })?;
+    Ok(py.detach(|| PyAutonomyTable::from_rows(rows)))
 }

@@ -30,9 +30,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::PyTokenizer>()?;
     m.add_class::<discover::PyWordFinder>()?;
     m.add_class::<discover::PyBoundaryTagger>()?;
+    m.add_class::<discover::PyAutonomyTable>()?;
     m.add_class::<templates::PyTemplateFinder>()?;
     m.add_class::<templates::PyTemplateTrie>()?;
     m.add_function(wrap_pyfunction!(discover::autonomy, m)?)?;
+    m.add_function(wrap_pyfunction!(discover::autonomy_table, m)?)?;
     m.add_function(wrap_pyfunction!(segment::split_pieces, m)?)?;
     m.add_function(wrap_pyfunction!(index::partition_of, m)?)?;
     m.add_function(wrap_pyfunction!(discover::autonomy_from_counts, m)?)?;

@@ -10,6 +10,6 @@ pub mod mdl;
 pub mod selftrain;
 pub mod wordfind;
 
-pub use autonomy::{autonomy, autonomy_from_counts};
+pub use autonomy::{autonomy, autonomy_from_counts, autonomy_keys};
 pub use selftrain::BoundaryTagger;
 pub use wordfind::WordFinder;

@@ -119,7 +119,39 @@ fn vote_line(line: &str, tokenizers: &[Tokenizer], symbols: Segmenter, scratch: 
     Line { chars, labels }
 }
 
+/// Magic of [`BoundaryTagger::to_bytes`]: format, then the version.
+const TAGGER_MAGIC: &[u8; 8] = b"MFTAGR01";
+
 impl BoundaryTagger {
+    /// The tagger as bytes (to send it to another process): magic, symbols, the two gap
+    /// counts, then the weights, little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + 24 + self.w.len() * 4);
+        out.extend_from_slice(TAGGER_MAGIC);
+        out.extend_from_slice(&(self.symbols as u64).to_le_bytes());
+        out.extend_from_slice(&self.trained_gaps.to_le_bytes());
+        out.extend_from_slice(&self.disputed_gaps.to_le_bytes());
+        for w in &self.w {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// The tagger of [`Self::to_bytes`]; an error for anything else.
+    pub fn from_bytes(b: &[u8]) -> Result<Self> {
+        let n = 1usize << BITS;
+        if b.len() != 32 + 4 * n || &b[..8] != TAGGER_MAGIC {
+            return Err(Error::arg("not a boundary tagger's bytes (wrong magic or length)"));
+        }
+        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        let symbols = [Segmenter::Han, Segmenter::Line, Segmenter::Unicode, Segmenter::All]
+            .into_iter()
+            .find(|s| *s as u64 == word(8))
+            .ok_or_else(|| Error::arg("a boundary tagger's bytes name no known symbol model"))?;
+        let w = b[32..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        Ok(BoundaryTagger { w, symbols, trained_gaps: word(16), disputed_gaps: word(24) })
+    }
+
     /// Learn from the gaps of `paths` on which every tokenizer agrees (`epochs` passes of
     /// an averaged perceptron, in corpus order: deterministic).
     pub fn train(

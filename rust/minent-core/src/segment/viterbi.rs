@@ -90,6 +90,8 @@ pub struct Tokenizer {
     scores: Vec<f64>,
     /// The lexicon's trie with these scores inline (see [`SegTrie`]).
     seg: Option<Arc<SegTrie>>,
+    /// Instead of the lexicon: scored n-grams looked up by hash ([`NgramWords`]).
+    ngrams: Option<NgramWords>,
     pub null_score: f64,
     pub combine_alnum: bool,
     /// No token boundary between two decimal digits: a run of digits is read whole (a
@@ -143,7 +145,19 @@ impl Tokenizer {
             .trie()
             .and_then(|t| SegTrie::from_crawdad(t, |id| scores.get(id as usize).copied()))
             .map(Arc::new);
-        Tokenizer { lexicon, scores, seg, null_score, combine_alnum, atomic_digits: false, symbols: Segmenter::Han }
+        Tokenizer { lexicon, scores, seg, ngrams: None, null_score, combine_alnum, atomic_digits: false,
+                    symbols: Segmenter::Han }
+    }
+
+    /// A tokenizer whose words are the n-grams of [`NgramWords`] (an empty lexicon): it
+    /// segments exactly as one built by [`Self::with_scores`] over the same words and
+    /// scores, without a trie (building one over tens of millions of candidates took
+    /// minutes). Its tokens have no lexicon ids.
+    pub fn with_ngram_words(words: NgramWords, null_score: f64, combine_alnum: bool) -> Result<Self> {
+        let lexicon = Arc::new(Lexicon::from_pairs(std::iter::empty::<(&str, u64)>())?);
+        let mut tok = Self::assemble(lexicon, Vec::new(), null_score, combine_alnum);
+        tok.ngrams = Some(words);
+        Ok(tok)
     }
 
     /// Segment every line of `paths` and count the tokens made only of the symbols of
@@ -205,6 +219,9 @@ impl Tokenizer {
     pub fn tokenize_spans_into(&self, sent: &str, scratch: &mut Scratch, out: &mut Vec<Range<usize>>) {
         let o = Opts { null_score: self.null_score, combine: self.combine_alnum, atomic_digits: self.atomic_digits,
                        symbols: self.symbols };
+        if let Some(ngrams) = &self.ngrams {
+            return tokenize_into_opts(sent, Some(ngrams), o, scratch, out);
+        }
         match (&self.seg, self.lexicon.trie()) {
             (Some(seg), _) => tokenize_into_opts(sent, Some(&**seg), o, scratch, out),
             (None, Some(trie)) => {
@@ -259,6 +276,55 @@ impl Words for SegTrie {
     fn prefetch(&self, s: &Sentence<'_>, start: usize) {
         if start + 1 < s.chars.len() {
             self.prefetch_second(s.codes[start], s.codes[start + 1]);
+        }
+    }
+}
+
+/// Words that are n-grams of at most `max_len` characters scored by their packed code
+/// points ([`crate::stats::branching::pack_chars`]): word discovery's candidates with
+/// their autonomy a, a word of n characters scoring n·a, plus n·`bonus` when n > 1 (the
+/// scores of `discover_words`' first segmentation). The candidates must be closed under
+/// prefixes (those of n-gram counts are): a walk stops at the first missing prefix.
+/// Keys holding U+FFFF are left out, as a lexicon cannot hold them.
+#[derive(Clone)]
+pub struct NgramWords {
+    pub autonomy: Arc<rustc_hash::FxHashMap<u128, f64>>,
+    pub max_len: usize,
+    pub bonus: f64,
+}
+
+impl NgramWords {
+    /// The lookup table of `rows` (packed key, autonomy), keys holding U+FFFF left out.
+    pub fn table(rows: &[(u128, f64)]) -> Arc<rustc_hash::FxHashMap<u128, f64>> {
+        let mut map = rustc_hash::FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
+        for &(key, a) in rows {
+            let n = (key >> 120) as usize;
+            if (0..n).all(|i| (key >> (21 * i)) & 0x1F_FFFF != 0xFFFF) {
+                map.insert(key, a);
+            }
+        }
+        Arc::new(map)
+    }
+}
+
+impl Words for NgramWords {
+    #[inline]
+    fn for_each_word(&self, s: &Sentence<'_>, start: usize, mut f: impl FnMut(usize, f64)) {
+        let end = s.chars.len().min(start + self.max_len);
+        let mut key: u128 = 0;
+        for (i, &c) in s.chars[start..end].iter().enumerate() {
+            if c == '\u{ffff}' {
+                return;
+            }
+            key = (key << 21) | c as u128;
+            let n = i + 1;
+            match self.autonomy.get(&(key | ((n as u128) << 120))) {
+                Some(&a) => {
+                    let base = n as f64 * a;
+                    f(n, if n > 1 { base + n as f64 * self.bonus } else { base });
+                }
+                None => return,
+            }
         }
     }
 }

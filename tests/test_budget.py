@@ -1,0 +1,208 @@
+"""Discovery within a memory budget (issue 23): the candidates' table in Rust, the budget's
+decision (whole corpus or every k-th line), the temporary sample's lifetime, the tagger
+sent to other processes and the Dask path."""
+
+from __future__ import annotations
+
+import errno
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minent_fast as mf
+from minent_fast import _core
+from minent_fast.discovery import budget, words
+from minent_fast.discovery.words import autonomy_scores
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def old_tokenizer(auto: dict[str, float], ml: int, bonus: float, glue: bool) -> _core.Tokenizer:
+    """The first segmentation's tokenizer as discover_words built it before the table: a
+    lexicon trie over the candidates with explicit scores."""
+    cand = [w for w in auto if len(w) <= ml]
+    scores = [len(w) * auto[w] for w in cand]
+    scores = [s + len(w) * bonus if len(w) > 1 else s for s, w in zip(scores, cand)]
+    return _core.Tokenizer.with_scores(cand, scores, combine_alnum=glue, atomic_digits=True)
+
+
+@pytest.mark.parametrize("symbols", ["han", "unicode"])
+def test_table_tokenizer_segments_as_the_trie_of_the_same_scores(symbols):
+    src = str(mf.sample_path())
+    auto = autonomy_scores(src, 4, symbols=symbols)
+    table = _core.autonomy_table([src], segmenter=symbols, max_len=4)
+    w, a = table.items()
+    assert len(table) == len(auto) and w == list(auto) and a.tolist() == list(auto.values())
+    for ml in (1, 3, 4):
+        for bonus in (2.0, 3.5):
+            old = old_tokenizer(auto, ml, bonus, symbols == "han").count_tokens([src], symbols=symbols)
+            new = table.tokenizer(ml, bonus, combine_alnum=symbols == "han", atomic_digits=True).count_tokens(
+                [src], symbols=symbols)
+            assert new[0] == old[0] and new[1].tolist() == old[1].tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(alphabet="abcde中国人民 ,。\n1２ǅ\U00020000'", max_size=40), min_size=1, max_size=30))
+def test_table_tokenizer_equals_trie_on_any_text(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("t") / "t.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    auto = autonomy_scores(str(path), 3, symbols="unicode")
+    table = _core.autonomy_table([str(path)], segmenter="unicode", max_len=3)
+    assert len(table) == len(auto)
+    if not auto:
+        return
+    for ml in (1, 2, 3):
+        old = old_tokenizer(auto, ml, 3.0, False).count_tokens([str(path)], symbols="unicode")
+        new = table.tokenizer(ml, 3.0, combine_alnum=False, atomic_digits=True).count_tokens(
+            [str(path)], symbols="unicode")
+        assert new[0] == old[0] and new[1].tolist() == old[1].tolist()
+
+
+def test_parse_memory():
+    assert budget.parse_memory("6G") == 6 << 30
+    assert budget.parse_memory("512 MiB") == 512 << 20
+    assert budget.parse_memory("1.5gb") == 3 << 29
+    assert budget.parse_memory(1 << 30) == 1 << 30
+    for bad in ("six", "6Q", "-1G", ""):
+        with pytest.raises(ValueError):
+            budget.parse_memory(bad)
+    with pytest.raises(ValueError, match="at least"):
+        budget.parse_memory("1M")
+    for bad in (6.0, True, None, b"6G"):
+        with pytest.raises(TypeError):
+            budget.parse_memory(bad)  # type: ignore[arg-type]
+    assert budget.default_memory() >= 1 << 30
+
+
+def test_the_whole_corpus_when_it_fits_every_kth_line_when_not(monkeypatch):
+    src = [str(mf.sample_path())]
+    size = os.path.getsize(src[0])
+    assert budget.autonomy_fraction(src, 6 << 30, 4, "han", None) == 1.0
+    # a budget the bound does not meet: the estimate from the two probes decides
+    tight = int(budget.estimate_peak(size / 3 / 4, size / 3))
+    q = budget.autonomy_fraction(src, tight, 4, "han", None)
+    assert 0 < q < 1
+    # more memory, a larger share; the estimate of that share fits the budget
+    assert budget.autonomy_fraction(src, 2 * tight, 4, "han", None) >= q
+
+
+def test_a_small_budget_samples_and_a_large_one_changes_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    src = str(mf.sample_path())
+    default = mf.discover_words(src)
+    assert mf.discover_words(src, memory_budget="64G") == default
+    # candidates made costly: 256 MiB holds the statistics of about a tenth of the lines,
+    # so the autonomy comes from every k-th line, through a temporary sample removed after
+    monkeypatch.setattr(budget, "FIXED_BYTES", 0)
+    monkeypatch.setattr(budget, "ROW_BYTES", 10_000)
+    q = budget.autonomy_fraction([src], 256 << 20, 4, "unicode", None)
+    assert 0.01 < q < 0.5
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    sampled = mf.discover_words(src, memory_budget=256 << 20)
+    assert list(tmp_path.iterdir()) == []
+    assert sampled != default and len(sampled) > 0.3 * len(default)
+    # most of what the whole corpus finds often is still found from a tenth of its lines (30 kB)
+    frequent = [w for w, c in default.items() if c >= 20 and len(w) > 1]
+    assert sum(w in sampled for w in frequent) > 0.5 * len(frequent)
+
+
+def test_a_full_disk_while_writing_the_sample_names_the_directory(tmp_path, monkeypatch):
+    src = [str(mf.sample_path())]
+    real = os.fdopen
+
+    class Full:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: Full(real(fd, mode, *a, **k)))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(OSError, match="No space left on device") as e:
+        with words._sample(src, 1000):
+            pass
+    assert str(tmp_path) in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+CHILD = textwrap.dedent("""
+    import signal, sys, tempfile
+    import minent_fast as mf
+    from minent_fast.discovery import budget
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    tempfile.tempdir = sys.argv[2]
+    budget.FIXED_BYTES = 0
+    print("ready", flush=True)
+    try:
+        mf.discover_words(sys.argv[1], memory_budget=256 << 20)
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+""")
+
+
+def test_ctrl_c_while_sampled_leaves_no_temporary_file(tmp_path):
+    from test_reliability import make_corpus
+
+    src = tmp_path / "big.txt"
+    make_corpus(src, 6_000_000)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(src), str(spill)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        while not list(spill.iterdir()) and time.monotonic() < deadline:  # the sample is being written or used
+            time.sleep(0.02)
+        assert list(spill.iterdir()), "the budget should have made a sample"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert "interrupted" in out, err
+    assert list(spill.iterdir()) == []
+
+
+def test_tagger_pickles_and_counts_the_same():
+    src = str(mf.sample_path())
+    lex = mf.discover_words(src, self_train=False)
+    d = lex.to_dict()
+    toks = [_core.Tokenizer(_core.Lexicon(list(d), list(d.values())), combine_alnum=False, atomic_digits=True)]
+    tagger = _core.BoundaryTagger.train([src], toks, "unicode", epochs=1)
+    back = pickle.loads(pickle.dumps(tagger))
+    a, b = tagger.count_tokens([src]), back.count_tokens([src])
+    assert a[0] == b[0] and a[1].tolist() == b[1].tolist()
+    assert (back.trained_gaps, back.disputed_gaps) == (tagger.trained_gaps, tagger.disputed_gaps)
+    with pytest.raises(ValueError, match="boundary tagger"):
+        _core.BoundaryTagger.from_bytes(b"MFTAGR01" + bytes(10))
+
+
+def test_dask_discovery_equals_one_process(tmp_path):
+    from minent_fast import distributed
+
+    src = str(mf.sample_path())
+    with distributed.connect(n_workers=2) as client:
+        got = distributed.discover_words(src, client=client, shard_bytes=64 << 10)
+    assert got == mf.discover_words(src)
+    with pytest.raises(TypeError, match="Client"):
+        distributed.discover_words(src, client=None)
