@@ -107,8 +107,8 @@ docs: $(DOCSDEPS)
 
 test: rust-test test-wheel docs
 
-# Every script whose numbers README.md and benches/README.md cite (long: about an hour,
-# most of it bench_scale's 1 GB and 4 GB corpora). ab_wordfinder.py is a tool for A/B
+# Every script whose numbers README.md and benches/README.md cite (long: about three hours,
+# most of it bench_scale's 1 GB and 4 GB corpora and its synthetic discovery runs). ab_wordfinder.py is a tool for A/B
 # comparisons of two builds while working, cited by no ratio.
 bench: build $(VAEDEPS)
 	$(PY) -m pip install -q -e ".[test,bench]"
@@ -121,6 +121,7 @@ bench: build $(VAEDEPS)
 	$(PY) benches/eval_pku.py
 	$(PY) benches/eval_genre.py
 	$(PY) benches/eval_cws.py
+	$(PY) benches/eval_budget.py
 	$(PY) benches/bench_scale.py
 	$(PY) benches/bench_vae.py
 

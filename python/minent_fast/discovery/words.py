@@ -311,7 +311,7 @@ def discover_words(
     cb, close = make_progress(progress)
     try:
         # stdin, pipes and compressed files: one temporary copy, read by every pass below
-        with local_sources(given) as src:
+        with local_sources(given) as src, contextlib.ExitStack() as stack:
             paths = src.paths
             if max_len is None:
                 max_len = 3 if symbols == "han" else default_max_len(paths)
@@ -323,9 +323,12 @@ def discover_words(
             if share < 1.0:
                 _log.info("memory budget %d MiB: autonomy from %.1f %% of the lines", budget >> 20, 100 * share)
             size = sum(os.path.getsize(p) for p in paths)
-            with _sample(paths, math.ceil(share * size)) if share < 1.0 else contextlib.nullcontext(paths) as on_auto:
-                auto = _core.autonomy_table(on_auto, segmenter=symbols, max_len=top_len, min_count=1,
-                                            num_threads=threads, progress=cb)
+            # the lines the statistics come from are also the lines the settings are estimated
+            # on: every n-gram there has an autonomy (lines outside would have none and fall
+            # apart into characters); the tagger learnt there then tags the whole corpus
+            on_auto = stack.enter_context(_sample(paths, math.ceil(share * size))) if share < 1.0 else paths
+            auto = _core.autonomy_table(on_auto, segmenter=symbols, max_len=top_len, min_count=1,
+                                        num_threads=threads, progress=cb)
             if len(auto) == 0:
                 return Lexicon({})
 
@@ -363,10 +366,15 @@ def discover_words(
                 return counts
 
             if not self_train:
-                first, logp = initial(max_len, length_bonus, paths)
-                counts = refine(first, logp, max_len, paths, merge)
+                first, logp = initial(max_len, length_bonus, on_auto)
+                counts = refine(first, logp, max_len, on_auto, merge)
+                if on_auto is not paths and counts:  # the lexicon of the sampled lines, counted on all
+                    lex = _core.Lexicon(list(counts), list(counts.values()))
+                    w, c = _core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True).count_tokens(
+                        paths, num_threads=threads, progress=cb, symbols=symbols)
+                    counts = _token_counts(w, c)
             else:
-                with _sample(paths, _SELF_TRAIN_SAMPLE) as sample:
+                with _sample(on_auto, _SELF_TRAIN_SAMPLE) as sample:
                     tokenizers = []
                     for ml in sorted({max_len, top_len}):
                         for bonus in (length_bonus - 1.0, length_bonus, length_bonus + 1.0):
@@ -382,6 +390,7 @@ def discover_words(
                         return Lexicon({})
                     tagger = _core.BoundaryTagger.train(sample, tokenizers, symbols, epochs=_SELF_TRAIN_EPOCHS,
                                                         num_threads=threads, progress=cb)
+                    del tokenizers, auto  # the candidates' table is not needed by the pass over the corpus
                 # the one pass over the whole corpus (minent_fast.distributed: as tasks)
                 if _count_all is not None:
                     w, c = _count_all(tagger, paths)

@@ -148,7 +148,10 @@ impl BoundaryTagger {
             .into_iter()
             .find(|s| *s as u64 == word(8))
             .ok_or_else(|| Error::arg("a boundary tagger's bytes name no known symbol model"))?;
-        let w = b[32..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let w: Vec<f32> = b[32..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if w.iter().any(|x| !x.is_finite()) {
+            return Err(Error::arg("a boundary tagger's bytes hold a weight that is not finite"));
+        }
         Ok(BoundaryTagger { w, symbols, trained_gaps: word(16), disputed_gaps: word(24) })
     }
 
