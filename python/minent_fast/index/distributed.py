@@ -1,4 +1,4 @@
-"""Shard indexing and exact n-gram counting on a Dask cluster (extra ``minent_fast[dask]``).
+"""Shard indexing, exact n-gram counting and word discovery on a Dask cluster (extra ``minent_fast[dask]``).
 
 The tasks are the functions of :mod:`minent_fast.shards` (``build_shard``, ``map_shard``,
 ``reduce_partition``): each reads and writes files only, writes atomically, and is safe to
@@ -13,6 +13,10 @@ so thread workers and process workers both work.
     client = distributed.connect("tcp://host:8786")  # or a running scheduler
     idx = distributed.build_shards(["big.txt"], "big.idx", client=client, shard_bytes=1 << 30)
     distributed.ngram_tables("big.idx", "big.ngrams", (1, 4), min_count=2, client=client)
+    lex = distributed.discover_words(["big.txt"], client=client, memory_budget="6G")
+
+``discover_words`` runs its statistics and settings in the calling process (within the
+budget) and its pass over the whole corpus as tasks (``count_piece``), one per range.
 """
 
 from __future__ import annotations
