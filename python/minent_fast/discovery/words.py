@@ -335,7 +335,7 @@ def discover_words(
             def initial(ml: int, bonus: float, on: list[str]) -> tuple[dict[str, int], dict[str, float]]:
                 """The counts of the segmentation by autonomy (plus ``bonus`` a character of
                 a group) and the character model of the pruning."""
-                # the candidates' trie is built once per max_len and rescored per bonus (in Rust)
+                # the candidates stay in Rust, looked up by hash (no trie, no str per candidate)
                 tok = auto.tokenizer(ml, bonus, combine_alnum=glue, atomic_digits=True)
                 w, c = tok.count_tokens(on, num_threads=threads, progress=cb, symbols=symbols)
                 # the character model of the pruning: from every token, the long runs included
