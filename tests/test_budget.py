@@ -1,5 +1,6 @@
 """Discovery within a memory budget (issue 23): the candidates' table in Rust, the budget's
-decision (whole corpus or every k-th line), the temporary sample's lifetime, the tagger
+decision (indexes of the whole corpus, partitions of it, or every k-th line), the
+partitioned statistics equal to the indexes', the temporary sample's lifetime, the tagger
 sent to other processes and the Dask path."""
 
 from __future__ import annotations
@@ -95,20 +96,70 @@ def test_the_whole_corpus_when_it_fits_every_kth_line_when_not(monkeypatch):
     assert budget.autonomy_fraction(src, 2 * tight, 4, "han", None) >= q
 
 
-def test_a_small_budget_samples_and_a_large_one_changes_nothing(tmp_path, monkeypatch):
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(alphabet="abcde中国人民 ,。\n1２ǅ\U00020000'ばカ한ไทยжЖ", max_size=40), min_size=1, max_size=30),
+       st.sampled_from(["han", "unicode", "all"]), st.integers(1, 4), st.sampled_from([16, 4096, 1 << 30]),
+       st.integers(1, 5))
+def test_partitioned_statistics_equal_the_indexes(tmp_path_factory, lines, symbols, max_len, key_memory, k):
+    """Rows for the n-grams of every k-th line, scored from the whole text in partitions of
+    any size (16 bytes: one character a partition), are the whole table's rows for them."""
+    d = tmp_path_factory.mktemp("p")
+    corpus, sample = d / "c.txt", d / "s.txt"
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    sample.write_text("".join(line + "\n" for line in lines[::k]), encoding="utf-8")
+    whole = dict(zip(*_core.autonomy_table([str(corpus)], segmenter=symbols, max_len=max_len).items()))
+    of_sample = _core.autonomy_table([str(sample)], segmenter=symbols, max_len=max_len).items()[0]
+    w, a = _core.autonomy_table([str(corpus)], segmenter=symbols, max_len=max_len, candidates=[str(sample)],
+                                key_memory=key_memory).items()
+    # the sample's n-grams, and those with an apostrophe the tokenizer may look up there (it
+    # takes an apostrophe as a symbol wherever it is; in the corpus it may be inside a word)
+    assert set(w) >= set(of_sample)
+    assert all("'" in x for x in set(w) - set(of_sample))
+    assert a.tolist() == [whole[x] for x in w]  # the same floats, not merely close ones
+
+
+def test_partitioned_statistics_on_a_novel():
+    src = str(SHARED / "zh" / "红楼梦.txt")
+    whole = _core.autonomy_table([src], segmenter="unicode", max_len=4).items()
+    part = _core.autonomy_table([src], segmenter="unicode", max_len=4, candidates=[src], key_memory=8 << 20).items()
+    assert part[0] == whole[0] and part[1].tolist() == whole[1].tolist()
+    with pytest.raises(ValueError, match="candidates"):
+        _core.autonomy_table([src], key_memory=1 << 20)
+
+
+def test_a_small_budget_gives_the_same_lexicon(tmp_path, monkeypatch, caplog):
+    import logging
     import tempfile
 
     src = str(mf.sample_path())
     default = mf.discover_words(src)
     assert mf.discover_words(src, memory_budget="64G") == default
-    # candidates made costly: 256 MiB holds the statistics of about a tenth of the lines,
-    # so the autonomy comes from every k-th line, through a temporary sample removed after
+    # candidates made costly: 256 MiB holds the indexes of about a tenth of the lines, so the
+    # statistics are read in partitions, with rows for the settings' sample only
     monkeypatch.setattr(budget, "FIXED_BYTES", 0)
     monkeypatch.setattr(budget, "ROW_BYTES", 10_000)
     q = budget.autonomy_fraction([src], 256 << 20, 4, "unicode", None)
     assert 0.01 < q < 0.5
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    sampled = mf.discover_words(src, memory_budget=256 << 20)
+    with caplog.at_level(logging.INFO, logger="minent_fast"):
+        small = mf.discover_words(src, memory_budget=256 << 20)
+    assert "in partitions" in caplog.text
+    assert small == default and list(small.items()) == list(default.items())  # words, counts and order
+    # the settings' sample of a corpus above 64 MB: that sample is what the rows are kept for
+    monkeypatch.setattr(words, "_SELF_TRAIN_SAMPLE", 100_000)
+    assert mf.discover_words(src, memory_budget=256 << 20) == mf.discover_words(src, memory_budget="64G")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_self_training_a_small_budget_samples_lines(tmp_path, monkeypatch):
+    import tempfile
+
+    src = str(mf.sample_path())
+    default = mf.discover_words(src, self_train=False)
+    monkeypatch.setattr(budget, "FIXED_BYTES", 0)
+    monkeypatch.setattr(budget, "ROW_BYTES", 10_000)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    sampled = mf.discover_words(src, memory_budget=256 << 20, self_train=False)
     assert list(tmp_path.iterdir()) == []
     assert sampled != default and len(sampled) > 0.3 * len(default)
     # most of what the whole corpus finds often is still found from a tenth of its lines (30 kB)
@@ -152,7 +203,7 @@ CHILD = textwrap.dedent("""
     budget.FIXED_BYTES = 0
     print("ready", flush=True)
     try:
-        mf.discover_words(sys.argv[1], memory_budget=256 << 20)
+        mf.discover_words(sys.argv[1], memory_budget=256 << 20, self_train=False)
         print("finished", flush=True)
     except KeyboardInterrupt:
         print("interrupted", flush=True)

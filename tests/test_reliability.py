@@ -66,7 +66,10 @@ PARSE_SETUP = ("import random; rng = random.Random(0); vocab = [chr(0x4e00 + k) 
     (LINES, "wf = mf.WordFinder(min_proba=1e-6); wf.train(lines); wf.find(lines)"),
     (LINES, "tf = mf.TemplateFinder(list, window=3); tf.train(lines); tf.find(lines)"),
     (PARSE_SETUP, "p.parse_words(words)"),
-], ids=["build", "ngrams", "tokenize_file", "tokenize_batch", "WordFinder", "TemplateFinder-callable", "parse"])
+    ("from minent_fast import _core",
+     "_core.autonomy_table([src], segmenter='unicode', max_len=3, candidates=[src], key_memory=1 << 20)"),
+], ids=["build", "ngrams", "tokenize_file", "tokenize_batch", "WordFinder", "TemplateFinder-callable", "parse",
+        "autonomy-partitioned"])
 def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, setup, call):
     src = tmp_path / "big.txt"
     make_corpus(src, 12_000_000)

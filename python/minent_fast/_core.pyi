@@ -232,6 +232,8 @@ def autonomy_table(
     segmenter: str = "han",
     max_len: int = 3,
     min_count: int = 1,
+    candidates: Optional[Sequence[str]] = None,
+    key_memory: Optional[int] = None,
     num_threads: Optional[int] = None,
     progress: _Progress = None,
 ) -> AutonomyTable: ...

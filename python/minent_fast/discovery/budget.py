@@ -1,12 +1,19 @@
 """The memory budget of word discovery (``discover_words(memory_budget=)``, CLI ``--memory``).
 
 Of discovery's stages only one needs memory that grows with the corpus: the branching
-entropies, from a suffix array of the text and of the reversed text, and one table row per
-distinct n-gram of up to ``max_len + 1`` characters — a number that keeps growing with
-real text (Heaps' law). The self-training settings read a sample of at most 64 MB, and the
-final tagging pass streams the corpus. So the budget decides one thing: whether the
-autonomy is computed from the whole corpus (exact, the result does not depend on the
-budget) or from every k-th line of it, the largest such sample whose estimated peak fits.
+entropies. The self-training settings read a sample of at most 64 MB, and the final
+tagging pass streams the corpus. The budget decides how the entropies are computed:
+
+- When the estimated peak of the index path fits (a suffix array of the text and of the
+  reversed text, and one row per distinct n-gram of up to ``max_len + 1`` characters — a
+  number that keeps growing with real text, Heaps' law), from those indexes.
+- Otherwise by partitions (``minent_core::discover::partitioned``): rows only for the
+  n-grams of the settings' sample, the statistics still from the whole corpus, read once
+  per range of first (then last) characters whose occurrences' keys fit what the budget
+  leaves. The scores are the same floats, so the lexicon does not depend on the budget.
+- Without self-training (``self_train=False``, whose first segmentations read the whole
+  corpus and so need every n-gram's row), from every k-th line, the largest such sample
+  whose estimated peak fits: an approximation, measured in docs/scaling.md.
 
 The estimate: ``INDEX_BYTES`` per character for the two index builds, ``ROW_BYTES`` per
 distinct candidate, plus ``FIXED_BYTES`` for the rest of the pipeline. The number of
@@ -22,6 +29,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
 # measured on the synthetic corpus of ../shared/tools/synth_corpus.py (docs/scaling.md)
@@ -29,6 +37,7 @@ INDEX_BYTES = 14  # peak bytes per character of the forward and reversed index b
 ROW_BYTES = 110  # peak bytes per distinct candidate n-gram (rows, joins, table, tokenizer tries)
 FIXED_BYTES = 1 << 30  # the self-training stage on its ≤ 64 MB sample and the interpreter
 _PROBES = (2 << 20, 8 << 20)  # bytes of the two samples the growth of D is read from
+MIN_KEY_MEMORY = 64 << 20  # the least a partition of the partitioned path is given (bytes of keys)
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
           "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
@@ -70,31 +79,50 @@ def estimate_peak(chars: float, candidates: float) -> float:
     return INDEX_BYTES * chars + ROW_BYTES * candidates + FIXED_BYTES
 
 
-def autonomy_fraction(paths: Sequence[str], budget: int, top_len: int, symbols: str,
-                      num_threads: Optional[int]) -> float:
-    """The share of the corpus's lines the autonomy can be computed from within ``budget``:
-    1.0 (the whole corpus, exact) when it fits, else the largest fraction q whose estimated
-    peak does (at least one line in 10,000)."""
+@dataclass(frozen=True)
+class Plan:
+    """How the branching entropies are computed within a budget (see the module doc)."""
+
+    share: float  # 1.0: the whole corpus fits the index path; else the share of lines it could take
+    key_memory: Optional[int] = None  # past the budget: bytes of keys a partition may hold
+
+
+def plan(paths: Sequence[str], budget: int, top_len: int, symbols: str, num_threads: Optional[int],
+         sample_bytes: int) -> Plan:
+    """The plan for ``paths`` within ``budget`` bytes, when the rows needed past the budget are
+    those of a sample of ``sample_bytes``."""
     size = sum(os.path.getsize(p) for p in paths)
     if estimate_peak(size, top_len * size) <= budget:  # chars ≤ bytes, candidates ≤ top_len·chars
-        return 1.0
+        return Plan(1.0)
     (_, c1, d1), (b2, c2, d2) = _probe(paths, top_len, symbols, num_threads)
     if d2 <= 0 or c2 <= 0:
-        return 1.0
-    chars = c2 * size / b2
+        return Plan(1.0)
+    chars_per_byte = c2 / b2
     beta = 1.0 if d1 <= 0 or c2 <= c1 else min(1.0, max(0.0, math.log(d2 / d1) / math.log(c2 / c1)))
 
+    def candidates(n: float) -> float:
+        return min(d2 * (n / c2) ** beta, top_len * n)
+
     def peak(q: float) -> float:
-        n = q * chars
-        return estimate_peak(n, min(d2 * (n / c2) ** beta, top_len * n))
+        n = q * chars_per_byte * size
+        return estimate_peak(n, candidates(n))
 
     if peak(1.0) <= budget:
-        return 1.0
+        return Plan(1.0)
     lo, hi = 1e-4, 1.0
     for _ in range(40):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if peak(mid) <= budget else (lo, mid)
-    return lo
+    rows = ROW_BYTES * candidates(chars_per_byte * min(size, sample_bytes))
+    return Plan(lo, max(int(budget - FIXED_BYTES - rows), MIN_KEY_MEMORY))
+
+
+def autonomy_fraction(paths: Sequence[str], budget: int, top_len: int, symbols: str,
+                      num_threads: Optional[int]) -> float:
+    """The share of the corpus's lines the index path can take within ``budget``: 1.0 (the
+    whole corpus, exact) when it fits, else the largest fraction q whose estimated peak
+    does (at least one line in 10,000)."""
+    return plan(paths, budget, top_len, symbols, num_threads, 0).share
 
 
 def _probe(paths: Sequence[str], top_len: int, symbols: str,

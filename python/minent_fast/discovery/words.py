@@ -48,7 +48,7 @@ from .._io import local_sources
 from .._progress import ProgressArg, make_progress
 from ..index.corpus import CorpusIndex, _check_threads, _source_list
 from ..segment.lexicon import Lexicon
-from .budget import autonomy_fraction, default_memory, parse_memory
+from .budget import default_memory, parse_memory, plan
 
 _log = logging.getLogger("minent_fast")
 
@@ -269,10 +269,12 @@ def discover_words(
 
     ``memory_budget``: bytes (or a size such as ``"6G"``) the run may use; None: a quarter
     of the machine's memory (:func:`~minent_fast.discovery.budget.default_memory`). Only
-    the branching entropies grow with the corpus: they come from the whole corpus when
-    their estimated peak fits, else from every k-th line, the largest such sample that
-    does (docs/scaling.md). A sharded index is read through its sources the same way, so
-    it gives the lexicon of one file of the same text.
+    the branching entropies grow with the corpus. When the indexes of the whole corpus do
+    not fit, they are computed from the whole corpus in partitions, keeping rows only for
+    the n-grams of the settings' sample: the same scores, so the same lexicon, whatever the
+    budget. (With ``self_train=False``, which needs every n-gram's row, they come from every
+    k-th line instead: an approximation; docs/scaling.md.) A sharded index is read through
+    its sources the same way, so it gives the lexicon of one file of the same text.
     """
     sharded = _sharded_index(sources)
     given = sharded.sources if sharded is not None else _source_list(sources)
@@ -317,18 +319,29 @@ def discover_words(
                 max_len = 3 if symbols == "han" else default_max_len(paths)
             # self-training grid: the initial word length one longer too (where allowed)
             top_len = min(max_len + 1, 4) if self_train else max_len
-            # the branching entropies: from the whole corpus when the budget allows (exact),
-            # else from every k-th line (discovery/budget.py)
-            share = autonomy_fraction(paths, budget, top_len, symbols, threads)
-            if share < 1.0:
-                _log.info("memory budget %d MiB: autonomy from %.1f %% of the lines", budget >> 20, 100 * share)
-            size = sum(os.path.getsize(p) for p in paths)
-            # the lines the statistics come from are also the lines the settings are estimated
-            # on: every n-gram there has an autonomy (lines outside would have none and fall
-            # apart into characters); the tagger learnt there then tags the whole corpus
-            on_auto = stack.enter_context(_sample(paths, math.ceil(share * size))) if share < 1.0 else paths
-            auto = _core.autonomy_table(on_auto, segmenter=symbols, max_len=top_len, min_count=1,
-                                        num_threads=threads, progress=cb)
+            # the settings are estimated on a sample (every k-th line when the corpus is larger)
+            sample = stack.enter_context(_sample(paths, _SELF_TRAIN_SAMPLE)) if self_train else None
+            # the branching entropies within the budget (discovery/budget.py): from indexes of the
+            # whole corpus when they fit; else from the whole corpus in partitions, rows only for
+            # the sample's n-grams (the same scores for them); without self-training, whose first
+            # segmentations need every n-gram, from every k-th line
+            how = plan(paths, budget, top_len, symbols, threads, _SELF_TRAIN_SAMPLE)
+            on_auto = paths
+            if how.share == 1.0:
+                auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
+                                            num_threads=threads, progress=cb)
+            elif sample is not None:
+                _log.info("memory budget %d MiB: autonomy of the sample's n-grams from the whole corpus, "
+                          "in partitions of %d MiB of keys", budget >> 20, (how.key_memory or 0) >> 20)
+                auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
+                                            candidates=sample, key_memory=how.key_memory, num_threads=threads,
+                                            progress=cb)
+            else:
+                _log.info("memory budget %d MiB: autonomy from %.1f %% of the lines", budget >> 20, 100 * how.share)
+                size = sum(os.path.getsize(p) for p in paths)
+                on_auto = stack.enter_context(_sample(paths, math.ceil(how.share * size)))
+                auto = _core.autonomy_table(on_auto, segmenter=symbols, max_len=top_len, min_count=1,
+                                            num_threads=threads, progress=cb)
             if len(auto) == 0:
                 return Lexicon({})
 
@@ -374,23 +387,23 @@ def discover_words(
                         paths, num_threads=threads, progress=cb, symbols=symbols)
                     counts = _token_counts(w, c)
             else:
-                with _sample(on_auto, _SELF_TRAIN_SAMPLE) as sample:
-                    tokenizers = []
-                    for ml in sorted({max_len, top_len}):
-                        for bonus in (length_bonus - 1.0, length_bonus, length_bonus + 1.0):
-                            # two settings from one first pass: as it is, and refined; merging
-                            # (the costliest step) only at the given bonus: a third of the cost of
-                            # merging in every refined setting, F1 within 0.016 (docs/discovery.md)
-                            first, logp = initial(ml, bonus, sample)
-                            for counts in (first, refine(first, logp, ml, sample, merge and bonus == length_bonus)):
-                                if counts:
-                                    lex = _core.Lexicon(list(counts), list(counts.values()))
-                                    tokenizers.append(_core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True))
-                    if not tokenizers:
-                        return Lexicon({})
-                    tagger = _core.BoundaryTagger.train(sample, tokenizers, symbols, epochs=_SELF_TRAIN_EPOCHS,
-                                                        num_threads=threads, progress=cb)
-                    del tokenizers, auto  # the candidates' table is not needed by the pass over the corpus
+                assert sample is not None
+                tokenizers = []
+                for ml in sorted({max_len, top_len}):
+                    for bonus in (length_bonus - 1.0, length_bonus, length_bonus + 1.0):
+                        # two settings from one first pass: as it is, and refined; merging
+                        # (the costliest step) only at the given bonus: a third of the cost of
+                        # merging in every refined setting, F1 within 0.016 (docs/discovery.md)
+                        first, logp = initial(ml, bonus, sample)
+                        for counts in (first, refine(first, logp, ml, sample, merge and bonus == length_bonus)):
+                            if counts:
+                                lex = _core.Lexicon(list(counts), list(counts.values()))
+                                tokenizers.append(_core.Tokenizer(lex, combine_alnum=glue, atomic_digits=True))
+                if not tokenizers:
+                    return Lexicon({})
+                tagger = _core.BoundaryTagger.train(sample, tokenizers, symbols, epochs=_SELF_TRAIN_EPOCHS,
+                                                    num_threads=threads, progress=cb)
+                del tokenizers, auto  # the candidates' table is not needed by the pass over the corpus
                 # the one pass over the whole corpus (minent_fast.distributed: as tasks)
                 if _count_all is not None:
                     w, c = _count_all(tagger, paths)

@@ -492,20 +492,33 @@ impl PyAutonomyTable {
 }
 
 /// [`autonomy`] as an [`PyAutonomyTable`]: the candidates never become Python objects.
+/// With `candidates` (files, a sample of `sources`): only the n-grams of those files, with
+/// the statistics of the whole of `sources`, read in partitions of at most `key_memory`
+/// bytes of keys (`minent_core::discover::partitioned`; None: one partition) — the same
+/// scores the whole table has for them, in memory bounded by the sample.
 #[pyfunction]
-#[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, num_threads = None, progress = None))]
+#[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, candidates = None, key_memory = None,
+                    num_threads = None, progress = None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn autonomy_table(
     py: Python<'_>,
     sources: Vec<PathBuf>,
     segmenter: &str,
     max_len: usize,
     min_count: u64,
+    candidates: Option<Vec<PathBuf>>,
+    key_memory: Option<u64>,
     num_threads: Option<usize>,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyAutonomyTable> {
     let seg = core_err(py, Segmenter::parse(segmenter))?;
-    let rows = run_heavy(py, progress.as_ref(), move |ctl| {
-        core::discover::autonomy_keys(&sources, seg, max_len, min_count, num_threads, ctl)
+    if key_memory.is_some() && candidates.is_none() {
+        return Err(PyValueError::new_err("key_memory needs candidates (the files whose n-grams are scored)"));
+    }
+    let rows = run_heavy(py, progress.as_ref(), move |ctl| match candidates {
+        Some(c) => core::discover::autonomy_of_candidates(&sources, &c, seg, max_len, min_count,
+                                                          key_memory.unwrap_or(u64::MAX), num_threads, ctl),
+        None => core::discover::autonomy_keys(&sources, seg, max_len, min_count, num_threads, ctl),
     })?;
     Ok(py.detach(|| PyAutonomyTable::from_rows(rows)))
 }

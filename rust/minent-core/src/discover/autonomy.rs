@@ -123,7 +123,9 @@ fn spelled(rows: Vec<(u128, f64)>) -> Vec<(String, f64)> {
 /// z(δ_right) + z(δ_left) per length (see [`autonomy`]), from the right rows and the left
 /// rows keyed by the forward n-gram, as (key, autonomy) sorted by key (so by length, then
 /// code points). Sorted arrays and binary searches instead of hash maps: a third of the
-/// memory on tens of millions of n-grams, the same floats (the same sums in the same order).
+/// memory on tens of millions of n-grams. The means and deviations come from [`Moments`],
+/// whose sums do not depend on the order of the values: the partitioned computation
+/// ([`super::partitioned`]) gets the same floats.
 fn nvbe(mut right: Vec<BranchRow>, mut left: Vec<BranchRow>, max_len: usize) -> Vec<(u128, f64)> {
     right.par_sort_unstable_by_key(|r| r.key);
     left.par_sort_unstable_by_key(|r| r.key);
@@ -146,14 +148,12 @@ fn nvbe(mut right: Vec<BranchRow>, mut left: Vec<BranchRow>, max_len: usize) -> 
         let end = start + right[start..].partition_point(|r| key_len(r.key) <= n);
         let of_n = &deltas[start..end];
         if !of_n.is_empty() {
-            let z = |vals: &mut dyn Iterator<Item = f64>| -> (f64, f64) {
-                let vals: Vec<f64> = vals.collect();
-                let m = vals.iter().sum::<f64>() / vals.len() as f64;
-                let sd = (vals.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / vals.len() as f64).sqrt();
-                (m, if sd > 0.0 { sd } else { 1.0 })
-            };
-            let (mr, sr) = z(&mut of_n.iter().map(|d| d.0));
-            let (ml, sl) = z(&mut of_n.iter().map(|d| d.1));
+            let (mut on_r, mut on_l) = (Moments::default(), Moments::default());
+            for d in of_n {
+                on_r.add(d.0);
+                on_l.add(d.1);
+            }
+            let ((mr, sr), (ml, sl)) = (on_r.mean_sd(), on_l.mean_sd());
             for (r, d) in right[start..end].iter().zip(of_n) {
                 out.push((r.key, (d.0 - mr) / sr + (d.1 - ml) / sl));
             }
@@ -161,4 +161,69 @@ fn nvbe(mut right: Vec<BranchRow>, mut left: Vec<BranchRow>, max_len: usize) -> 
         start = end;
     }
     out
+}
+
+/// Count, sum and sum of squares of values, summed exactly in fixed point (2⁻⁶⁴ units in an
+/// i128): the result does not depend on the order the values come in, so partitions of a
+/// corpus processed in any order give the same mean and deviation as one pass. Values are
+/// branching-entropy differences (|v| < 64 nats, so v² < 2¹²); the sums hold 2⁵¹ values.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Moments {
+    n: u64,
+    sum: i128,
+    sq: i128,
+}
+
+const FIXED_ONE: f64 = 18_446_744_073_709_551_616.0; // 2⁶⁴
+
+impl Moments {
+    #[inline]
+    pub(crate) fn add(&mut self, v: f64) {
+        self.n += 1;
+        self.sum += (v * FIXED_ONE) as i128; // exact scaling; truncation is per value
+        self.sq += (v * v * FIXED_ONE) as i128;
+    }
+
+    pub(crate) fn merge(&mut self, other: &Moments) {
+        self.n += other.n;
+        self.sum += other.sum;
+        self.sq += other.sq;
+    }
+
+    /// (mean, standard deviation), the deviation 1 when it is 0 (z is then v − mean).
+    pub(crate) fn mean_sd(&self) -> (f64, f64) {
+        if self.n == 0 {
+            return (0.0, 1.0);
+        }
+        let n = self.n as f64;
+        let m = self.sum as f64 / FIXED_ONE / n;
+        let var = self.sq as f64 / FIXED_ONE / n - m * m;
+        let sd = if var > 0.0 { var.sqrt() } else { 0.0 };
+        (m, if sd > 0.0 { sd } else { 1.0 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_do_not_depend_on_order() {
+        let vals: Vec<f64> = (0..10_000).map(|i| ((i * 7919) % 1000) as f64 / 37.0 - 13.0).collect();
+        let mut a = Moments::default();
+        vals.iter().for_each(|&v| a.add(v));
+        let (mut b, mut c) = (Moments::default(), Moments::default());
+        vals.iter().rev().step_by(2).for_each(|&v| b.add(v));
+        vals.iter().rev().skip(1).step_by(2).for_each(|&v| c.add(v));
+        c.merge(&b);
+        assert_eq!(a, c);
+        let (m, sd) = a.mean_sd();
+        let m2 = vals.iter().sum::<f64>() / vals.len() as f64;
+        let sd2 = (vals.iter().map(|v| (v - m2) * (v - m2)).sum::<f64>() / vals.len() as f64).sqrt();
+        assert!((m - m2).abs() < 1e-12 && (sd - sd2).abs() < 1e-12, "{m} {m2} {sd} {sd2}");
+        assert_eq!(Moments::default().mean_sd(), (0.0, 1.0));
+        let mut one = Moments::default();
+        one.add(2.5);
+        assert_eq!(one.mean_sd(), (2.5, 1.0));
+    }
 }

@@ -7,9 +7,11 @@
 
 pub mod autonomy;
 pub mod mdl;
+pub mod partitioned;
 pub mod selftrain;
 pub mod wordfind;
 
 pub use autonomy::{autonomy, autonomy_from_counts, autonomy_keys};
+pub use partitioned::autonomy_of_candidates;
 pub use selftrain::BoundaryTagger;
 pub use wordfind::WordFinder;
