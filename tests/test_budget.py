@@ -252,8 +252,15 @@ def test_dask_discovery_equals_one_process(tmp_path):
     from minent_fast import distributed
 
     src = str(mf.sample_path())
+    from minent_fast.index import shards
+
     with distributed.connect(n_workers=2) as client:
         got = distributed.discover_words(src, client=client, shard_bytes=64 << 10)
+        # the ranges' counts come back one at a time, in order; a failing task's error reaches
+        # the caller (and the tasks after it are cancelled)
+        assert list(shards._run_in_order(pow, [(2, k) for k in range(12)], client, 0)) == [2 ** k for k in range(12)]
+        with pytest.raises(ZeroDivisionError):
+            list(shards._run_in_order(divmod, [(1, 1), (1, 0), (2, 1)], client, 0))
     assert got == mf.discover_words(src)
     with pytest.raises(TypeError, match="Client"):
         distributed.discover_words(src, client=None)

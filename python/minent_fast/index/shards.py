@@ -33,7 +33,7 @@ import os
 import secrets
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -135,6 +135,24 @@ def _run(fn: Callable, args: list[tuple], client: Any, retries: int, progress: O
         raise
     except BaseException:  # Ctrl-C: stop at once; queued tasks never start
         client.cancel(futures)
+        raise
+
+
+def _run_in_order(fn: Callable, args: list[tuple], client: Any, retries: int) -> Iterator[Any]:
+    """:func:`_run` on ``client`` as a stream: the results one at a time in order, each
+    released on the cluster as soon as it is handed out, so a caller that folds them holds
+    one at a time (``_run`` gathers all of them into memory at once)."""
+    if not args:
+        return
+    futures = client.map(fn, *[list(col) for col in zip(*args)], retries=retries, pure=False)
+    try:
+        for i in range(len(futures)):
+            result = futures[i].result()
+            futures[i].release()
+            yield result
+    except BaseException:  # an error, Ctrl-C, or the caller stopped early: queued tasks never start
+        with contextlib.suppress(Exception):
+            client.cancel(futures)
         raise
 
 
