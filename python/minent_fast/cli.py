@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--min-pmi", type=float, default=1.0, help="[nlpzero] PMI threshold (nats)")
     ds.add_argument("--memory", default=None, metavar="SIZE",
                     help="[minent] memory budget, e.g. 6G (default: a quarter of the machine's RAM); past it the "
-                         "branching entropies come from every k-th line (docs/scaling.md)")
+                         "branching entropies are read in partitions, with the same result (docs/scaling.md)")
     ds.add_argument("--threads", type=int, default=None)
     ds.add_argument("-q", "--quiet", action="store_true")
     ds.set_defaults(func=cmd_discover)

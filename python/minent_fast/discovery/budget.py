@@ -12,8 +12,10 @@ tagging pass streams the corpus. The budget decides how the entropies are comput
   per range of first (then last) characters whose occurrences' keys fit what the budget
   leaves. The scores are the same floats, so the lexicon does not depend on the budget.
 - Without self-training (``self_train=False``, whose first segmentations read the whole
-  corpus and so need every n-gram's row), from every k-th line, the largest such sample
-  whose estimated peak fits: an approximation, measured in docs/scaling.md.
+  corpus and so need every n-gram's row), the segmentations read every k-th line, the
+  largest such sample whose estimated peak fits, with the statistics of the whole corpus
+  by partitions as above; the lexicon found there is then counted on every line. That is
+  an approximation, measured in docs/scaling.md.
 
 The estimate: ``INDEX_BYTES`` per character for the two index builds, ``ROW_BYTES`` per
 distinct candidate, plus ``FIXED_BYTES`` for the rest of the pipeline. The number of
@@ -88,9 +90,9 @@ class Plan:
 
 
 def plan(paths: Sequence[str], budget: int, top_len: int, symbols: str, num_threads: Optional[int],
-         sample_bytes: int) -> Plan:
+         sample_bytes: Optional[int]) -> Plan:
     """The plan for ``paths`` within ``budget`` bytes, when the rows needed past the budget are
-    those of a sample of ``sample_bytes``."""
+    those of a sample of ``sample_bytes`` (None: of the share of lines ``share`` says)."""
     size = sum(os.path.getsize(p) for p in paths)
     if estimate_peak(size, top_len * size) <= budget:  # chars ≤ bytes, candidates ≤ top_len·chars
         return Plan(1.0)
@@ -113,7 +115,7 @@ def plan(paths: Sequence[str], budget: int, top_len: int, symbols: str, num_thre
     for _ in range(40):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if peak(mid) <= budget else (lo, mid)
-    rows = ROW_BYTES * candidates(chars_per_byte * min(size, sample_bytes))
+    rows = ROW_BYTES * candidates(chars_per_byte * min(size, sample_bytes if sample_bytes is not None else lo * size))
     return Plan(lo, max(int(budget - FIXED_BYTES - rows), MIN_KEY_MEMORY))
 
 

@@ -272,8 +272,9 @@ def discover_words(
     the branching entropies grow with the corpus. When the indexes of the whole corpus do
     not fit, they are computed from the whole corpus in partitions, keeping rows only for
     the n-grams of the settings' sample: the same scores, so the same lexicon, whatever the
-    budget. (With ``self_train=False``, which needs every n-gram's row, they come from every
-    k-th line instead: an approximation; docs/scaling.md.) A sharded index is read through
+    budget. (With ``self_train=False``, whose segmentations need every n-gram's row, those
+    read every k-th line instead, and the lexicon found there is counted on all: an
+    approximation; docs/scaling.md.) A sharded index is read through
     its sources the same way, so it gives the lexicon of one file of the same text.
     """
     sharded = _sharded_index(sources)
@@ -324,8 +325,8 @@ def discover_words(
             # the branching entropies within the budget (discovery/budget.py): from indexes of the
             # whole corpus when they fit; else from the whole corpus in partitions, rows only for
             # the sample's n-grams (the same scores for them); without self-training, whose first
-            # segmentations need every n-gram, from every k-th line
-            how = plan(paths, budget, top_len, symbols, threads, _SELF_TRAIN_SAMPLE)
+            # segmentations need every n-gram, those then read every k-th line
+            how = plan(paths, budget, top_len, symbols, threads, _SELF_TRAIN_SAMPLE if self_train else None)
             on_auto = paths
             if how.share == 1.0:
                 auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
@@ -337,11 +338,14 @@ def discover_words(
                                             candidates=sample, key_memory=how.key_memory, num_threads=threads,
                                             progress=cb)
             else:
-                _log.info("memory budget %d MiB: autonomy from %.1f %% of the lines", budget >> 20, 100 * how.share)
+                _log.info("memory budget %d MiB: segmentations on %.1f %% of the lines, autonomy from the whole "
+                          "corpus in partitions of %d MiB of keys", budget >> 20, 100 * how.share,
+                          (how.key_memory or 0) >> 20)
                 size = sum(os.path.getsize(p) for p in paths)
                 on_auto = stack.enter_context(_sample(paths, math.ceil(how.share * size)))
-                auto = _core.autonomy_table(on_auto, segmenter=symbols, max_len=top_len, min_count=1,
-                                            num_threads=threads, progress=cb)
+                auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
+                                            candidates=on_auto, key_memory=how.key_memory, num_threads=threads,
+                                            progress=cb)
             if len(auto) == 0:
                 return Lexicon({})
 
