@@ -62,8 +62,8 @@ pub fn autonomy_of_candidates(
     }
     let lay = Layout { depth: max_len + 1 };
     in_pool(num_threads, || {
-        let corpus = Files::open(corpus)?;
-        let sample = Files::open(candidates)?;
+        let (corpus_files, sample_files) = (open_all(corpus)?, open_all(candidates)?);
+        let (corpus, sample) = (Files::new(&corpus_files)?, Files::new(&sample_files)?);
         let mut freq = corpus.histogram(segmenter, ctl)?;
         for (s, n) in sample.histogram(segmenter, ctl)? {
             *freq.entry(s).or_default() += n;
@@ -224,18 +224,21 @@ fn partitions(freq: HashMap<u32, u64>, cap: u64) -> Vec<(u32, u32, u64)> {
     out
 }
 
-/// The corpus files, UTF-8 checked.
-struct Files {
-    files: Vec<SourceFile>,
+/// Open files for [`Files`]: mapped, not yet checked.
+fn open_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
+    paths.iter().map(|p| SourceFile::open(p)).collect()
 }
 
-impl Files {
-    fn open(paths: &[PathBuf]) -> Result<Self> {
-        let files: Vec<SourceFile> = paths.iter().map(|p| SourceFile::open(p)).collect::<Result<_>>()?;
-        for f in &files {
-            f.text()?;
-        }
-        Ok(Files { files })
+/// The corpus files with their text, UTF-8 checked once (every pass reads the same `&str`).
+struct Files<'a> {
+    files: &'a [SourceFile],
+    texts: Vec<&'a str>,
+}
+
+impl<'a> Files<'a> {
+    fn new(files: &'a [SourceFile]) -> Result<Self> {
+        let texts = files.iter().map(|f| f.text()).collect::<Result<_>>()?;
+        Ok(Files { files, texts })
     }
 
     fn bytes(&self) -> u64 {
@@ -255,8 +258,7 @@ impl Files {
         per_piece: impl Fn(&[u32]) -> T + Sync,
         mut sink: impl FnMut(T),
     ) -> Result<()> {
-        for f in &self.files {
-            let text = f.text()?;
+        for (f, &text) in self.files.iter().zip(&self.texts) {
             let base = text.as_ptr() as usize;
             let at_start = f.start() == 0;
             for window in split_lines(text, WINDOW) {
