@@ -13,10 +13,12 @@ those of the novels times the repetitions, so "宝玉" has 448k hits at 1 GB.
   median. One more row: ``next_chars`` after 200 contexts of 2-10 Han characters cut from
   random places of the novels (how infini-gram is queried: the text so far).
 * **Web app under load**: ``minent-fast serve`` in its own process on 127.0.0.1; CLIENTS
-  client threads (httpx, one connection each, in a second process) send PER_CLIENT mixed
-  requests each (kwic in three orders with paging, next, count, locate, collocates,
-  sentence views), all at once; latency per request as the client sees it (client
-  overhead included), p50/p99 per endpoint and overall, errors counted (any non-200).
+  client threads (the standard library's http.client, one keep-alive connection each, in
+  a second process on the same cores) send PER_CLIENT mixed requests each (kwic in three
+  orders with paging, next, count, locate, collocates, sentence views), all at once,
+  after 10 untimed warm-up requests each; latency per request as the client sees it
+  (client overhead included), p50/p99 per endpoint and overall, errors counted (any
+  non-200); the CPU seconds of the server (all its processes) and of the client.
   Two mixes: 13 fixed words and 3 sentences (repeats, answered from the app's cache), and
   strings and sentences cut from random places of the novels (few repeats); the second
   mix again with ``--workers 2`` (two server processes, peak RSS the larger one's); then
@@ -69,7 +71,8 @@ for name, f in calls.items():
         per_query[q] = statistics.median(ts)
     all_med = statistics.median(per_query.values())
     worst = max(per_query, key=per_query.get)
-    out[name] = {"median_ms": all_med * 1e3, "worst_query": worst, "worst_ms": per_query[worst] * 1e3}
+    out[name] = {"median_ms": all_med * 1e3, "worst_query": worst, "worst_ms": per_query[worst] * 1e3,
+                 "per_query_ms": {q: t * 1e3 for q, t in per_query.items()}}
 # infini-gram's use: the next character after a context taken from the text itself
 import random
 text = "".join(open(p, encoding="utf-8").read() for p in json.loads(sys.argv[4]))
@@ -95,8 +98,7 @@ print(json.dumps({"calls": out, "hits": hits,
 """
 
 LOAD_JOB = """
-import concurrent.futures as cf, json, random, sys, time
-import httpx
+import concurrent.futures as cf, http.client, json, random, sys, time, urllib.parse
 base, clients, per_client, mix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 words = ["宝玉", "黛玉", "孔明", "行者", "宋江", "笑道", "却说", "的", "了", "不知", "一个", "只见", "诸葛亮"]
 text = "".join(open(p, encoding="utf-8").read() for p in json.loads(sys.argv[5]))
@@ -120,17 +122,28 @@ def plan(seed):
         elif mix == "words": out.append(("/api/sentence", {"q": rng.choice(["宝玉笑道你们都来了", "却说孔明回到营中", "行者闻言心中大喜"])}))
         else: out.append(("/api/sentence", {"q": corpus_string(rng, rng.randint(6, 16))}))
     return out
-def run(seed):
+def run(seed, requests):
+    # one keep-alive connection per client (the standard library's client: a few tens of
+    # microseconds per request, so the generator takes little of the two cores it shares)
+    u = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
     lat, errors = [], 0
-    with httpx.Client(base_url=base, timeout=60) as http:
-        for path, params in plan(seed):
-            t = time.perf_counter(); r = http.get(path, params=params); dt = time.perf_counter() - t
-            errors += r.status_code != 200
-            lat.append((path, dt))
+    for path, params in requests:
+        target = path + "?" + urllib.parse.urlencode(params)
+        t = time.perf_counter()
+        conn.request("GET", target)
+        r = conn.getresponse()
+        r.read()
+        dt = time.perf_counter() - t
+        errors += r.status != 200
+        lat.append((path, dt))
+    conn.close()
     return lat, errors
+with cf.ThreadPoolExecutor(clients) as pool:  # warm-up, not timed: 10 requests per client from other seeds
+    list(pool.map(lambda k: run(k, plan(10_000 + k)[:10]), range(clients)))
 t0 = time.perf_counter()
 with cf.ThreadPoolExecutor(clients) as pool:
-    results = list(pool.map(run, range(clients)))
+    results = list(pool.map(lambda k: run(k, plan(k)), range(clients)))
 wall = time.perf_counter() - t0
 print(json.dumps({"wall_s": wall, "errors": sum(e for _, e in results),
                   "latencies": [x for lat, _ in results for x in lat]}))
@@ -168,6 +181,20 @@ def _peak_rss_mb(pid: int) -> float:
     return int(next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmHWM"))) / 1024
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its children so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_s(c) for c in _children(pid))
+
+
+def _children_cpu_s() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -199,9 +226,13 @@ def load_bench(clients: int, per_client: int, mix: str = "words", workers: int =
                     raise RuntimeError("the server did not start")
                 time.sleep(0.3)
         import bench_index
+        server_cpu = _cpu_s(server.pid)
+        client_cpu = _children_cpu_s()
         r = subprocess.run([sys.executable, "-c", LOAD_JOB, f"http://127.0.0.1:{port}", str(clients), str(per_client),
                             mix, json.dumps([str(p) for p in bench_index.NOVELS])],
                            capture_output=True, text=True, check=True)
+        client_cpu = _children_cpu_s() - client_cpu
+        server_cpu = _cpu_s(server.pid) - server_cpu
         peak = max(_peak_rss_mb(pid) for pid in [server.pid] + _children(server.pid))
     finally:
         server.terminate()
@@ -214,7 +245,8 @@ def load_bench(clients: int, per_client: int, mix: str = "words", workers: int =
     rows = {p: {"n": len(v), "p50_ms": pct(v, 50), "p99_ms": pct(v, 99)} for p, v in sorted(by.items())}
     rows["all"] = {"n": len(every), "p50_ms": pct(every, 50), "p99_ms": pct(every, 99)}
     return {"mix": mix, "workers": workers, "clients": clients, "per_client": per_client, "wall_s": res["wall_s"], "errors": res["errors"],
-            "requests_per_s": len(every) / res["wall_s"], "server_peak_rss_mb": peak, "endpoints": rows}
+            "requests_per_s": len(every) / res["wall_s"], "server_peak_rss_mb": peak, "server_cpu_s": server_cpu,
+            "client_cpu_s": client_cpu, "endpoints": rows}
 
 
 def main() -> None:
@@ -237,6 +269,9 @@ def main() -> None:
     for name, c in api["calls"].items():
         print(f"| `{name}` | {c['median_ms']:.3f} | {c['worst_query']} ({api['hits'][c['worst_query']]:,} hits) "
               f"| {c['worst_ms']:.2f} |")
+    ten_k = min(QUERIES, key=lambda q: abs(api["hits"][q] - 10_000))  # the target's "10k hits"
+    print(f"\n`locate({ten_k}, limit=10000)` ({api['hits'][ten_k]:,} hits): "
+          f"{api['calls']['locate(q, limit=10000)']['per_query_ms'][ten_k]:.2f} ms (median of {args.repeats})")
     for load in loads:
         what = ("13 words, 3 sentences (repeats: mostly answered from the app's cache)" if load["mix"] == "words"
                 else "strings of 1-4 characters and sentences of 6-16 drawn from the novels (few repeats)")
@@ -244,7 +279,8 @@ def main() -> None:
             what += f", `--workers {load['workers']}`"
         print(f"\n## Web app, 100 MB index, {what}: {load['clients']} clients × {load['per_client']} requests, "
               f"{load['wall_s']:.1f} s, {load['requests_per_s']:.0f} requests/s, {load['errors']} errors, "
-              f"server peak RSS {load['server_peak_rss_mb']:.0f} MB\n")
+              f"server peak RSS {load['server_peak_rss_mb']:.0f} MB, CPU: server {load['server_cpu_s']:.1f} s, "
+              f"client {load['client_cpu_s']:.1f} s (warm-up and the client's reading of the novels included)\n")
         print("| endpoint | requests | p50 (ms) | p99 (ms) |\n| --- | --- | --- | --- |")
         for p, row in load["endpoints"].items():
             print(f"| {p} | {row['n']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} |")

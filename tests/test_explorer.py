@@ -157,6 +157,11 @@ def check_concordance(index, hits: list[dict], s: str, width: int = 5) -> None:
     rnd = index.kwic(s, width=width, limit=3, order="random", seed=11).to_pylist()
     assert len(rnd) == min(3, len(hits)) and all(r in [row(h) for h in hits] for r in rnd)
     assert index.kwic(s, width=width, limit=3, order="random", seed=11).to_pylist() == rnd
+    for order in ("corpus", "left", "right", "random"):  # pages are slices of the whole order
+        whole = index.kwic(s, width=width, limit=10**6, order=order, seed=11).to_pylist()
+        for offset, limit in ((0, 2), (1, 2), (3, 10**6), (10**6, 1)):
+            page = index.kwic(s, width=width, limit=limit, order=order, seed=11, offset=offset).to_pylist()
+            assert page == whole[offset:offset + limit], (s, order, offset, limit)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -197,8 +202,10 @@ def test_locate_and_kwic_on_the_novels_and_their_shards(tmp_path):
         for order in ("corpus", "left", "right", "random"):
             want = idx.kwic(s, limit=50, order=order, seed=3)
             assert reopened.kwic(s, limit=50, order=order, seed=3).equals(want)
+            assert idx.kwic(s, limit=20, order=order, seed=3, offset=30).equals(want.slice(30))
             if order != "random":  # a sample of each shard, merged: uniform too, other lines
                 assert shards.kwic(s, limit=50, order=order, seed=3).equals(want)
+                assert shards.kwic(s, limit=20, order=order, seed=3, offset=30).equals(want.slice(30))
         sample = shards.kwic(s, limit=50, order="random", seed=3)
         assert sample.equals(shards.kwic(s, limit=50, order="random", seed=3))
         assert not sample.equals(shards.kwic(s, limit=50, order="random", seed=4))
@@ -222,12 +229,14 @@ def test_kwic_shows_the_text_of_a_source_that_is_gone(tmp_path):
 def test_concordance_bad_arguments():
     idx = mf.CorpusIndex.build(mf.sample_path())
     for call in (lambda: idx.locate(5), lambda: idx.kwic(b"x"), lambda: idx.kwic("的", width=2.0),
-                 lambda: idx.locate("的", limit="3"), lambda: idx.kwic("的", seed=None)):
+                 lambda: idx.locate("的", limit="3"), lambda: idx.kwic("的", seed=None),
+                 lambda: idx.kwic("的", offset=1.0)):
         with pytest.raises(TypeError):
             call()
     for call in (lambda: idx.locate(""), lambda: idx.kwic("的", width=-1), lambda: idx.kwic("的", limit=-1),
                  lambda: idx.kwic("的", order="sideways"), lambda: idx.kwic("的", width=10**9),
-                 lambda: idx.kwic("的" * 200_000), lambda: idx.locate("的", limit=-5)):
+                 lambda: idx.kwic("的" * 200_000), lambda: idx.locate("的", limit=-5),
+                 lambda: idx.kwic("的", offset=-1)):
         with pytest.raises(ValueError):
             call()
     assert idx.locate("不在语料里的词").num_rows == 0

@@ -21,11 +21,12 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 import minent_fast as mf
 from minent_fast import pictures
 from minent_fast.serve import make_app
+from minent_fast.serve.app import uvicorn_options
 from minent_fast.templates import Parser, TemplateFinder
 
 
@@ -61,7 +62,6 @@ def raw_get(base: str, target: str) -> tuple[int, bytes]:
     return int(head.split()[1]), body
 
 
-HTTP, LOOP = "h11", "asyncio"
 
 
 def free_port() -> int:
@@ -74,8 +74,7 @@ def free_port() -> int:
 def running(app):
     """A real uvicorn server on a free loopback port, in a thread."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=HTTP, loop=LOOP,
-                            h11_max_incomplete_event_size=16 << 20)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -155,7 +154,12 @@ def test_long_and_binary_queries_on_a_real_server(sample_index):
     with running(make_app(sample_index)) as base, httpx.Client(base_url=base, timeout=30) as http:
         for q in ("a" * (1 << 20), "%E4%B8%AD" * (1 << 20)):  # 1 MB of query; 1 M characters (9 MB of URL)
             status, body = raw_get(base, "/api/kwic?q=" + q)
+            assert status == 414 and "at most" in json.loads(body)["error"]
+        for q in ("a" * 60_000, "%E4%B8%AD" * 7000):  # within what the parser takes: the app's own bound
+            status, body = raw_get(base, "/api/kwic?q=" + q)
             assert status == 422 and "at most" in json.loads(body)["error"]
+        status, body = raw_get(base, "/api/count?q=a b")  # a space inside the request line
+        assert status == 400 and json.loads(body)["error"]
         r = http.get("/api/kwic?q=%FF%00")
         assert r.status_code == 400 and r.json()["error"]
         assert http.get("/api/count", params={"q": "宝玉"}).json()["count"] == sample_index.count("宝玉")

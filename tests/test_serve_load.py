@@ -2,7 +2,7 @@
 real server over loopback on a 100 MB index (the four novels repeated, lines shuffled):
 every answer a 200 with the body a single client gets. Bounded: 10,000 requests, each
 client's run within a deadline. Latencies for benches/README.md come from
-benches/bench_serve.py, not from here."""
+benches/bench_explore.py, not from here."""
 
 from __future__ import annotations
 

@@ -241,8 +241,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from .serve import load_app, run_app, run_workers
+        from .serve import protocol  # noqa: F401  (uvicorn with httptools)
     except ImportError as e:
-        raise ImportError(f"the explorer needs FastAPI and uvicorn: pip install 'minent_fast[serve]' ({e})") from None
+        raise ImportError(f"the explorer needs Starlette, uvicorn and httptools: pip install 'minent_fast[serve]' ({e})") from None
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be between 0 and 65535, got {args.port}")
     if not 1 <= args.workers <= 64:

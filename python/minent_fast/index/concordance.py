@@ -137,19 +137,19 @@ def char_freq(index: Any) -> dict[str, int]:
 MEMO_ENTROPIES = 1 << 16
 
 
-def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[str, int], total: int,
+def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: Any, total: int,
                      by: str, min_count: int) -> pa.Table:
     """Score the characters seen in the windows (``counts`` of them over ``slots`` window
-    positions) against their corpus counts ``freq`` out of ``total`` characters.
+    positions) against their corpus counts ``freq`` (same order) out of ``total`` characters.
 
     pmi = ln(a·N / (S·f)); loglik = Dunning's G² of the 2×2 table (window or not × this
     character or not), negative when the character is rarer in the windows than elsewhere;
     count = a. Sorted by score, then count, then character."""
     a = np.asarray(counts, dtype=np.float64)
     keep = a >= min_count
-    words = [c for c, k in zip(chars, keep) if k]
+    words = pa.array(chars, type=pa.string()).filter(pa.array(keep))
     a = a[keep]
-    f = np.array([freq.get(c, 0) for c in words], dtype=np.float64)
+    f = np.asarray(freq, dtype=np.float64)[keep]
     n, s = float(max(total, 1)), float(max(slots, 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         if by == "count":
@@ -162,8 +162,8 @@ def collocates_table(slots: int, chars: Sequence[str], counts: Any, freq: dict[s
             g2 = 2 * sum(np.where(oi > 0, oi * np.log(oi / ei), 0.0) for oi, ei in zip(o, e))
             score = np.where(a >= e[0], g2, -g2)
     # by score, then count, then character (the input is in code-point order: a stable sort keeps it)
-    order = np.lexsort((np.arange(len(words)), -a, -np.nan_to_num(score, nan=-np.inf)))
-    return pa.table({"word": pa.array([words[i] for i in order.tolist()], type=pa.string()),
+    order = np.lexsort((np.arange(len(a)), -a, -np.nan_to_num(score, nan=-np.inf)))
+    return pa.table({"word": words.take(pa.array(order)),
                      "count": pa.array(a[order].astype(np.uint64)),
                      "score": pa.array(score[order], type=pa.float64())})
 
@@ -190,6 +190,24 @@ def single_char_entropies(index: Any) -> dict[str, dict[str, float]]:
     return index._memo["char_entropies"]
 
 
+def _contexts(sentence: str, k: int) -> dict[str, list[str]]:
+    """The contexts whose entropies the profile of ``sentence`` reads, per side."""
+    n = len(sentence)
+    return {"right": [sentence[max(0, b - k):b] for b in range(1, n + 1)]
+            + [sentence[max(0, b - k):b - 1] for b in range(1, n)],
+            "left": [sentence[b:b + k] for b in range(n)] + [sentence[b + 1:b + k] for b in range(1, n)]}
+
+
+def profile_cost(index: Any, sentence: str, order: int = 2) -> int:
+    """The occurrences :func:`boundary_profile` would read for ``sentence`` now: those of
+    its contexts of two or more characters whose entropies are not kept yet (an entropy
+    reads at most every occurrence of its context)."""
+    cache: dict = index._memo.get("entropy", {})
+    missing = [s for side, strings in _contexts(sentence, order).items() for s in dict.fromkeys(strings)
+               if len(s) >= 2 and (s, side) not in cache]
+    return int(index.count_many(missing).sum()) if missing else 0
+
+
 def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
     """Branching entropies at every boundary of ``sentence`` (see CorpusIndex.boundary_profile)."""
     if not isinstance(sentence, str):
@@ -200,20 +218,30 @@ def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
     assert k is not None
     n = len(sentence)
     # entropies are kept per index object (a left entropy scans every occurrence: a common
-    # character's is worth keeping), up to MEMO_ENTROPIES of them
+    # character's is worth keeping), up to MEMO_ENTROPIES of them; the missing ones of this
+    # sentence come from one call per side
     cache: dict = index._memo.setdefault("entropy", {})
+    known: dict = {}
+    for side, strings in _contexts(sentence, k).items():
+        missing = []
+        for s in dict.fromkeys(strings):
+            if len(s) >= 2:
+                if (s, side) in cache:
+                    known[s, side] = cache[s, side]
+                else:
+                    missing.append(s)
+        if missing:
+            if len(cache) + len(missing) > MEMO_ENTROPIES:
+                cache.clear()
+            for s, v in zip(missing, index.branching_entropies(missing, side).tolist()):
+                known[s, side] = cache[s, side] = v
 
     def h(s: str, side: str) -> float:
         if not s:
             return float(index.char_entropy())
         if len(s) == 1:  # every character's, from one bigram table (a left entropy scans every occurrence)
             return single_char_entropies(index)[side].get(s, 0.0)
-        key = (s, side)
-        if key not in cache:
-            if len(cache) >= MEMO_ENTROPIES:
-                cache.clear()
-            cache[key] = index.branching_entropy(s, side)
-        return cache[key]
+        return known[s, side]
 
     h_right = np.full(n + 1, np.nan)
     h_left = np.full(n + 1, np.nan)

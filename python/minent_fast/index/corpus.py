@@ -263,7 +263,7 @@ class CorpusIndex:
             if self._unigrams is None:
                 self._unigrams = _next_table(0, *_unigram_rows(*self._inner.char_counts()), None)
             return _first(self._unigrams, k)
-        return _next_table(length, chars, counts, k)
+        return _next_table(length, _chars_array(chars), counts, k)
 
     def infgram_prob(self, context: str, ch: str) -> float:
         """The ∞-gram probability of ``ch`` after ``context``: its share of
@@ -287,7 +287,8 @@ class CorpusIndex:
         limit = cc.check_int(limit, "limit", 0, 2**63 - 1, allow_none=True)
         return cc.locate_table(self._inner.locate(s, limit), self._inner.files)
 
-    def kwic(self, s: str, width: int = 20, limit: int = 100, order: str = "corpus", seed: int = 0) -> pa.Table:
+    def kwic(self, s: str, width: int = 20, limit: int = 100, order: str = "corpus", seed: int = 0,
+             offset: int = 0) -> pa.Table:
         """Keyword-in-context lines of ``s``: a table (source, line, left, match, right)
         with up to ``width`` characters on each side of every hit, within its line, in the
         original characters (punctuation and spaces included). ``order`` before the
@@ -295,10 +296,13 @@ class CorpusIndex:
         characters of the hit's segment on that side, read outward from the hit (what the
         counts see: a hit at the segment's edge comes first), ties in corpus order;
         ``"random"``, a uniform sample in random order fixed by ``seed`` (shards give another
-        sample of the same hits)."""
+        sample of the same hits). ``offset`` skips that many lines of the order first
+        (paging: ``offset=50, limit=50`` is the second page of fifty)."""
         s = cc.check_query(s, "kwic")
         width, limit, order, seed = cc.check_kwic_args(width, limit, order, seed)
-        rows = cc.kwic_rows(self._inner.kwic(s, width, limit, order, seed))
+        skip = cc.check_int(offset, "offset", 0, 2**63 - 1)
+        assert skip is not None
+        rows = cc.kwic_rows(self._inner.kwic(s, width, limit, order, seed, skip))
         return cc.kwic_table(rows, self._inner.files)
 
     def collocates(self, word: str, window: int = 5, by: str = "pmi", min_count: int = 5) -> pa.Table:
@@ -310,8 +314,8 @@ class CorpusIndex:
         characters seen at least ``min_count`` times near it."""
         word = cc.check_query(word, "collocates")
         window, by, min_count = cc.check_collocate_args(window, by, min_count)
-        _, slots, chars, counts = self._inner.collocates(word, window)
-        return cc.collocates_table(slots, chars, counts, cc.char_freq(self), self.num_chars, by, min_count)
+        _, slots, chars, counts, freq = self._inner.collocates(word, window)
+        return cc.collocates_table(slots, list(chars), counts, freq, self.num_chars, by, min_count)
 
     def boundary_profile(self, sentence: str, order: int = 2) -> "BoundaryProfile":
         """Where the words of ``sentence`` end, as branching entropy sees it: arrays over
@@ -327,6 +331,12 @@ class CorpusIndex:
     def branching_entropy(self, s: str, side: str = "right") -> float:
         """Entropy (nats) of the neighbour distribution of ``s``; 0.0 if it has none."""
         return self._inner.branching_entropy(s, side)
+
+    def branching_entropies(self, strings: Sequence[str], side: str = "right") -> np.ndarray:
+        """:meth:`branching_entropy` of each of ``strings``, as a float64 array, in one call."""
+        if isinstance(strings, str):
+            raise TypeError("branching_entropies takes a sequence of str, not one str")
+        return self._inner.branching_entropies(list(strings), side)
 
     def pmi(self, s: str) -> float:
         """min over binary splits s = l + r of ln(p(s) / (p(l) p(r))), p(x) = count(x) / num_chars.
@@ -345,12 +355,21 @@ class CorpusIndex:
         return pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
 
 
-def _next_table(length: int, chars: Sequence[str], counts: Any, k: Optional[int]) -> pa.Table:
+def _chars_array(chars: str) -> pa.Array:
+    """The characters of ``chars`` as an Arrow string array, one per row, made from its
+    UTF-8 bytes (no Python object per character)."""
+    data = np.frombuffer(chars.encode("utf-8"), dtype=np.uint8)
+    starts = np.flatnonzero((data & 0xC0) != 0x80)  # the first byte of each character
+    return _string_array(data, np.append(starts, len(data)).astype(np.int64))
+
+
+def _next_table(length: int, chars: Any, counts: Any, k: Optional[int]) -> pa.Table:
     """The table of :meth:`CorpusIndex.next_chars` (shared with ShardedIndex)."""
     _check_k(k)
     if k is not None:
         chars, counts = chars[:k], counts[:k]
-    table = pa.table({"char": pa.array(chars, type=pa.string()), "count": pa.array(counts, type=pa.uint64())})
+    column = chars if isinstance(chars, pa.Array) else pa.array(chars, type=pa.string())
+    table = pa.table({"char": column, "count": pa.array(counts, type=pa.uint64())})
     return table.replace_schema_metadata({"suffix_length": str(length)})
 
 

@@ -425,34 +425,39 @@ class ShardedIndex(CorpusIndex):
         raw = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
         return cc.locate_table(raw, names)
 
-    def kwic(self, s: str, width: int = 20, limit: int = 100, order: str = "corpus", seed: int = 0) -> pa.Table:
+    def kwic(self, s: str, width: int = 20, limit: int = 100, order: str = "corpus", seed: int = 0,
+             offset: int = 0) -> pa.Table:
         """:meth:`CorpusIndex.kwic` over every shard, the same rows as one index of the
         same files gives."""
         s = cc.check_query(s, "kwic")
         width, limit, order, seed = cc.check_kwic_args(width, limit, order, seed)
+        skip = cc.check_int(offset, "offset", 0, 2**63 - 1)
+        assert skip is not None
+        end = min(skip + limit, 2**63 - 1)  # each shard's first lines up to the page's end, merged
         names, maps = cc.source_names([sh._inner.files for sh in self._shards])
         parts = []
         total = 0
         for sh, m in zip(self._shards, maps):
-            if order == "corpus" and total >= limit:
+            if order == "corpus" and total >= end:
                 break
-            rows = cc.kwic_rows(sh._inner.kwic(s, width, limit, order, seed), m)
+            rows = cc.kwic_rows(sh._inner.kwic(s, width, end, order, seed), m)
             total += len(rows["left"])
             parts.append(rows)
-        return cc.kwic_table(cc.merge_kwic(parts, order, limit), names)
+        return cc.kwic_table(cc.merge_kwic(parts, order, end), names).slice(skip, limit)
 
     def collocates(self, word: str, window: int = 5, by: str = "pmi", min_count: int = 5) -> pa.Table:
         """:meth:`CorpusIndex.collocates` over every shard (the same table as one index)."""
         word = cc.check_query(word, "collocates")
         window, by, min_count = cc.check_collocate_args(window, by, min_count)
-        slots, total = 0, Counter()
+        slots, total = 0, Counter[str]()
         for sh in self._shards:
-            _, s, chars, counts = sh._inner.collocates(word, window)
+            _, s, seen, counts, _ = sh._inner.collocates(word, window)
             slots += s
-            total.update(dict(zip(chars, counts.tolist())))
+            total.update(dict(zip(seen, counts.tolist())))
         chars = sorted(total)
-        return cc.collocates_table(slots, chars, [total[c] for c in chars], cc.char_freq(self), self.num_chars, by,
-                                   min_count)
+        freq = cc.char_freq(self)
+        return cc.collocates_table(slots, chars, [total[c] for c in chars], [freq.get(c, 0) for c in chars],
+                                   self.num_chars, by, min_count)
 
     def boundary_profile(self, sentence: str, order: int = 2) -> "BoundaryProfile":
         """:meth:`CorpusIndex.boundary_profile` over every shard."""
@@ -460,6 +465,10 @@ class ShardedIndex(CorpusIndex):
 
     def branching_entropy(self, s: str, side: str = "right") -> float:
         return _entropy(self.neighbors(s, side).column("count").to_pylist())
+
+    def branching_entropies(self, strings: Sequence[str], side: str = "right") -> np.ndarray:
+        """:meth:`CorpusIndex.branching_entropies` over every shard."""
+        return np.array([self.branching_entropy(s, side) for s in strings], dtype=np.float64)
 
     def pmi(self, s: str) -> float:
         if not isinstance(s, str):

@@ -20,7 +20,7 @@ pub(crate) struct PyCorpusIndex {
 }
 
 /// `collocates`' answer: (hits, window slots, characters, their counts).
-type CollocateRows<'py> = (u64, u64, Vec<String>, Bound<'py, PyArray1<u64>>);
+type CollocateRows<'py> = (u64, u64, String, Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>);
 
 impl PyCorpusIndex {
     /// Run a query over the hits of `s`: with the GIL released, and through the
@@ -146,12 +146,13 @@ impl PyCorpusIndex {
         Ok((chars, counts.into_pyarray(py)))
     }
 
-    /// (suffix length, characters, uint64 counts): the ∞-gram next-character distribution.
-    fn next_chars<'py>(&self, py: Python<'py>, context: &str) -> PyResult<(usize, Vec<String>, Bound<'py, PyArray1<u64>>)> {
+    /// (suffix length, the characters as one str, their uint64 counts): the ∞-gram
+    /// next-character distribution.
+    fn next_chars<'py>(&self, py: Python<'py>, context: &str) -> PyResult<(usize, String, Bound<'py, PyArray1<u64>>)> {
         let inner = self.inner.clone();
         let context = context.to_string();
         let (l, rows) = core_err(py, py.detach(move || inner.next_chars(&context)))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) = rows.into_iter().map(|(c, n)| (c.to_string(), n)).unzip();
+        let (chars, counts): (String, Vec<u64>) = rows.into_iter().unzip();
         Ok((l, chars, counts.into_pyarray(py)))
     }
 
@@ -178,8 +179,10 @@ impl PyCorpusIndex {
         PyTuple::new(py, [source.into_pyarray(py).into_any(), line.into_pyarray(py).into_any(), col.into_pyarray(py).into_any()])
     }
 
-    /// (source, line, column, left, match, right, random key, sort key) of the KWIC lines of `s`.
-    #[pyo3(signature = (s, width, limit, order, seed))]
+    /// (source, line, column, left, match, right, random key, sort key) of KWIC lines
+    /// `offset..offset + limit` of `s`.
+    #[pyo3(signature = (s, width, limit, order, seed, offset = 0))]
+    #[allow(clippy::too_many_arguments)]
     fn kwic<'py>(
         &self,
         py: Python<'py>,
@@ -188,10 +191,11 @@ impl PyCorpusIndex {
         limit: usize,
         order: &str,
         seed: u64,
+        offset: usize,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let order = core_err(py, KwicOrder::parse(order, seed))?;
         let inner = self.inner.clone();
-        let lines = self.maybe_heavy(py, s, move |s, ctl| inner.kwic(s, width, limit, order, ctl))?;
+        let lines = self.maybe_heavy(py, s, move |s, ctl| inner.kwic_page(s, width, offset, limit, order, ctl))?;
         let source: Vec<u32> = lines.iter().map(|l| l.place.source).collect();
         let line: Vec<u64> = lines.iter().map(|l| l.place.line).collect();
         let col: Vec<u64> = lines.iter().map(|l| l.place.col).collect();
@@ -215,12 +219,13 @@ impl PyCorpusIndex {
         )
     }
 
-    /// (hits, window slots, characters, uint64 counts) around the occurrences of `s`.
+    /// (hits, window slots, the characters as one str, their uint64 counts there, their
+    /// uint64 corpus counts) around the occurrences of `s`, characters by code point.
     fn collocates<'py>(&self, py: Python<'py>, s: &str, window: usize) -> PyResult<CollocateRows<'py>> {
         let inner = self.inner.clone();
         let c = self.maybe_heavy(py, s, move |s, ctl| inner.collocates(s, window, ctl))?;
-        let (chars, counts): (Vec<String>, Vec<u64>) = c.counts.into_iter().map(|(ch, n)| (ch.to_string(), n)).unzip();
-        Ok((c.hits, c.slots, chars, counts.into_pyarray(py)))
+        let (chars, counts): (String, Vec<u64>) = c.counts.into_iter().unzip();
+        Ok((c.hits, c.slots, chars, counts.into_pyarray(py), c.corpus_counts.into_pyarray(py)))
     }
 
     #[pyo3(signature = (s, side = "right"))]
@@ -229,6 +234,15 @@ impl PyCorpusIndex {
         let inner = self.inner.clone();
         let s = s.to_string();
         core_err(py, py.detach(move || inner.branching_entropy(&s, side)))
+    }
+
+    /// The branching entropy of each of `strings` on one side, in one call (the GIL released once).
+    #[pyo3(signature = (strings, side = "right"))]
+    fn branching_entropies<'py>(&self, py: Python<'py>, strings: Vec<String>, side: &str) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let side = core_err(py, Side::parse(side))?;
+        let inner = self.inner.clone();
+        let values = py.detach(move || strings.iter().map(|s| inner.branching_entropy(s, side)).collect::<Result<Vec<f64>, _>>());
+        Ok(core_err(py, values)?.into_pyarray(py))
     }
 
     fn pmi(&self, py: Python<'_>, s: &str) -> PyResult<f64> {

@@ -154,7 +154,22 @@ impl CorpusIndex {
     /// Keyword-in-context lines of `s`: up to `width` characters on each side within the
     /// line, in the original characters; `limit` lines in `order`.
     pub fn kwic(&self, s: &str, width: usize, limit: usize, order: KwicOrder, ctl: &Control) -> Result<Vec<KwicLine>> {
+        self.kwic_page(s, width, 0, limit, order, ctl)
+    }
+
+    /// Lines `offset..offset + limit` of [`kwic`](Self::kwic) in `order`: the same lines,
+    /// without making the text of the ones skipped.
+    pub fn kwic_page(
+        &self,
+        s: &str,
+        width: usize,
+        offset: usize,
+        limit: usize,
+        order: KwicOrder,
+        ctl: &Control,
+    ) -> Result<Vec<KwicLine>> {
         let origin = self.origin()?;
+        let limit = offset.saturating_add(limit);
         let (pos, len) = match order {
             KwicOrder::Corpus => self.hit_positions(s, Some(limit))?,
             KwicOrder::Random(_) => self.unsorted_hits(s)?,
@@ -171,7 +186,9 @@ impl CorpusIndex {
                 (pos, vec![0; n])
             }
         };
-        let places = self.place_all(origin, &pos, len, ctl)?;
+        let skip = offset.min(pos.len());
+        let (pos, keys) = (&pos[skip..], &keys[skip..]);
+        let places = self.place_all(origin, pos, len, ctl)?;
         let line = |(i, p): (usize, &Place)| -> Result<KwicLine> {
             let k = p.source as usize;
             let (left, right) = origin.context(k, p.start, p.end, width)?;
@@ -252,6 +269,8 @@ pub struct Collocates {
     /// Each character seen in a window, with the number of window positions holding it,
     /// by code point.
     pub counts: Vec<(char, u64)>,
+    /// The corpus count of each character of `counts`, in the same order.
+    pub corpus_counts: Vec<u64>,
 }
 
 impl CorpusIndex {
@@ -292,8 +311,10 @@ impl CorpusIndex {
                     },
                 )
         })?;
-        let counts = counts.iter().enumerate().skip(1).filter(|(_, &n)| n > 0).map(|(id, &n)| (self.vocab[id - 1], n)).collect();
-        Ok(Collocates { hits: pos.len() as u64, slots, counts })
+        let seen: Vec<usize> = counts.iter().enumerate().skip(1).filter(|(_, &n)| n > 0).map(|(id, _)| id).collect();
+        let corpus_counts = seen.iter().map(|&id| self.char_counts[id]).collect();
+        let counts = seen.iter().map(|&id| (self.vocab[id - 1], counts[id])).collect();
+        Ok(Collocates { hits: pos.len() as u64, slots, counts, corpus_counts })
     }
 }
 
@@ -521,6 +542,14 @@ mod tests {
                     let random = index.kwic(pat, width, 3, KwicOrder::Random(7), &ctl).unwrap();
                     prop_assert_eq!(random.len(), want.len().min(3));
                     prop_assert!(random.windows(2).all(|w| w[0].key <= w[1].key));
+                    for order in [KwicOrder::Corpus, KwicOrder::Left, KwicOrder::Right, KwicOrder::Random(7)] {
+                        for (offset, limit) in [(0, 2), (1, 2), (2, usize::MAX), (usize::MAX, 3)] {
+                            let whole = index.kwic(pat, width, usize::MAX, order, &ctl).unwrap();
+                            let page = index.kwic_page(pat, width, offset, limit, order, &ctl).unwrap();
+                            let want: Vec<_> = whole.into_iter().skip(offset).take(limit).collect();
+                            prop_assert_eq!(page, want, "{:?} offset {} limit {}", order, offset, limit);
+                        }
+                    }
                 }
             }
         }
