@@ -127,6 +127,57 @@ def test_partitioned_statistics_on_a_novel():
         _core.autonomy_table([src], key_memory=1 << 20)
 
 
+def test_run_files_give_the_same_statistics_and_are_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    src = str(SHARED / "zh" / "红楼梦.txt")
+    whole = _core.autonomy_table([src], segmenter="unicode", max_len=4).items()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for free in (None, 1 << 20):  # room for the run files (written: the test below), none (re-read)
+        with budget.key_runs() as runs:
+            if free is not None:
+                runs["spill_free"] = free
+            part = _core.autonomy_table([src], segmenter="unicode", max_len=4, candidates=[src],
+                                        key_memory=8 << 20, **runs).items()
+            assert os.listdir(runs["spill_dir"]) == []  # each run file is deleted once read
+        assert part[0] == whole[0] and part[1].tolist() == whole[1].tolist()
+        assert list(tmp_path.iterdir()) == []
+
+
+FULL = textwrap.dedent("""
+    import resource, signal, sys, tempfile
+    from minent_fast import _core
+    from minent_fast.discovery import budget
+    tempfile.tempdir = sys.argv[2]
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+    try:
+        with budget.key_runs() as runs:
+            if sys.argv[3] != "-":
+                runs["spill_free"] = int(sys.argv[3])
+            _core.autonomy_table([sys.argv[1]], segmenter="unicode", max_len=4, candidates=[sys.argv[1]],
+                                 key_memory=8 << 20, **runs)
+        print("finished")
+    except OSError as e:
+        print("OSError", e)
+""")
+
+
+def test_a_full_disk_while_writing_run_files_names_the_directory(tmp_path):
+    src = str(SHARED / "zh" / "红楼梦.txt")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    r = subprocess.run([sys.executable, "-c", FULL, src, str(spill), "-"], capture_output=True, text=True, timeout=300)
+    assert r.stdout.startswith("OSError"), (r.stdout, r.stderr)
+    assert str(spill) in r.stdout and ".run" in r.stdout  # the file being written, in the spill directory
+    assert list(spill.iterdir()) == []  # removed after the failure
+    # with no room for them the statistics re-read the corpus and write nothing: no error
+    r = subprocess.run([sys.executable, "-c", FULL, src, str(spill), str(1 << 20)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.stdout.strip() == "finished", (r.stdout, r.stderr)
+    assert list(spill.iterdir()) == []
+
+
 def test_a_small_budget_gives_the_same_lexicon(tmp_path, monkeypatch, caplog):
     import logging
     import tempfile

@@ -68,8 +68,12 @@ PARSE_SETUP = ("import random; rng = random.Random(0); vocab = [chr(0x4e00 + k) 
     (PARSE_SETUP, "p.parse_words(words)"),
     ("from minent_fast import _core",
      "_core.autonomy_table([src], segmenter='unicode', max_len=3, candidates=[src], key_memory=1 << 20)"),
+    ("import os, tempfile; from minent_fast import _core; from minent_fast.discovery import budget; "
+     "tempfile.tempdir = src + '.spill'; os.makedirs(tempfile.tempdir)",
+     "with budget.key_runs() as runs: _core.autonomy_table([src], segmenter='unicode', max_len=3, candidates=[src], "
+     "key_memory=1 << 20, **runs)"),
 ], ids=["build", "ngrams", "tokenize_file", "tokenize_batch", "WordFinder", "TemplateFinder-callable", "parse",
-        "autonomy-partitioned"])
+        "autonomy-partitioned", "autonomy-run-files"])
 def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, setup, call):
     src = tmp_path / "big.txt"
     make_corpus(src, 12_000_000)
@@ -91,6 +95,8 @@ def test_ctrl_c_stops_long_calls_within_a_second(tmp_path, setup, call):
     assert "usable True" in rest
     i = int(line.split()[1])
     assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]  # no temporary files left
+    if "key_runs" in call:  # the run files' directory is removed
+        assert list(Path(f"{src}.spill").iterdir()) == []
     if "tokenize_file" in call:
         # Ctrl-C before the output was complete publishes nothing; Ctrl-C during its final
         # rename lets that finish: the interrupted call's output is absent or complete, and

@@ -235,6 +235,8 @@ def autonomy_table(
     min_count: int = 1,
     candidates: Optional[Sequence[str]] = None,
     key_memory: Optional[int] = None,
+    spill_dir: Optional[str] = None,
+    spill_free: int = 0,
     num_threads: Optional[int] = None,
     progress: _Progress = None,
 ) -> AutonomyTable: ...

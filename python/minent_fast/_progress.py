@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, Union
 ProgressArg = Union[None, bool, Callable[[str, int, int], Any]]
 
 # Stages whose units are bytes (shown as MB/s); the others count symbols or rows.
-_BYTE_STAGES = {"validate", "count chars", "encode", "write", "verify"}
+_BYTE_STAGES = {"validate", "count chars", "encode", "write", "verify", "spill keys"}
 
 
 class _TqdmProgress:

@@ -31,8 +31,12 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
+import tempfile
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 # measured on the synthetic corpus of ../shared/tools/synth_corpus.py (docs/scaling.md)
 INDEX_BYTES = 14  # peak bytes per character of the forward and reversed index builds
@@ -146,3 +150,20 @@ def _probe(paths: Sequence[str], top_len: int, symbols: str,
                                          num_threads=num_threads)
             out.append((nbytes, chars, len(table)))
     return out
+
+
+@contextmanager
+def key_runs() -> Iterator[dict]:
+    """A directory (in ``tempfile``'s) for the run files of the partitioned statistics,
+    and how many bytes are free in it: the ``spill_dir`` / ``spill_free`` arguments of
+    ``_core.autonomy_table``. The core writes there only when there are several partitions
+    and one direction's keys (16 bytes an occurrence) fit nine tenths of the free space;
+    the directory is removed after success, failure and Ctrl-C."""
+    path = tempfile.mkdtemp(prefix="minent-keys-")
+    try:
+        yield {"spill_dir": path, "spill_free": shutil.disk_usage(path).free}
+    finally:
+        try:
+            shutil.rmtree(path)
+        except OSError as e:
+            warnings.warn(f"could not remove the run files in {path}: {e}", RuntimeWarning, stacklevel=3)

@@ -48,7 +48,7 @@ from .._io import local_sources
 from .._progress import ProgressArg, make_progress
 from ..index.corpus import CorpusIndex, _check_threads, _source_list
 from ..segment.lexicon import Lexicon
-from .budget import default_memory, parse_memory, plan
+from .budget import default_memory, key_runs, parse_memory, plan
 
 _log = logging.getLogger("minent_fast")
 
@@ -334,18 +334,20 @@ def discover_words(
             elif sample is not None:
                 _log.info("memory budget %d MiB: autonomy of the sample's n-grams from the whole corpus, "
                           "in partitions of %d MiB of keys", budget >> 20, (how.key_memory or 0) >> 20)
-                auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
-                                            candidates=sample, key_memory=how.key_memory, num_threads=threads,
-                                            progress=cb)
+                with key_runs() as runs:  # the partitions' keys through run files, if they fit there
+                    auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
+                                                candidates=sample, key_memory=how.key_memory, num_threads=threads,
+                                                progress=cb, **runs)
             else:
                 _log.info("memory budget %d MiB: segmentations on %.1f %% of the lines, autonomy from the whole "
                           "corpus in partitions of %d MiB of keys", budget >> 20, 100 * how.share,
                           (how.key_memory or 0) >> 20)
                 size = sum(os.path.getsize(p) for p in paths)
                 on_auto = stack.enter_context(_sample(paths, math.ceil(how.share * size)))
-                auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
-                                            candidates=on_auto, key_memory=how.key_memory, num_threads=threads,
-                                            progress=cb)
+                with key_runs() as runs:  # the partitions' keys through run files, if they fit there
+                    auto = _core.autonomy_table(paths, segmenter=symbols, max_len=top_len, min_count=1,
+                                                candidates=on_auto, key_memory=how.key_memory, num_threads=threads,
+                                                progress=cb, **runs)
             if len(auto) == 0:
                 return Lexicon({})
 

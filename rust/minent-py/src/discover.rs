@@ -495,10 +495,12 @@ impl PyAutonomyTable {
 /// With `candidates` (files, a sample of `sources`): only the n-grams of those files, with
 /// the statistics of the whole of `sources`, read in partitions of at most `key_memory`
 /// bytes of keys (`minent_core::discover::partitioned`; None: one partition) — the same
-/// scores the whole table has for them, in memory bounded by the sample.
+/// scores the whole table has for them, in memory bounded by the sample. `spill_dir` (a
+/// directory the caller removes, with `spill_free` bytes free): the partitions' keys go
+/// through run files there when there are several partitions and they fit.
 #[pyfunction]
 #[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, candidates = None, key_memory = None,
-                    num_threads = None, progress = None))]
+                    spill_dir = None, spill_free = 0, num_threads = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn autonomy_table(
     py: Python<'_>,
@@ -508,16 +510,20 @@ pub(crate) fn autonomy_table(
     min_count: u64,
     candidates: Option<Vec<PathBuf>>,
     key_memory: Option<u64>,
+    spill_dir: Option<PathBuf>,
+    spill_free: u64,
     num_threads: Option<usize>,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyAutonomyTable> {
     let seg = core_err(py, Segmenter::parse(segmenter))?;
-    if key_memory.is_some() && candidates.is_none() {
-        return Err(PyValueError::new_err("key_memory needs candidates (the files whose n-grams are scored)"));
+    if (key_memory.is_some() || spill_dir.is_some()) && candidates.is_none() {
+        return Err(PyValueError::new_err("key_memory and spill_dir need candidates (the files whose n-grams are scored)"));
     }
+    let spill = spill_dir.map(|dir| core::discover::Spill { dir, free: spill_free });
     let rows = run_heavy(py, progress.as_ref(), move |ctl| match candidates {
         Some(c) => core::discover::autonomy_of_candidates(&sources, &c, seg, max_len, min_count,
-                                                          key_memory.unwrap_or(u64::MAX), num_threads, ctl),
+                                                          key_memory.unwrap_or(u64::MAX), spill.as_ref(), num_threads,
+                                                          ctl),
         None => core::discover::autonomy_keys(&sources, seg, max_len, min_count, num_threads, ctl),
     })?;
     Ok(py.detach(|| PyAutonomyTable::from_rows(rows)))

@@ -12,6 +12,6 @@ pub mod selftrain;
 pub mod wordfind;
 
 pub use autonomy::{autonomy, autonomy_from_counts, autonomy_keys};
-pub use partitioned::autonomy_of_candidates;
+pub use partitioned::{autonomy_of_candidates, Spill};
 pub use selftrain::BoundaryTagger;
 pub use wordfind::WordFinder;

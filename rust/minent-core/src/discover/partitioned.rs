@@ -16,14 +16,20 @@
 //!   the same character, so δ_right is complete inside one partition; δ_left likewise by
 //!   the last character, over the backward keys. A character more frequent than a partition
 //!   holds gets a partition of its own (the one case where `key_memory` is exceeded).
-//! - Each partition re-reads the corpus instead of spilling a table: the text is on disk
-//!   already, and a read pass costs about a second per GB from the page cache.
+//! - Keys to a partition: with a spill directory (and room in it), one pass over the corpus
+//!   appends every key to the run file of its partition, and each partition then reads its
+//!   file back (16 bytes an occurrence, one direction at a time, each file deleted once
+//!   read): the corpus is decoded once per direction, so the time is linear in its size.
+//!   Without one, each partition re-reads and re-decodes the corpus (quadratic reads, no
+//!   disk). One partition needs neither.
 //! - The per-length means and deviations are exact fixed-point sums
 //!   ([`super::autonomy::Moments`]), so the order of partitions does not change them, and
 //!   [`super::autonomy::autonomy_keys`] uses the same sums: on a sample that is the corpus,
 //!   the two give identical floats (tested).
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -41,10 +47,20 @@ const KEY_BYTES: u64 = std::mem::size_of::<u128>() as u64;
 const WINDOW: usize = 8 << 20; // bytes read before the pages behind are dropped
 const PIECE: usize = 1 << 20; // bytes a thread turns into keys at a time (cut after a newline)
 
+/// Where the keys of the partitions may wait on disk: a directory the caller owns (and
+/// removes), and the bytes free in it. Runs are written only if one direction's keys take
+/// at most nine tenths of `free`.
+#[derive(Debug, Clone)]
+pub struct Spill {
+    pub dir: PathBuf,
+    pub free: u64,
+}
+
 /// The autonomy of every n-gram of 1..=max_len characters of `candidates` (files, a sample
 /// of the corpus) that occurs in `corpus` at least `min_count` times, from the statistics
 /// of the whole of `corpus`: the rows [`super::autonomy_keys`] gives for those n-grams,
-/// computed in partitions of at most `key_memory` bytes of keys (16 bytes an occurrence).
+/// computed in partitions of at most `key_memory` bytes of keys (16 bytes an occurrence),
+/// through run files in `spill` when there is more than one partition and room for them.
 /// Sorted by key.
 #[allow(clippy::too_many_arguments)]
 pub fn autonomy_of_candidates(
@@ -54,6 +70,7 @@ pub fn autonomy_of_candidates(
     max_len: usize,
     min_count: u64,
     key_memory: u64,
+    spill: Option<&Spill>,
     num_threads: Option<usize>,
     ctl: &Control,
 ) -> Result<Vec<(u128, f64)>> {
@@ -68,16 +85,25 @@ pub fn autonomy_of_candidates(
         for (s, n) in sample.histogram(segmenter, ctl)? {
             *freq.entry(s).or_default() += n;
         }
+        let total: u64 = freq.values().sum();
         let parts = partitions(freq, (key_memory / KEY_BYTES).max(1));
+        let spill = spill.filter(|sp| parts.len() > 1 && total.saturating_mul(KEY_BYTES) <= sp.free / 10 * 9);
         let mut rows: Vec<Row> = Vec::new();
         let mut moments = [[Moments::default(); MAX_KEY_CHARS + 1]; 2];
         for forward in [true, false] {
             let side = usize::from(!forward);
-            for &(lo, hi, n) in &parts {
+            let runs = match spill {
+                Some(sp) => Some(corpus.spill(segmenter, lay, &parts, forward, &sp.dir, ctl)?),
+                None => None,
+            };
+            for (k, &(lo, hi, n)) in parts.iter().enumerate() {
                 let keys = sample.keys(segmenter, true, lay, lo, hi, forward, 0, ctl)?;
                 let cands = lay.candidates(&keys, max_len);
                 drop(keys);
-                let keys = corpus.keys(segmenter, false, lay, lo, hi, forward, n as usize, ctl)?;
+                let keys = match &runs {
+                    Some(runs) => read_run(&runs[k], ctl)?,
+                    None => corpus.keys(segmenter, false, lay, lo, hi, forward, n as usize, ctl)?,
+                };
                 let (found, m) = scan(&keys, &cands, lay, max_len, min_count, ctl)?;
                 drop(keys);
                 for (a, b) in moments[side].iter_mut().zip(&m) {
@@ -256,7 +282,7 @@ impl<'a> Files<'a> {
         loose: bool,
         ctl: &Control,
         per_piece: impl Fn(&[u32]) -> T + Sync,
-        mut sink: impl FnMut(T),
+        mut sink: impl FnMut(T) -> Result<()>,
     ) -> Result<()> {
         for (f, &text) in self.files.iter().zip(&self.texts) {
             let base = text.as_ptr() as usize;
@@ -283,7 +309,7 @@ impl<'a> Files<'a> {
                         per_piece(&buf)
                     })
                     .collect();
-                parts.into_iter().for_each(&mut sink);
+                parts.into_iter().try_for_each(&mut sink)?;
                 let done = window.as_ptr() as usize - base + window.len();
                 f.release(0, done);
                 ctl.advance(window.len() as u64)?;
@@ -305,7 +331,10 @@ impl<'a> Files<'a> {
                 buf.iter().filter(|&&s| s != 0).for_each(|&s| *h.entry(s).or_default() += 1);
                 h
             },
-            |h| h.into_iter().for_each(|(s, n)| *total.entry(s).or_default() += n),
+            |h| {
+                h.into_iter().for_each(|(s, n)| *total.entry(s).or_default() += n);
+                Ok(())
+            },
         )?;
         Ok(total)
     }
@@ -336,12 +365,78 @@ impl<'a> Files<'a> {
                     .map(|i| lay.key_at(buf, i, forward))
                     .collect::<Vec<u128>>()
             },
-            |part| keys.extend_from_slice(&part),
+            |part| {
+                keys.extend_from_slice(&part);
+                Ok(())
+            },
         )?;
         ctl.stage("sort", keys.len() as u64)?;
         keys.par_sort_unstable();
         Ok(keys)
     }
+
+    /// One pass: the keys of every occurrence, appended unsorted to the run file of its
+    /// partition of `parts` in `dir`; the files, in the order of `parts`.
+    fn spill(
+        &self,
+        seg: Segmenter,
+        lay: Layout,
+        parts: &[(u32, u32, u64)],
+        forward: bool,
+        dir: &Path,
+        ctl: &Control,
+    ) -> Result<Vec<PathBuf>> {
+        ctl.stage("spill keys", self.bytes())?;
+        let side = if forward { "right" } else { "left" };
+        let paths: Vec<PathBuf> = (0..parts.len()).map(|k| dir.join(format!("keys-{side}-{k:05}.run"))).collect();
+        let mut outs: Vec<BufWriter<File>> = paths
+            .iter()
+            .map(|p| File::create(p).map(|f| BufWriter::with_capacity(1 << 20, f)).map_err(|e| Error::io(p, e)))
+            .collect::<Result<_>>()?;
+        let his: Vec<u32> = parts.iter().map(|p| p.1).collect();
+        self.for_each(
+            seg,
+            false,
+            ctl,
+            |buf| {
+                let mut groups: Vec<Vec<u128>> = vec![Vec::new(); parts.len()];
+                for (i, &s) in buf.iter().enumerate() {
+                    if s != 0 {
+                        // every symbol of the corpus is in one partition (they come from its histogram)
+                        let k = his.partition_point(|&hi| hi < s).min(parts.len() - 1);
+                        groups[k].push(lay.key_at(buf, i, forward));
+                    }
+                }
+                groups
+            },
+            |groups| {
+                for ((out, path), g) in outs.iter_mut().zip(&paths).zip(&groups) {
+                    out.write_all(bytemuck::cast_slice(g)).map_err(|e| Error::io(path, e))?;
+                }
+                Ok(())
+            },
+        )?;
+        for (out, path) in outs.into_iter().zip(&paths) {
+            out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+        }
+        Ok(paths)
+    }
+}
+
+/// The keys of one run file, sorted; the file is deleted once read.
+fn read_run(path: &Path, ctl: &Control) -> Result<Vec<u128>> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len % KEY_BYTES != 0 {
+        return Err(Error::corrupt(path, format!("a run file of {len} bytes is not whole keys")));
+    }
+    let mut keys = vec![0u128; (len / KEY_BYTES) as usize];
+    f.read_exact(bytemuck::cast_slice_mut(&mut keys)).map_err(|e| Error::io(path, e))?;
+    drop(f);
+    std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+    ctl.stage("sort", keys.len() as u64)?;
+    keys.par_sort_unstable();
+    Ok(keys)
 }
 
 /// One scan of sorted keys (whole groups of first symbols): every n-gram's δ (its
@@ -527,10 +622,15 @@ mod tests {
         let ctl = Control::new();
         for (seg, max_len) in [(Segmenter::Han, 3), (Segmenter::Unicode, 4), (Segmenter::All, 2)] {
             let whole = autonomy_keys(&[p.clone()], seg, max_len, 1, Some(2), &ctl).expect("index path");
+            let runs = tempfile::tempdir().expect("tempdir");
+            let spill = Spill { dir: runs.path().to_path_buf(), free: u64::MAX };
             for key_memory in [1 << 30, 16 * 3000, 16] {
-                let part = autonomy_of_candidates(&[p.clone()], &[p.clone()], seg, max_len, 1, key_memory, Some(2), &ctl)
-                    .expect("partitioned path");
-                assert_eq!(part, whole, "{seg:?} {key_memory}");
+                for sp in [None, Some(&spill)] {
+                    let part = autonomy_of_candidates(&[p.clone()], &[p.clone()], seg, max_len, 1, key_memory, sp, Some(2), &ctl)
+                        .expect("partitioned path");
+                    assert_eq!(part, whole, "{seg:?} {key_memory} spill {}", sp.is_some());
+                    assert_eq!(std::fs::read_dir(runs.path()).expect("read the spill dir").count(), 0, "run files left");
+                }
             }
         }
     }
@@ -547,9 +647,23 @@ mod tests {
         let of_sample = autonomy_keys(&[q.clone()], Segmenter::Han, 3, 1, None, &ctl).expect("index path");
         let wanted: Vec<(u128, f64)> =
             whole.iter().copied().filter(|r| of_sample.binary_search_by_key(&r.0, |x| x.0).is_ok()).collect();
-        let part = autonomy_of_candidates(&[p], &[q], Segmenter::Han, 3, 1, 4096, None, &ctl).expect("partitioned path");
+        let part = autonomy_of_candidates(&[p.clone()], &[q.clone()], Segmenter::Han, 3, 1, 4096, None, None, &ctl)
+            .expect("partitioned path");
         assert_eq!(part.len(), of_sample.len());
         assert_eq!(part, wanted);
+        // runs only when they fit: no room, the same rows by re-reading
+        let runs = tempfile::tempdir().expect("tempdir");
+        for free in [u64::MAX, 1000] {
+            let sp = Spill { dir: runs.path().to_path_buf(), free };
+            let got = autonomy_of_candidates(&[p.clone()], &[q.clone()], Segmenter::Han, 3, 1, 4096, Some(&sp), None, &ctl)
+                .expect("partitioned path with runs");
+            assert_eq!(got, wanted, "free {free}");
+        }
+        // a spill directory that cannot be written is an error naming a file in it
+        let gone = Spill { dir: runs.path().join("missing"), free: u64::MAX };
+        let err = autonomy_of_candidates(&[p], &[q], Segmenter::Han, 3, 1, 4096, Some(&gone), None, &ctl)
+            .expect_err("no such directory");
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub const STAGES: &[&str] = &[
     "vote",
     "self-train",
     "tag",
+    "spill keys",
 ];
 
 #[derive(Default, Debug)]
