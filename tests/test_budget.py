@@ -138,7 +138,7 @@ def test_run_files_give_the_same_statistics_and_are_removed(tmp_path, monkeypatc
             if free is not None:
                 runs["spill_free"] = free
             part = _core.autonomy_table([src], segmenter="unicode", max_len=4, candidates=[src],
-                                        key_memory=8 << 20, **runs).items()
+                                        key_memory=1 << 20, **runs).items()
             assert os.listdir(runs["spill_dir"]) == []  # each run file is deleted once read
         assert part[0] == whole[0] and part[1].tolist() == whole[1].tolist()
         assert list(tmp_path.iterdir()) == []
@@ -150,13 +150,13 @@ FULL = textwrap.dedent("""
     from minent_fast.discovery import budget
     tempfile.tempdir = sys.argv[2]
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 10, resource.RLIM_INFINITY))
     try:
         with budget.key_runs() as runs:
             if sys.argv[3] != "-":
                 runs["spill_free"] = int(sys.argv[3])
             _core.autonomy_table([sys.argv[1]], segmenter="unicode", max_len=4, candidates=[sys.argv[1]],
-                                 key_memory=8 << 20, **runs)
+                                 key_memory=1 << 20, **runs)
         print("finished")
     except OSError as e:
         print("OSError", e)

@@ -20,8 +20,8 @@
 //!   appends every key to the run file of its partition, and each partition then reads its
 //!   file back (16 bytes an occurrence, one direction at a time, each file deleted once
 //!   read): the corpus is decoded once per direction, so the time is linear in its size.
-//!   Without one, each partition re-reads and re-decodes the corpus (quadratic reads, no
-//!   disk). One partition needs neither.
+//!   Without one, or with fewer than [`RUNS_FROM`] partitions (where re-reading is the
+//!   cheaper), each partition re-reads and re-decodes the corpus (no disk).
 //! - The per-length means and deviations are exact fixed-point sums
 //!   ([`super::autonomy::Moments`]), so the order of partitions does not change them, and
 //!   [`super::autonomy::autonomy_keys`] uses the same sums: on a sample that is the corpus,
@@ -46,6 +46,10 @@ const FIELD: u128 = (1 << BITS) - 1;
 const KEY_BYTES: u64 = std::mem::size_of::<u128>() as u64;
 const WINDOW: usize = 8 << 20; // bytes read before the pages behind are dropped
 const PIECE: usize = 1 << 20; // bytes a thread turns into keys at a time (cut after a newline)
+/// Partitions per direction from which run files pay: writing and reading a direction's
+/// keys (16 bytes a character, through the page cache to disk) cost about as much as four
+/// or five re-reads of the corpus on the machine of docs/scaling.md.
+pub const RUNS_FROM: usize = 5;
 
 /// Where the keys of the partitions may wait on disk: a directory the caller owns (and
 /// removes), and the bytes free in it. Runs are written only if one direction's keys take
@@ -87,7 +91,7 @@ pub fn autonomy_of_candidates(
         }
         let total: u64 = freq.values().sum();
         let parts = partitions(freq, (key_memory / KEY_BYTES).max(1));
-        let spill = spill.filter(|sp| parts.len() > 1 && total.saturating_mul(KEY_BYTES) <= sp.free / 10 * 9);
+        let spill = spill.filter(|sp| parts.len() >= RUNS_FROM && total.saturating_mul(KEY_BYTES) <= sp.free / 10 * 9);
         let mut rows: Vec<Row> = Vec::new();
         let mut moments = [[Moments::default(); MAX_KEY_CHARS + 1]; 2];
         for forward in [true, false] {
@@ -376,7 +380,8 @@ impl<'a> Files<'a> {
     }
 
     /// One pass: the keys of every occurrence, appended unsorted to the run file of its
-    /// partition of `parts` in `dir`; the files, in the order of `parts`.
+    /// partition of `parts` in `dir`; the files, in the order of `parts`. A writer thread
+    /// writes one window's keys while the next window's are made.
     fn spill(
         &self,
         seg: Segmenter,
@@ -394,31 +399,41 @@ impl<'a> Files<'a> {
             .map(|p| File::create(p).map(|f| BufWriter::with_capacity(1 << 20, f)).map_err(|e| Error::io(p, e)))
             .collect::<Result<_>>()?;
         let his: Vec<u32> = parts.iter().map(|p| p.1).collect();
-        self.for_each(
-            seg,
-            false,
-            ctl,
-            |buf| {
-                let mut groups: Vec<Vec<u128>> = vec![Vec::new(); parts.len()];
-                for (i, &s) in buf.iter().enumerate() {
-                    if s != 0 {
-                        // every symbol of the corpus is in one partition (they come from its histogram)
-                        let k = his.partition_point(|&hi| hi < s).min(parts.len() - 1);
-                        groups[k].push(lay.key_at(buf, i, forward));
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u128>>>(2);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| -> Result<()> {
+                for groups in rx {
+                    for ((out, path), g) in outs.iter_mut().zip(&paths).zip(&groups) {
+                        out.write_all(bytemuck::cast_slice(g)).map_err(|e| Error::io(path, e))?;
                     }
                 }
-                groups
-            },
-            |groups| {
-                for ((out, path), g) in outs.iter_mut().zip(&paths).zip(&groups) {
-                    out.write_all(bytemuck::cast_slice(g)).map_err(|e| Error::io(path, e))?;
+                for (out, path) in outs.iter_mut().zip(&paths) {
+                    out.flush().map_err(|e| Error::io(path, e))?;
                 }
                 Ok(())
-            },
-        )?;
-        for (out, path) in outs.into_iter().zip(&paths) {
-            out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
-        }
+            });
+            let made = self.for_each(
+                seg,
+                false,
+                ctl,
+                |buf| {
+                    let mut groups: Vec<Vec<u128>> = vec![Vec::new(); parts.len()];
+                    for (i, &s) in buf.iter().enumerate() {
+                        if s != 0 {
+                            // every symbol of the corpus is in one partition (they come from its histogram)
+                            let k = his.partition_point(|&hi| hi < s).min(parts.len() - 1);
+                            groups[k].push(lay.key_at(buf, i, forward));
+                        }
+                    }
+                    groups
+                },
+                // a closed channel means the writer failed: stop, and report its error
+                |groups| tx.send(groups).map_err(|_| Error::arg("the run-file writer stopped")),
+            );
+            drop(tx);
+            let written = writer.join().unwrap_or_else(|_| Err(Error::arg("the run-file writer panicked")));
+            written.and(made)
+        })?;
         Ok(paths)
     }
 }
