@@ -11,7 +11,7 @@ also each worker process's ru_maxrss (read with client.run at the end) and their
 upper bound of the cluster's concurrent peak).
 
     python benches/bench_scale.py [--sizes 1GB 4GB] [--shard-mb 256] [--partitions 16]
-        [--synth 100MB 1GB 4GB] [--memory 6G]
+        [--synth 100MB 1GB 4GB] [--memory 6G] [--statistics 1GB:3.1 4GB:3.1 1GB:0.4]
 
 Word discovery at scale (issue 23), ``--synth``: text from ../shared/tools/synth_corpus.py
 (seed 1), whose distinct n-grams keep growing with its size as real text's do (its
@@ -19,6 +19,10 @@ docstring compares it with 3.9 M characters of real text); ``minent-fast discove
 --memory M`` in one process, and ``distributed.discover_words`` on a 2-worker
 LocalCluster, each in a fresh subprocess: wall time, MB/s and the peak RSS of every
 process (the job's ru_maxrss; with a cluster, each worker's too).
+
+``--statistics``: the partitioned statistics of discovery alone (issue 23), with a
+candidates' file of the corpus's first 64 MB, at a given size of partitions: each
+partition re-reading the corpus, and through run files (wall, peak RSS, the same rows).
 """
 
 from __future__ import annotations
@@ -154,6 +158,57 @@ def synth_table(sizes: list[str], modes: list[str], memory: str) -> list[str]:
     return md
 
 
+STATISTICS_JOB = """
+import json, resource, sys, time
+from minent_fast import _core
+from minent_fast.discovery import budget
+src, sample, key_gib, runs_on = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "runs"
+t0 = time.perf_counter()
+with budget.key_runs() as runs:
+    if not runs_on:
+        runs["spill_free"] = 0  # no room: each partition re-reads the corpus
+    table = _core.autonomy_table([src], segmenter="unicode", max_len=4, min_count=1, candidates=[sample],
+                                 key_memory=int(key_gib * 2**30), **runs)
+print(json.dumps({"wall_s": time.perf_counter() - t0, "rows": len(table),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def head_sample(src: Path, nbytes: int = 64_000_000) -> Path:
+    """The first ``nbytes`` of ``src`` cut at a line end: the candidates of the statistics jobs."""
+    path = OUT / f"{src.stem}_head{nbytes // 1_000_000}MB.txt"
+    if not path.exists():
+        with open(src, "rb") as f:
+            data = f.read(nbytes)
+        path.write_bytes(data[:data.rfind(b"\n") + 1])
+    return path
+
+
+def statistics_table(cases: list[str]) -> list[str]:
+    """The partitioned statistics alone (``_core.autonomy_table`` with a 64 MB candidates'
+    file), each case SIZE:GIB of keys per partition, re-reading the corpus per partition and
+    through run files, each in a fresh subprocess."""
+    md = ["", "Partitioned statistics (`_core.autonomy_table`, synthetic text, candidates: its first 64 MB):", "",
+          "| corpus | keys per partition | re-reading (s) | run files (s) | peak RSS (MB) | rows |",
+          "|---|---|---|---|---|---|"]
+    for case in cases:
+        size, gib = case.split(":")
+        src = synth_corpus(size)
+        sample = head_sample(src)
+        got = {}
+        for how in ("reread", "runs"):
+            proc = subprocess.run([sys.executable, "-c", STATISTICS_JOB, str(src), str(sample), gib, how],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"statistics {case} {how} failed:\n{proc.stderr[-3000:]}")
+            got[how] = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert got["reread"]["rows"] == got["runs"]["rows"]
+        md.append(f"| {size} | {gib} GiB | {got['reread']['wall_s']:.1f} | {got['runs']['wall_s']:.1f} | "
+                  f"{got['reread']['rss_mb']:.0f} / {got['runs']['rss_mb']:.0f} | {got['runs']['rows']:,} |")
+        print(md[-1], flush=True)
+    return md
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="*", default=["1GB", "4GB"])
@@ -164,6 +219,8 @@ def main() -> int:
     ap.add_argument("--synth", nargs="*", default=["100MB", "1GB", "4GB"], choices=sorted(SYNTH_SIZES),
                     help="word discovery on synthetic text of these sizes (none: skip)")
     ap.add_argument("--memory", default="6G", help="discover_words' memory budget in the synthetic runs")
+    ap.add_argument("--statistics", nargs="*", default=["1GB:3.1", "4GB:3.1", "1GB:0.4"],
+                    help="the partitioned statistics alone, SIZE:GIB of keys per partition, re-read vs run files")
     args = ap.parse_args()
     md = ["| input | mode | shards | build (s) | build MB/s | ngrams 1–4, min 2 (s) | rows | peak RSS (MB) |",
           "|---|---|---|---|---|---|---|---|"]
@@ -191,6 +248,8 @@ def main() -> int:
         md += disc
     if args.synth:
         md += synth_table(args.synth, args.modes, args.memory)
+    if args.statistics:
+        md += statistics_table(args.statistics)
     (OUT / "scale.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
     return 0

@@ -156,9 +156,10 @@ def _probe(paths: Sequence[str], top_len: int, symbols: str,
 def key_runs() -> Iterator[dict]:
     """A directory (in ``tempfile``'s) for the run files of the partitioned statistics,
     and how many bytes are free in it: the ``spill_dir`` / ``spill_free`` arguments of
-    ``_core.autonomy_table``. The core writes there only when there are several partitions
-    and one direction's keys (16 bytes an occurrence) fit nine tenths of the free space;
-    the directory is removed after success, failure and Ctrl-C."""
+    ``_core.autonomy_table``. The core writes there only from eight partitions a side (below
+    that, re-reading the corpus per partition is the cheaper) and when one direction's keys
+    (16 bytes an occurrence) fit nine tenths of the free space; the directory is removed
+    after success, failure and Ctrl-C."""
     path = tempfile.mkdtemp(prefix="minent-keys-")
     try:
         yield {"spill_dir": path, "spill_free": shutil.disk_usage(path).free}

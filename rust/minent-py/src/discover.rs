@@ -497,7 +497,7 @@ impl PyAutonomyTable {
 /// bytes of keys (`minent_core::discover::partitioned`; None: one partition) — the same
 /// scores the whole table has for them, in memory bounded by the sample. `spill_dir` (a
 /// directory the caller removes, with `spill_free` bytes free): the partitions' keys go
-/// through run files there when there are several partitions and they fit.
+/// through run files there from `RUNS_FROM` partitions a side, when they fit.
 #[pyfunction]
 #[pyo3(signature = (sources, *, segmenter = "han", max_len = 3, min_count = 1, candidates = None, key_memory = None,
                     spill_dir = None, spill_free = 0, num_threads = None, progress = None))]
