@@ -108,6 +108,21 @@ def test_api_answers_are_the_index_answers(client, sample_index):
     assert info["num_chars"] == idx.num_chars and info["templates"] is True
 
 
+def test_a_sharded_index_answers_as_its_shards(tmp_path):
+    shards = mf.build_shards([str(mf.sample_path())], tmp_path / "s.idx", shard_bytes=60_000)
+    assert len(shards.shards) > 2
+    client = TestClient(make_app(shards), raise_server_exceptions=False)
+    assert client.get("/api/count", params={"q": "宝玉"}).json()["count"] == shards.count("宝玉")
+    body = client.get("/api/kwic", params={"q": "的", "limit": 5, "offset": 3, "order": "right"}).json()
+    assert body["rows"] == shards.kwic("的", limit=5, offset=3, order="right").to_pylist()
+    assert client.get("/api/next", params={"q": "宝玉", "k": 5}).json()["rows"] == \
+        shards.next_chars("宝玉").slice(0, 5).to_pylist()
+    col = client.get("/api/collocates", params={"q": "宝玉", "by": "count", "limit": 5}).json()
+    assert col["rows"] == shards.collocates("宝玉", by="count").slice(0, 5).to_pylist()
+    sent = client.get("/api/sentence", params={"q": "宝玉笑道你们都来了"}).json()
+    assert "".join(sent["words"]) == "宝玉笑道你们都来了"
+
+
 def test_sentence_view_has_profile_segmentation_and_tree(client, sample_index, templates):
     sent = "宝玉笑道你们都来了"
     body = client.get("/api/sentence", params={"q": sent}).json()

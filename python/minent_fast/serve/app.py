@@ -292,8 +292,7 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None,
         return JSONResponse({"error": message, **extra}, status_code=status)
 
     async def _http(request: Any, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, HTTPException)
-        return error(exc.status_code, str(exc.detail))
+        return error(getattr(exc, "status_code", 500), str(getattr(exc, "detail", "error")))
 
     async def _internal(request: Any, exc: Exception) -> JSONResponse:  # a bug: no traceback to the client
         return error(500, "internal error")
@@ -333,9 +332,13 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None,
                             headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
         return fast_json({**(extra or {}), "rows": _rows(table)})
 
+    # one index: a count is one lookup and a next-character query one search per follower;
+    # a sharded index answers both shard by shard in Python, so its queries go to the pool
+    single = type(index).__name__ == "CorpusIndex"
+
     def few_hits(q: str) -> bool:
         """Whether a query about ``q`` is bounded by few occurrences (its count is a lookup)."""
-        return 0 < ex.index.count(q) <= INLINE_HITS
+        return single and 0 < ex.index.count(q) <= INLINE_HITS
 
     # ------------------------------------------------------------------- the API
     async def info() -> Any:
@@ -350,7 +353,8 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None,
     async def kwic(q: str, width: int, limit: int, offset: int, order: str, seed: int, format: str) -> Any:
         async def build() -> Any:
             total = ex.index.count(q)
-            table = await answer(lambda: ex.kwic(q, width, limit, offset, order, seed), inline=total <= INLINE_HITS)
+            table = await answer(lambda: ex.kwic(q, width, limit, offset, order, seed),
+                                 inline=single and total <= INLINE_HITS)
             return table_response(table, format, "kwic", {"q": q, "total": total, "offset": offset, "limit": limit,
                                                            "order": order})
 
@@ -365,8 +369,8 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None,
 
     async def next_chars(q: str, k: int, format: str) -> Any:
         async def build() -> Any:
-            # one binary search per distinct follower, whatever the hits: always on the loop
-            table = ex.index.next_chars(q)
+            # one binary search per distinct follower, whatever the hits: on the loop
+            table = await answer(lambda: ex.index.next_chars(q), inline=single)
             suffix = int(table.schema.metadata[b"suffix_length"])
             total = int(pc.sum(table.column("count")).as_py() or 0)
             return table_response(table.slice(0, k), format, "next", {"q": q, "suffix_length": suffix,
@@ -383,11 +387,12 @@ def make_app(index: Any, lexicon: Any = None, templates: Optional[dict] = None,
         return await cached(("collocates", q, window, by, min_count, limit, format), build)
 
     async def sentence(q: str) -> Any:
-        return await cached(("sentence", q), lambda: _json_of(answer(lambda: ex.sentence(q),
-                                                                     inline=ex.sentence_hits(q) <= INLINE_HITS)))
+        return await cached(("sentence", q), lambda: _json_of(answer(
+            lambda: ex.sentence(q), inline=single and ex.sentence_hits(q) <= INLINE_HITS)))
 
-    handlers: dict[str, Callable[..., Any]] = {"/api/info": info, "/api/count": count, "/api/kwic": kwic, "/api/locate": locate,
-                "/api/next": next_chars, "/api/collocates": collocates, "/api/sentence": sentence}
+    handlers: dict[str, Callable[..., Any]] = {
+        "/api/info": info, "/api/count": count, "/api/kwic": kwic, "/api/locate": locate, "/api/next": next_chars,
+        "/api/collocates": collocates, "/api/sentence": sentence}
     assert handlers.keys() == ENDPOINTS.keys()
 
     def endpoint(path: str) -> Callable[[Any], Any]:
