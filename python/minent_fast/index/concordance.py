@@ -226,8 +226,9 @@ def boundary_profile(index: Any, sentence: Any, order: Any) -> Any:
         missing = []
         for s in dict.fromkeys(strings):
             if len(s) >= 2:
-                if (s, side) in cache:
-                    known[s, side] = cache[s, side]
+                v = cache.get((s, side))  # one lookup: another thread may clear the cache meanwhile
+                if v is not None:
+                    known[s, side] = v
                 else:
                     missing.append(s)
         if missing:
