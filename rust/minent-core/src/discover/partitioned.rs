@@ -66,7 +66,7 @@ pub struct Spill {
 /// of the corpus) that occurs in `corpus` at least `min_count` times, from the statistics
 /// of the whole of `corpus`: the rows [`super::autonomy_keys`] gives for those n-grams,
 /// computed in partitions of at most `key_memory` bytes of keys (16 bytes an occurrence),
-/// through run files in `spill` when there is more than one partition and room for them.
+/// through run files in `spill` from [`RUNS_FROM`] partitions a side, when they fit there.
 /// Sorted by key.
 #[allow(clippy::too_many_arguments)]
 pub fn autonomy_of_candidates(
