@@ -76,9 +76,19 @@ impl Tokenizer {
                 )
                 .collect())
         })?;
-        let mut table = TokenTable { line_at: vec![0], ..Default::default() };
+        let parts: Vec<TokenTable> = parts.into_iter().collect::<Result<_>>()?;
+        // each column sized once: growing them part by part copied and faulted them in again
+        let total = |f: fn(&TokenTable) -> usize| parts.iter().map(f).sum::<usize>();
+        let mut table = TokenTable {
+            line_at: Vec::with_capacity(lines.len() + 1),
+            end: Vec::with_capacity(total(|t| t.end.len())),
+            id: Vec::with_capacity(total(|t| t.id.len())),
+            utf8: Vec::with_capacity(total(|t| t.utf8.len())),
+            utf8_end: Vec::with_capacity(total(|t| t.utf8_end.len())),
+        };
+        table.line_at.push(0);
         for part in parts {
-            table.append(part?);
+            table.append(part);
         }
         Ok(table)
     }
