@@ -175,7 +175,7 @@ unsafe fn set_item(list: *mut pyo3::ffi::PyObject, i: usize, item: *mut pyo3::ff
 /// The buffers of an Arrow `list<string>` (or `large_list<large_string>` when an offset
 /// needs 64 bits): (large, list offsets, value offsets, UTF-8 data) as numpy arrays.
 fn arrow_buffers<'py>(py: Python<'py>, table: TokenTable) -> PyResult<Bound<'py, PyAny>> {
-    let large = table.utf8.len() > i32::MAX as usize || table.end.len() > i32::MAX as usize;
+    let large = table.utf8.len() > i32::MAX as usize || table.utf8_end.len() > i32::MAX as usize;
     let data = table.utf8.into_pyarray(py);
     let out = if large {
         let lists: Vec<i64> = table.line_at.iter().map(|&k| k as i64).collect();
@@ -307,8 +307,8 @@ impl PyTokenizer {
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let want = match output {
-            "list" | "ids" => Want { ids: true, utf8: false },
-            "arrow" => Want { ids: false, utf8: true },
+            "list" | "ids" => Want { ids: true, utf8: false, skip_ends: false },
+            "arrow" => Want { ids: false, utf8: true, skip_ends: true },
             "offsets" => Want::default(),
             _ => return Err(PyValueError::new_err(format!("output must be 'list', 'arrow', 'offsets' or 'ids', not {output:?}"))),
         };

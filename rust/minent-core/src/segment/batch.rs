@@ -21,6 +21,9 @@ pub struct Want {
     pub ids: bool,
     /// the lines' UTF-8 and each token's end in it ([`TokenTable::utf8`])
     pub utf8: bool,
+    /// leave [`TokenTable::end`] empty (the Arrow output reads only the UTF-8 ends: no
+    /// character count per token)
+    pub skip_ends: bool,
 }
 
 /// The tokens of lines `0..n`, in order.
@@ -29,7 +32,7 @@ pub struct TokenTable {
     /// the tokens of line i are `line_at[i]..line_at[i + 1]` (n + 1 entries)
     pub line_at: Vec<u64>,
     /// each token's end in chars from the start of its line; its start is the previous
-    /// token's end, or 0 for a line's first token
+    /// token's end, or 0 for a line's first token (empty with [`Want::skip_ends`])
     pub end: Vec<u32>,
     /// each token's lexicon id, or [`NO_WORD`] (empty unless asked for)
     pub id: Vec<u32>,
@@ -42,7 +45,7 @@ pub struct TokenTable {
 
 impl TokenTable {
     fn append(&mut self, mut part: TokenTable) {
-        let base = self.end.len() as u64;
+        let base = self.line_at.last().copied().unwrap_or(0); // the tokens so far
         let bytes = self.utf8.len() as u64;
         self.line_at.extend(part.line_at.iter().skip(1).map(|&k| k + base));
         self.end.append(&mut part.end);
@@ -55,7 +58,7 @@ impl TokenTable {
 impl Tokenizer {
     /// The tokens of every line (as [`tokenize_spans`](Self::tokenize_spans) cuts it), in
     /// parallel over blocks of lines, checking `ctl` between blocks. A line longer than
-    /// 2³² − 1 chars is an error (the ends are 32-bit).
+    /// 2³² − 1 chars is an error when the char ends are made (they are 32-bit).
     pub fn tokenize_table<T: AsText + Sync>(
         &self,
         lines: &[T],
@@ -103,18 +106,24 @@ impl Tokenizer {
     ) -> Result<TokenTable> {
         let mut t = TokenTable { line_at: Vec::with_capacity(block.len() + 1), ..Default::default() };
         t.line_at.push(0);
+        let mut tokens = 0u64;
         for line in block {
             let s = line.as_text().as_str_in(buf);
             self.tokenize_spans_into(s, scratch, spans);
             let mut chars = 0usize;
+            let count_chars = want.ids || !want.skip_ends;
             for r in spans.iter() {
-                let piece = &s[r.clone()];
-                let from = chars;
-                chars += if piece.len() == 1 { 1 } else { piece.chars().count() };
-                let end = u32::try_from(chars).map_err(|_| Error::arg("a line of more than 4,294,967,295 characters"))?;
-                t.end.push(end);
-                if want.ids {
-                    t.id.push(self.id_of_token(scratch, from, chars, piece).map_or(NO_WORD, |i| i as u32));
+                if count_chars {
+                    let piece = &s[r.clone()];
+                    let from = chars;
+                    chars += if piece.len() == 1 { 1 } else { piece.chars().count() };
+                    if !want.skip_ends {
+                        let end = u32::try_from(chars).map_err(|_| Error::arg("a line of more than 4,294,967,295 characters"))?;
+                        t.end.push(end);
+                    }
+                    if want.ids {
+                        t.id.push(self.id_of_token(scratch, from, chars, piece).map_or(NO_WORD, |i| i as u32));
+                    }
                 }
                 if want.utf8 {
                     t.utf8_end.push((t.utf8.len() + r.end) as u64);
@@ -123,7 +132,8 @@ impl Tokenizer {
             if want.utf8 {
                 t.utf8.extend_from_slice(s.as_bytes());
             }
-            t.line_at.push(t.end.len() as u64);
+            tokens += spans.len() as u64;
+            t.line_at.push(tokens);
         }
         Ok(t)
     }
@@ -145,7 +155,7 @@ mod tests {
     fn table_matches_tokenize_on_every_representation() {
         let t = tok();
         let lines = ["中国人民，天安门abc 12", "", "人", "\u{1F600}中国x"];
-        let want = Want { ids: true, utf8: true };
+        let want = Want { ids: true, utf8: true, skip_ends: false };
         // more lines than a block, so parts are joined
         let many: Vec<&str> = lines.iter().cycle().take(2000).copied().collect();
         let table = t.tokenize_table(&many, want, Some(2), &Control::new()).unwrap();
@@ -171,6 +181,11 @@ mod tests {
         let ucs4: Vec<Vec<u32>> = many.iter().map(|l| l.chars().map(|c| c as u32).collect()).collect();
         let texts: Vec<Text> = ucs4.iter().map(|u| Text::Ucs4(u)).collect();
         assert_eq!(t.tokenize_table(&texts, want, Some(1), &Control::new()).unwrap(), table);
+        // without the char ends: the same lines and UTF-8 ends, no `end`
+        let arrow = Want { ids: false, utf8: true, skip_ends: true };
+        let lean = t.tokenize_table(&many, arrow, Some(2), &Control::new()).unwrap();
+        assert_eq!((&lean.line_at, &lean.utf8, &lean.utf8_end), (&table.line_at, &table.utf8, &table.utf8_end));
+        assert!(lean.end.is_empty() && lean.id.is_empty());
     }
 
     #[test]
